@@ -1,0 +1,31 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="sktag",
+    version="0.1.0.dev0",
+    description="Sample-level CNNs for music auto-tagging as scikit-learn estimators",
+    long_description=open("README.rst", encoding="utf-8").read(),
+    long_description_content_type="text/x-rst",
+    license="BSD-3-Clause",
+    packages=find_packages(include=["sktag", "sktag.*"]),
+    package_data={"sktag": ["weights/*.pt", "weights/*.npz", "weights/*.json"]},
+    python_requires=">=3.10",
+    install_requires=[
+        "numpy>=1.24",
+        "scikit-learn>=1.6",
+        "torch>=2.2",
+        "skorch>=1.0",
+        "joblib>=1.3",
+        "soundfile>=0.12.1",  # bundles libsndfile >= 1.1: mp3 decoding
+        "soxr>=0.3.5",  # streaming resampler (ResampleStream)
+    ],
+    extras_require={
+        "test": ["pytest>=7", "pandas>=1.5"],
+        "docs": ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.15", "matplotlib>=3.7"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Multimedia :: Sound/Audio :: Analysis",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

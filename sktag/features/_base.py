@@ -1,0 +1,371 @@
+"""The shared base of sktag's network feature transformers.
+
+decode -> segment -> batch (across clips) -> network -> per-layer pooling within
+each segment -> aggregation over the segments of a clip.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import OrderedDict
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_memory
+
+from .. import weights as sktag_weights
+from ._clips import clip_content_key, clip_segments, validate_clips
+
+logger = logging.getLogger("sktag")
+
+__all__ = ["NetworkFeatures"]
+
+POOLINGS = {"max": ("max",), "mean": ("mean",), "max+mean": ("max", "mean")}
+AGGREGATES = {"mean": ("mean",), "max": ("max",), "mean+std": ("mean", "std")}
+#: Order of the within-segment statistics computed by the network pass.
+_POOL_INDEX = {"max": 0, "mean": 1}
+
+#: Networks kept per process, keyed by what defines them (weights, seed, device).
+_MODEL_CACHE: OrderedDict = OrderedDict()
+_MODEL_CACHE_SIZE = 4
+_MODEL_LOCK = threading.Lock()
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; anything else as given to torch."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"device={device!r} is not a torch device ({exc})") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but torch sees no CUDA device; use device='auto' or 'cpu'")
+    return resolved
+
+
+def _cached_model(key: tuple, build) -> torch.nn.Module:
+    with _MODEL_LOCK:
+        if key in _MODEL_CACHE:
+            _MODEL_CACHE.move_to_end(key)
+            return _MODEL_CACHE[key]
+        model = build()
+        _MODEL_CACHE[key] = model
+        while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
+            _MODEL_CACHE.popitem(last=False)
+        return model
+
+
+def _stored_segment_stats(clip_key: str, model_key: str, computed):
+    """Identity whose result joblib.Memory stores under (clip_key, model_key)."""
+    return computed
+
+
+class NetworkFeatures(TransformerMixin, BaseEstimator):
+    """Base class: multi-level, segment-aggregated features from a pretrained network.
+
+    Subclasses set ``_network_name`` and implement ``_random_model(seed)`` (the
+    network for ``weights=None``), ``_random_sample_rate`` and
+    ``_segment_length(model)``. Networks must expose ``layer_names``,
+    ``feature_info`` and ``forward_intermediates(x, names)`` returning
+    ``(batch, channels, frames)`` tensors (see :class:`sktag.nn.SampleCNN`).
+    """
+
+    _parameter_constraints: dict = {
+        "weights": [None, str, os.PathLike],
+        "layers": [None, str, list, tuple],
+        "pooling": [StrOptions(set(POOLINGS))],
+        "aggregate": [StrOptions(set(AGGREGATES))],
+        "sample_rate": [None, Interval(Real, 0, None, closed="neither")],
+        "segment_hop": [None, Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "memory": [None, str, HasMethods(["cache"])],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    _network_name = "network"
+    _random_sample_rate = 16000
+
+    # -- subclass hooks -------------------------------------------------------------
+    def _random_model(self, seed: int) -> torch.nn.Module:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _segment_length(self, model: torch.nn.Module) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _default_layers(self, model: torch.nn.Module) -> list[str]:
+        """The last three blocks, as in the papers' multi-level features."""
+        blocks = [name for name in model.layer_names if name.startswith("block")]
+        return blocks[-3:]
+
+    # -- fitting ----------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Validate the parameters and X, and load the network (nothing is learned).
+
+        Parameters
+        ----------
+        X : sequence of (str or np.ndarray [shape=(n,)]) or np.ndarray [shape=(n_clips, n_samples)]
+            Paths and/or 1-D waveforms at ``sample_rate``, or a 2-D array of
+            equal-length clips.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        validate_clips(X)
+        self._device = resolve_device(self.device)
+        if self.weights is None:
+            self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            self.sample_rate_ = float(self._random_sample_rate)
+            self.weights_id_ = f"random-{self._random_config_id()}-seed{self.seed_}"
+        else:
+            checkpoint = sktag_weights.get_checkpoint(self.weights)
+            self.sample_rate_ = float(checkpoint.meta["sample_rate"])
+            self.weights_id_ = "sha256-" + sktag_weights.file_sha256(checkpoint.source)
+            self._checkpoint = checkpoint
+        model = self.model_
+        self.layers_ = self._resolve_layers(model)
+        self.segment_length_ = self._segment_length(model)
+        widths = {info["name"]: info["num_chs"] for info in model.feature_info}
+        self._layer_widths = [widths[name] for name in self.layers_]
+        return self
+
+    def _random_config_id(self) -> str:
+        return self._network_name
+
+    def _resolve_layers(self, model: torch.nn.Module) -> list[str]:
+        if self.layers is None:
+            return self._default_layers(model)
+        layers = [self.layers] if isinstance(self.layers, str) else list(self.layers)
+        if not layers:
+            raise ValueError("layers is empty; name at least one layer")
+        unknown = [name for name in layers if name not in model.layer_names]
+        if unknown:
+            raise ValueError(f"unknown layers {unknown}; this network has {model.layer_names}")
+        if len(set(layers)) != len(layers):
+            raise ValueError(f"layers lists a layer twice: {layers}")
+        return layers
+
+    @property
+    def model_(self) -> torch.nn.Module:
+        """The network in eval mode on its device, cached per process (never pickled)."""
+        check_is_fitted(self, "weights_id_")
+        device = getattr(self, "_device", None) or resolve_device(self.device)
+        key = (type(self).__name__, self.weights_id_, str(device))
+
+        def build():
+            if self.weights is None:
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(self.seed_)
+                    model = self._random_model(self.seed_)
+            else:
+                checkpoint = getattr(self, "_checkpoint", None) or sktag_weights.get_checkpoint(self.weights)
+                model = checkpoint.build()
+            model = model.eval().to(device)
+            logger.info("sktag: %s (%s) loaded on %s", type(model).__name__, self.weights_id_, device)
+            return model
+
+        return _cached_model(key, build)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_checkpoint", None)  # reloaded from `weights` when needed
+        state.pop("_device", None)
+        return state
+
+    # -- transforming -------------------------------------------------------------------
+    def transform(self, X) -> np.ndarray:
+        """Extract aggregated features of each clip.
+
+        Parameters
+        ----------
+        X : sequence of (str or np.ndarray [shape=(n,)]) or np.ndarray [shape=(n_clips, n_samples)]
+            Paths (any format libsndfile decodes, any rate and channel count) and/or
+            1-D waveforms at ``sample_rate``.
+
+        Returns
+        -------
+        features : np.ndarray [shape=(n_clips, n_features), dtype=float32]
+            For each layer, pooling and aggregate, the layer's channels, in the
+            order of :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self, "weights_id_")
+        clips = validate_clips(X)
+        model = self.model_
+        if self.memory is None:
+            stats = self._segment_stats(clips, model, self.layers_)
+            columns = None
+        else:
+            stats = self._cached_segment_stats(clips, model)
+            columns = self._layer_columns(model)
+        return np.stack([self._aggregate(s, columns) for s in stats]).astype(np.float32, copy=False)
+
+    def _hop(self) -> int:
+        return self.segment_length_ if self.segment_hop is None else int(self.segment_hop)
+
+    def _layer_columns(self, model: torch.nn.Module) -> np.ndarray:
+        """Column indices of ``layers_`` in stats computed over all layers."""
+        starts = np.cumsum([0] + [info["num_chs"] for info in model.feature_info])
+        index = {info["name"]: i for i, info in enumerate(model.feature_info)}
+        return np.concatenate([np.arange(starts[index[name]], starts[index[name] + 1]) for name in self.layers_])
+
+    def _aggregate(self, stats: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
+        """(n_segments, 2, channels) segment statistics -> one feature row."""
+        if columns is not None:
+            stats = stats[:, :, columns]
+        parts = []
+        start = 0
+        for width in self._layer_widths:
+            layer = stats[:, :, start : start + width]
+            start += width
+            for pool in POOLINGS[self.pooling]:
+                values = layer[:, _POOL_INDEX[pool]]
+                for aggregate in AGGREGATES[self.aggregate]:
+                    parts.append(getattr(np, aggregate)(values, axis=0))
+        return np.concatenate(parts)
+
+    def _cached_segment_stats(self, clips, model) -> list[np.ndarray]:
+        memory = check_memory(self.memory)
+        store = memory.cache(_stored_segment_stats, ignore=["computed"])
+        model_key = f"{self.weights_id_}-len{self.segment_length_}-hop{self._hop()}"
+        keys = [clip_content_key(clip, self.sample_rate) for clip in clips]
+        missing = [i for i, key in enumerate(keys) if not store.check_call_in_cache(key, model_key, None)]
+        computed = dict(zip(missing, self._segment_stats([clips[i] for i in missing], model, model.layer_names)))
+        return [store(key, model_key, computed.get(i)) for i, key in enumerate(keys)]
+
+    def _segment_stats(self, clips, model, layer_names) -> list[np.ndarray]:
+        """Run the network over every segment of every clip, batching across clips.
+
+        Returns, per clip, an array ``(n_segments, 2, sum of widths)``: the max and
+        the mean over time of each requested layer's activations in each segment.
+        """
+        if not clips:
+            return []
+        device = next(model.parameters()).device
+        per_clip: list[list[np.ndarray]] = [[] for _ in clips]
+        batch: list[np.ndarray] = []
+        owners: list[int] = []
+        started, n_done, n_segments = time.perf_counter(), 0, 0
+
+        def flush():
+            x = torch.from_numpy(np.stack(batch))
+            if device.type == "cuda":
+                x = x.pin_memory().to(device, non_blocking=True)
+            with torch.inference_mode():
+                acts = model.forward_intermediates(x, layer_names)
+                pooled = torch.cat([torch.stack([a.amax(-1), a.mean(-1)], dim=1) for a in acts], dim=2)
+            for owner, row in zip(owners, pooled.float().cpu().numpy()):
+                per_clip[owner].append(row)
+            batch.clear()
+            owners.clear()
+
+        for index, segment in _prefetch(self._iter_segments(clips), maxsize=4 * self.batch_size):
+            if segment is None:  # end of clip `index`
+                n_done += 1
+                if self.verbose and (n_done % max(1, len(clips) // 10) == 0 or n_done == len(clips)):
+                    elapsed = time.perf_counter() - started
+                    logger.info(
+                        "sktag: %d/%d clips, %d segments, %.1f clips/s",
+                        n_done, len(clips), n_segments, n_done / max(elapsed, 1e-9),
+                    )
+                continue
+            batch.append(segment)
+            owners.append(index)
+            n_segments += 1
+            if len(batch) == self.batch_size:
+                flush()
+        if batch:
+            flush()
+        return [np.stack(rows) for rows in per_clip]
+
+    def _iter_segments(self, clips):
+        length, hop = self.segment_length_, self._hop()
+        for index, clip in enumerate(clips):
+            for segment in clip_segments(
+                clip, sample_rate=self.sample_rate_, input_rate=self.sample_rate, length=length, hop=hop
+            ):
+                yield index, segment
+            yield index, None
+
+    # -- feature names ---------------------------------------------------------------
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output features, such as ``block7_max_mean_0123``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (audio clips have no input feature names).
+
+        Returns
+        -------
+        names : np.ndarray [shape=(n_features,), dtype=object]
+            ``<layer>_<pooling>_<aggregate>_<channel>``.
+        """
+        check_is_fitted(self, "weights_id_")
+        names = [
+            f"{layer}_{pool}_{aggregate}_{channel:04d}"
+            for layer, width in zip(self.layers_, self._layer_widths)
+            for pool in POOLINGS[self.pooling]
+            for aggregate in AGGREGATES[self.aggregate]
+            for channel in range(width)
+        ]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _prefetch(iterator, maxsize: int):
+    """Run ``iterator`` in a background thread (decoding overlaps the network).
+
+    Exceptions raised by the iterator are re-raised in the caller; at most
+    ``maxsize`` items wait in between, so memory stays bounded.
+    """
+    items: queue.Queue = queue.Queue(maxsize=maxsize)
+    done = object()
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in iterator:
+                while not stop.is_set():
+                    try:
+                        items.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(done)
+        except BaseException as exc:  # re-raised in the consumer
+            items.put(exc)
+
+    worker = threading.Thread(target=produce, name="sktag-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)

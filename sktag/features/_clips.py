@@ -1,0 +1,133 @@
+"""Input contract of the feature transformers: what X may be, and per-clip segment streams."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from typing import Union
+
+import joblib
+import numpy as np
+
+from .. import audio
+
+__all__ = ["Clip", "validate_clips", "clip_segments", "clip_content_key"]
+
+#: One clip: ``(name, source)`` where source is a path or a validated 1-D float32 array.
+Clip = tuple[str, Union[str, np.ndarray]]
+
+
+def _check_array_clip(y: object, name: str) -> np.ndarray:
+    return audio.check_audio(y, clip=name, mono=True)
+
+
+def validate_clips(X: object, *, check_files: bool = True) -> list[Clip]:
+    """Turn X into a list of named clips, checking types, shapes and values.
+
+    Parameters
+    ----------
+    X : sequence of (str, os.PathLike or np.ndarray [shape=(n,)]) or np.ndarray [shape=(n_clips, n_samples)]
+        Paths and/or 1-D waveforms, or a 2-D array whose rows are equal-length clips.
+        Integer arrays are read as PCM and scaled to [-1, 1].
+    check_files : bool, default=True
+        Check that every path exists (decoding errors surface at transform time).
+
+    Returns
+    -------
+    clips : list of (str, str or np.ndarray)
+        The name of each clip (its path, or ``"X[i]"``) and its source.
+
+    Raises
+    ------
+    TypeError
+        X is a single path, or holds something that is neither path nor array.
+    ValueError
+        No clips, a 1-D numeric X, or a bad array (see :func:`sktag.audio.check_audio`);
+        :class:`sktag.audio.AudioFileNotFoundError` for a missing file.
+    """
+    if isinstance(X, (str, bytes, os.PathLike)):
+        raise TypeError("X must be a sequence of clips, not a single path; wrap it in a list: [path]")
+    if not isinstance(X, (list, tuple)) and hasattr(X, "__array__"):
+        X = _array_to_clips(np.asarray(X))
+    try:
+        items = list(X)
+    except TypeError:
+        raise TypeError(f"X must be a sequence of clips (paths or 1-D arrays), got {type(X).__name__}") from None
+    if not items:
+        raise ValueError("X holds 0 clips; at least 1 is required")
+    clips: list[Clip] = []
+    for i, item in enumerate(items):
+        if isinstance(item, (str, os.PathLike)):
+            path = os.fspath(item)
+            if check_files and not os.path.isfile(path):
+                if os.path.isdir(path):
+                    raise audio.AudioError(path, "is a directory, not an audio file")
+                raise audio.AudioFileNotFoundError(path, "file not found")
+            clips.append((path, path))
+        elif isinstance(item, np.ndarray):
+            name = f"X[{i}]"
+            clips.append((name, _check_array_clip(item, name)))
+        else:
+            raise TypeError(
+                f"X[{i}] is a {type(item).__name__}; each clip must be a path (str or os.PathLike) "
+                "or a 1-D numpy array of samples"
+            )
+    return clips
+
+
+def _array_to_clips(X: np.ndarray) -> list:
+    if X.ndim == 2:
+        if X.dtype == object:
+            X = X.astype(np.float64)
+        return list(X)
+    if X.ndim == 1 and (X.dtype == object or X.dtype.kind in "US"):
+        return [x if isinstance(x, (np.ndarray, os.PathLike)) else str(x) for x in X]
+    if X.ndim == 1:
+        raise ValueError(
+            f"X is a 1-D array of {X.shape[0]} numbers; give one clip as [y] or X.reshape(1, -1), "
+            "and several equal-length clips as a 2-D array (n_clips, n_samples)"
+        )
+    raise ValueError(f"X must be a sequence of clips or a 2-D array (n_clips, n_samples), got shape {X.shape}")
+
+
+def clip_segments(
+    clip: Clip, *, sample_rate: float, input_rate: float | None, length: int, hop: int
+) -> Iterator[np.ndarray]:
+    """Segments of one clip at the network's rate, streamed.
+
+    Parameters
+    ----------
+    clip : (str, str or np.ndarray)
+        From :func:`validate_clips`.
+    sample_rate : float
+        The network's rate.
+    input_rate : float or None
+        The rate of array clips (``None``: already at ``sample_rate``).
+    length, hop : int
+        Segment length and hop, in samples at ``sample_rate``.
+
+    Yields
+    ------
+    segment : np.ndarray [shape=(length,), dtype=float32]
+    """
+    name, source = clip
+    if isinstance(source, str):
+        yield from audio.iter_segments(audio.stream(source, sr=sample_rate), length=length, hop=hop)
+        return
+    y = source
+    if input_rate is not None:
+        y = audio.resample(y, orig_sr=input_rate, target_sr=sample_rate)
+    yield from audio.frame(y, length=length, hop=hop)
+
+
+def clip_content_key(clip: Clip, input_rate: float | None) -> str:
+    """A hash of what a clip contains: file bytes, or array samples and rate."""
+    name, source = clip
+    if isinstance(source, str):
+        digest = hashlib.sha256()
+        with open(source, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        return "file-" + digest.hexdigest()
+    return "array-" + joblib.hash((source, input_rate))

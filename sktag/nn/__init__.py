@@ -1,0 +1,15 @@
+"""Pure torch modules: the sample-level CNN family. No I/O, no scikit-learn."""
+
+from .blocks import BLOCKS, BasicBlock, ResBlock, SEBlock, SqueezeExcitation, make_block
+from .samplecnn import SampleCNN, default_widths
+
+__all__ = [
+    "BLOCKS",
+    "BasicBlock",
+    "ResBlock",
+    "SEBlock",
+    "SqueezeExcitation",
+    "SampleCNN",
+    "default_widths",
+    "make_block",
+]

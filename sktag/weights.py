@@ -1,0 +1,246 @@
+"""Checkpoint format, safe loading and the registry of shipped weights.
+
+A sktag checkpoint is a ``torch.save`` of a plain dictionary that
+``torch.load(weights_only=True)`` can read, so loading never runs code::
+
+    {
+        "format": "sktag-checkpoint",
+        "format_version": 1,
+        "architecture": "SampleCNN",          # a key of ARCHITECTURES
+        "config": {"m": 3, "n": 9, ...},      # keyword arguments of that class
+        "state_dict": {...},                   # tensors (stored in fp16 or fp32)
+        "meta": {"sample_rate": 16000, ...},   # tags, training data, recipe, metrics
+    }
+
+``meta["sample_rate"]`` is required: every input is resampled to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from .nn import SampleCNN
+
+__all__ = [
+    "ARCHITECTURES",
+    "SHIPPED_WEIGHTS",
+    "Checkpoint",
+    "WeightsError",
+    "build_model",
+    "file_sha256",
+    "get_checkpoint",
+    "load_checkpoint",
+    "save_checkpoint",
+]
+
+FORMAT = "sktag-checkpoint"
+FORMAT_VERSION = 1
+
+#: Architecture name -> module class; a checkpoint's ``config`` holds its keyword arguments.
+ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN}
+
+#: Name -> (file inside ``sktag/weights/``, sha256) of the weights shipped with sktag.
+#: Empty until the first trained networks are committed.
+SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {}
+
+
+class WeightsError(ValueError):
+    """A checkpoint that cannot be used: unsafe, corrupt, or for another architecture."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A loaded checkpoint: what to build, its weights and its metadata.
+
+    Attributes
+    ----------
+    architecture : str
+        A key of :data:`ARCHITECTURES`.
+    config : dict
+        Keyword arguments of the architecture's class.
+    state_dict : dict of str to torch.Tensor
+    meta : dict
+        At least ``sample_rate`` (Hz); shipped weights also record ``tags``,
+        ``training_data``, ``recipe`` and ``metrics``.
+    source : str
+        Where it was loaded from.
+    """
+
+    architecture: str
+    config: dict
+    state_dict: dict = field(repr=False)
+    meta: dict
+    source: str = ""
+
+    def build(self) -> nn.Module:
+        """The network with these weights loaded, in eval mode, float32, on CPU."""
+        model = build_model(self.architecture, self.config)
+        try:
+            model.load_state_dict(self.state_dict, strict=True)
+        except RuntimeError as exc:
+            first = str(exc).splitlines()[0]
+            raise WeightsError(
+                f"{self.source or 'checkpoint'}: its weights do not fit {self.architecture}"
+                f"(**{self.config}) ({first})"
+            ) from exc
+        return model.float().eval()
+
+
+def build_model(architecture: str, config: dict) -> nn.Module:
+    """Instantiate an architecture by name from its config (randomly initialised).
+
+    Parameters
+    ----------
+    architecture : str
+        A key of :data:`ARCHITECTURES`.
+    config : dict
+        Keyword arguments of that class.
+
+    Returns
+    -------
+    model : torch.nn.Module
+    """
+    if architecture not in ARCHITECTURES:
+        raise WeightsError(f"unknown architecture {architecture!r}; sktag knows {sorted(ARCHITECTURES)}")
+    try:
+        return ARCHITECTURES[architecture](**config)
+    except TypeError as exc:
+        raise WeightsError(f"bad config for {architecture}: {exc}") from exc
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: nn.Module,
+    *,
+    config: dict,
+    meta: dict,
+    half: bool = False,
+) -> str:
+    """Write a model as a sktag checkpoint and return the file's sha256.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    model : torch.nn.Module
+        An instance of a class in :data:`ARCHITECTURES`.
+    config : dict
+        The keyword arguments that rebuild ``model``'s architecture.
+    meta : dict
+        Must contain ``sample_rate``; plain Python values only (str, int, float,
+        bool, lists and dicts of them).
+    half : bool, default=False
+        Store floating-point tensors in fp16 (halves the file; loading casts back).
+
+    Returns
+    -------
+    sha256 : str
+    """
+    names = [name for name, cls in ARCHITECTURES.items() if type(model) is cls]
+    if not names:
+        raise WeightsError(f"{type(model).__name__} is not a sktag architecture ({sorted(ARCHITECTURES)})")
+    if "sample_rate" not in meta:
+        raise WeightsError("meta must record the network's 'sample_rate'")
+    state = {
+        k: (v.detach().cpu().half() if half and v.is_floating_point() else v.detach().cpu())
+        for k, v in model.state_dict().items()
+    }
+    torch.save(
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "architecture": names[0],
+            "config": dict(config),
+            "state_dict": state,
+            "meta": dict(meta),
+        },
+        path,
+    )
+    return file_sha256(path)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_checkpoint(path: str | os.PathLike, *, sha256: str | None = None) -> Checkpoint:
+    """Load a sktag checkpoint safely (``torch.load(weights_only=True)``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    sha256 : str, optional
+        Expected hash of the file; a mismatch is refused before unpickling.
+
+    Returns
+    -------
+    checkpoint : Checkpoint
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    WeightsError
+        Hash mismatch, a pickle payload that is not plain data, a file that is
+        not a sktag checkpoint, or missing metadata.
+    """
+    source = os.fspath(path)
+    if not os.path.isfile(source):
+        raise FileNotFoundError(f"weights file {source!r} not found")
+    if sha256 is not None and file_sha256(source) != sha256:
+        raise WeightsError(f"{source}: sha256 does not match the expected {sha256}; the file is corrupt or altered")
+    try:
+        raw = torch.load(source, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise WeightsError(
+            f"{source}: refused to load: it holds objects other than plain data and tensors "
+            f"(torch.load(weights_only=True) said: {str(exc).splitlines()[0]})"
+        ) from exc
+    except (RuntimeError, EOFError, OSError) as exc:
+        raise WeightsError(f"{source}: not a readable torch checkpoint ({exc})") from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise WeightsError(f"{source}: not a sktag checkpoint (no 'format': {FORMAT!r} entry)")
+    if raw.get("format_version", 0) > FORMAT_VERSION:
+        raise WeightsError(f"{source}: checkpoint format {raw['format_version']} is newer than this sktag reads")
+    missing = [k for k in ("architecture", "config", "state_dict", "meta") if k not in raw]
+    if missing:
+        raise WeightsError(f"{source}: checkpoint lacks {missing}")
+    meta: dict[str, Any] = raw["meta"]
+    if "sample_rate" not in meta:
+        raise WeightsError(f"{source}: checkpoint metadata lacks 'sample_rate'")
+    return Checkpoint(raw["architecture"], raw["config"], raw["state_dict"], meta, source)
+
+
+def get_checkpoint(weights: str | os.PathLike) -> Checkpoint:
+    """Resolve ``weights`` (a shipped name or a checkpoint path) and load it.
+
+    Shipped weights are verified against their recorded sha256.
+
+    Parameters
+    ----------
+    weights : str or os.PathLike
+        A key of :data:`SHIPPED_WEIGHTS`, or the path of a sktag checkpoint.
+
+    Returns
+    -------
+    checkpoint : Checkpoint
+    """
+    name = os.fspath(weights)
+    if name in SHIPPED_WEIGHTS:
+        filename, sha256 = SHIPPED_WEIGHTS[name]
+        return load_checkpoint(os.path.join(os.path.dirname(__file__), "weights", filename), sha256=sha256)
+    if os.path.exists(name):
+        return load_checkpoint(name)
+    shipped = ", ".join(sorted(SHIPPED_WEIGHTS)) or "none yet"
+    raise WeightsError(f"weights {name!r}: no such file, and not the name of shipped weights (shipped: {shipped})")
