@@ -80,6 +80,8 @@ def _to_float32(y: np.ndarray, clip: str) -> np.ndarray:
     if kind == "u":
         half = float(2 ** (8 * y.dtype.itemsize - 1))
         return ((y.astype(np.float64) - half) / half).astype(np.float32)
+    if kind == "c":
+        raise AudioTypeError(clip, "Complex data not supported; audio must be real-valued")
     raise AudioTypeError(
         clip,
         f"audio must be a real number array (float or integer PCM), got dtype {y.dtype}",
@@ -252,6 +254,8 @@ def load(path: PathLike, *, sr: float | None = None) -> tuple[np.ndarray, float]
         with _open(name) as f:
             sr = f.samplerate
     blocks = list(stream(name, sr=sr))
+    if not blocks:  # e.g. a 1-frame file resampled down: soxr gives no samples
+        raise AudioError(name, f"audio too short: no samples left after resampling to {sr} Hz")
     return np.concatenate(blocks), sr
 
 
@@ -315,6 +319,7 @@ def iter_segments(blocks: Iterable[np.ndarray], *, length: int, hop: int) -> Ite
     skip = 0  # samples still to drop before the next segment starts (hop > length)
     n_yielded = 0
     for block in blocks:
+        block = np.asarray(block, dtype=np.float32)  # float64 blocks must not upcast the buffer
         if skip:
             dropped = min(skip, len(block))
             block, skip = block[dropped:], skip - dropped

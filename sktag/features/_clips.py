@@ -9,6 +9,7 @@ from typing import Union
 
 import joblib
 import numpy as np
+from scipy import sparse
 
 from .. import audio
 
@@ -18,16 +19,12 @@ __all__ = ["Clip", "validate_clips", "clip_segments", "clip_content_key"]
 Clip = tuple[str, Union[str, np.ndarray]]
 
 
-def _check_array_clip(y: object, name: str) -> np.ndarray:
-    return audio.check_audio(y, clip=name, mono=True)
-
-
 def validate_clips(X: object, *, check_files: bool = True) -> list[Clip]:
     """Turn X into a list of named clips, checking types, shapes and values.
 
     Parameters
     ----------
-    X : sequence of (str, os.PathLike or np.ndarray [shape=(n,)]) or np.ndarray [shape=(n_clips, n_samples)]
+    X : sequence of (str, os.PathLike, np.ndarray [shape=(n,)] or list of float) or np.ndarray [shape=(n_clips, n_samples)]
         Paths and/or 1-D waveforms, or a 2-D array whose rows are equal-length clips.
         Integer arrays are read as PCM and scaled to [-1, 1].
     check_files : bool, default=True
@@ -48,6 +45,8 @@ def validate_clips(X: object, *, check_files: bool = True) -> list[Clip]:
     """
     if isinstance(X, (str, bytes, os.PathLike)):
         raise TypeError("X must be a sequence of clips, not a single path; wrap it in a list: [path]")
+    if sparse.issparse(X):
+        raise TypeError("sparse input is not supported: X must hold audio clips (paths or dense arrays)")
     if not isinstance(X, (list, tuple)) and hasattr(X, "__array__"):
         X = _array_to_clips(np.asarray(X))
     try:
@@ -65,9 +64,9 @@ def validate_clips(X: object, *, check_files: bool = True) -> list[Clip]:
                     raise audio.AudioError(path, "is a directory, not an audio file")
                 raise audio.AudioFileNotFoundError(path, "file not found")
             clips.append((path, path))
-        elif isinstance(item, np.ndarray):
+        elif isinstance(item, (np.ndarray, list, tuple)):
             name = f"X[{i}]"
-            clips.append((name, _check_array_clip(item, name)))
+            clips.append((name, audio.check_audio(np.asarray(item), clip=name, mono=True)))
         else:
             raise TypeError(
                 f"X[{i}] is a {type(item).__name__}; each clip must be a path (str or os.PathLike) "
@@ -78,6 +77,8 @@ def validate_clips(X: object, *, check_files: bool = True) -> list[Clip]:
 
 def _array_to_clips(X: np.ndarray) -> list:
     if X.ndim == 2:
+        if X.shape[1] == 0:
+            raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required: clips have zero length")
         if X.dtype == object:
             X = X.astype(np.float64)
         return list(X)
@@ -85,7 +86,7 @@ def _array_to_clips(X: np.ndarray) -> list:
         return [x if isinstance(x, (np.ndarray, os.PathLike)) else str(x) for x in X]
     if X.ndim == 1:
         raise ValueError(
-            f"X is a 1-D array of {X.shape[0]} numbers; give one clip as [y] or X.reshape(1, -1), "
+            f"X is a 1-D array of {X.shape[0]} numbers. Reshape your data: give one clip as [y] or X.reshape(1, -1), "
             "and several equal-length clips as a 2-D array (n_clips, n_samples)"
         )
     raise ValueError(f"X must be a sequence of clips or a 2-D array (n_clips, n_samples), got shape {X.shape}")
