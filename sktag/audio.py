@@ -155,13 +155,28 @@ def resample(y: np.ndarray, *, orig_sr: float, target_sr: float, quality: str = 
 
     Returns
     -------
-    y_resampled : np.ndarray [shape=(ceil(n * target_sr / orig_sr),), dtype=float32]
+    y_resampled : np.ndarray [shape=(round(n * target_sr / orig_sr),), dtype=float32]
     """
     if orig_sr <= 0 or target_sr <= 0:
         raise ValueError(f"sample rates must be positive, got {orig_sr} and {target_sr}")
     if orig_sr == target_sr:
         return y
     return soxr.resample(y, orig_sr, target_sr, quality=quality).astype(np.float32, copy=False)
+
+
+class _SequentialSoundFile(soundfile.SoundFile):
+    """A read-only SoundFile that never seeks between reads.
+
+    ``SoundFile.read`` on a seekable file seeks to ``tell() + frames`` after every
+    block. For MP3 that is an ``mpg123_seek`` which restarts decoding at a frame
+    boundary without the bit reservoir ("part2_3_length ... too large" on stderr):
+    samples change slightly, and in some files everything after the first few
+    blocks decodes as zeros. libsndfile keeps its own read position and stops at
+    the end of the file, so sequential reads need no seek.
+    """
+
+    def seekable(self) -> bool:
+        return False
 
 
 def _open(path: PathLike) -> soundfile.SoundFile:
@@ -171,7 +186,7 @@ def _open(path: PathLike) -> soundfile.SoundFile:
     if os.path.isdir(name):
         raise AudioError(name, "is a directory, not an audio file")
     try:
-        return soundfile.SoundFile(name)
+        return _SequentialSoundFile(name)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
         raise AudioError(name, f"cannot decode audio ({exc})") from exc
 

@@ -6,7 +6,16 @@ import pytest
 import torch
 from torch import nn
 
-from sktag.nn import BLOCKS, ResBlock, SampleCNN, SEBlock, SqueezeExcitation, default_widths, make_block
+from sktag.nn import (
+    BLOCKS,
+    ResBlock,
+    SampleCNN,
+    SEBlock,
+    SqueezeExcitation,
+    default_widths,
+    fold_batchnorm,
+    make_block,
+)
 
 BLOCK_TYPES = ["basic", "se", "res1", "res2", "rese1", "rese2"]
 # Table 1 of arXiv:1703.01789 (3^9 model): stem 128, then the nine blocks.
@@ -155,3 +164,23 @@ def test_eval_outputs_do_not_depend_on_batch_composition(segment):
 
 def test_block_registry_is_complete():
     assert sorted(BLOCKS) == sorted(BLOCK_TYPES)
+
+
+@pytest.mark.parametrize("block", BLOCK_TYPES)
+def test_fold_batchnorm_keeps_outputs(block):
+    torch.manual_seed(0)
+    net = SampleCNN(3, 5, block=block, multi_level=True)
+    for bn in (m for m in net.modules() if isinstance(m, nn.BatchNorm1d)):
+        bn.running_mean.uniform_(-0.2, 0.2)
+        bn.running_var.uniform_(0.5, 2.0)
+        bn.weight.data.uniform_(0.5, 1.5)
+        bn.bias.data.uniform_(-0.2, 0.2)
+    net.eval()
+    folded = fold_batchnorm(net)
+    assert not any(isinstance(m, nn.BatchNorm1d) for m in folded.modules())
+    assert any(isinstance(m, nn.BatchNorm1d) for m in net.modules())  # the original is untouched
+    x = torch.randn(4, net.input_length)
+    with torch.inference_mode():
+        for a, b in zip(net.forward_intermediates(x), folded.forward_intermediates(x)):
+            torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-4 * a.abs().max().item())
+        torch.testing.assert_close(folded(x), net(x), rtol=1e-4, atol=1e-4)

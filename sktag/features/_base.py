@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .. import weights as sktag_weights
+from ..nn.inference import fold_batchnorm
 from ._clips import clip_content_key, clip_segments, validate_clips
 
 logger = logging.getLogger("sktag")
@@ -161,7 +162,11 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
 
     @property
     def model_(self) -> torch.nn.Module:
-        """The network in eval mode on its device, cached per process (never pickled)."""
+        """The inference network (eval mode, BatchNorm folded into the convs) on its device.
+
+        Loaded on first use and cached per process by (weights, device); never
+        pickled or copied by ``clone``.
+        """
         check_is_fitted(self, "weights_id_")
         device = getattr(self, "_device", None) or resolve_device(self.device)
         key = (type(self).__name__, self.weights_id_, str(device))
@@ -174,7 +179,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             else:
                 checkpoint = getattr(self, "_checkpoint", None) or sktag_weights.get_checkpoint(self.weights)
                 model = checkpoint.build()
-            model = model.eval().to(device)
+            model = fold_batchnorm(model).to(device)
             logger.info("sktag: %s (%s) loaded on %s", type(model).__name__, self.weights_id_, device)
             return model
 
