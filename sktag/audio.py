@@ -22,6 +22,7 @@ import soxr
 __all__ = [
     "AudioError",
     "AudioFileNotFoundError",
+    "AudioTypeError",
     "check_audio",
     "to_mono",
     "resample",

@@ -32,11 +32,10 @@ import time
 from pathlib import Path
 
 try:
-    _here = Path(__file__).resolve()
-except NameError:  # run interactively
-    _here = Path.cwd() / "docs" / "examples" / "plot_grid_search_layers.py"
-
-DATA = Path(os.environ.get("SKTAG_SHARED_DATA") or _here.parents[2].parent / "shared" / "data")
+    EXAMPLES = Path(__file__).resolve().parent
+except NameError:  # sphinx-gallery and notebooks run examples from their folder
+    EXAMPLES = Path.cwd()
+DATA = Path(os.environ.get("SKTAG_SHARED_DATA") or EXAMPLES.parents[1].parent / "shared" / "data")
 philharmonia = DATA / "philharmonia"
 with open(philharmonia / "clips.csv", newline="") as f:
     rows = [r for r in csv.DictReader(f) if float(r["duration_s"]) <= 3**10 / 16000]

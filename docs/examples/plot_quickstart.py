@@ -28,11 +28,10 @@ import time
 from pathlib import Path
 
 try:
-    _here = Path(__file__).resolve()
-except NameError:  # run interactively
-    _here = Path.cwd() / "docs" / "examples" / "plot_quickstart.py"
-
-DATA = Path(os.environ.get("SKTAG_SHARED_DATA") or _here.parents[2].parent / "shared" / "data")
+    EXAMPLES = Path(__file__).resolve().parent
+except NameError:  # sphinx-gallery and notebooks run examples from their folder
+    EXAMPLES = Path.cwd()
+DATA = Path(os.environ.get("SKTAG_SHARED_DATA") or EXAMPLES.parents[1].parent / "shared" / "data")
 
 # %%
 # Features of one clip

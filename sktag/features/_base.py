@@ -164,7 +164,8 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
     def model_(self) -> torch.nn.Module:
         """The inference network (eval mode, BatchNorm folded into the convs) on its device.
 
-        Loaded on first use and cached per process by (weights, device); never
+        Built by ``fit`` (or on first use after unpickling) and cached per process
+        by (weights, device); never
         pickled or copied by ``clone``.
         """
         check_is_fitted(self, "weights_id_")
@@ -346,20 +347,23 @@ def _prefetch(iterator, maxsize: int):
     done = object()
     stop = threading.Event()
 
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce():
         try:
             for item in iterator:
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put(item):
                     return
-            items.put(done)
+            put(done)
         except BaseException as exc:  # re-raised in the consumer
-            items.put(exc)
+            put(exc)
 
     worker = threading.Thread(target=produce, name="sktag-decode", daemon=True)
     worker.start()

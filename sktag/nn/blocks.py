@@ -46,9 +46,9 @@ class SqueezeExcitation(nn.Module):
     alpha : float, default=16
         Amplifying ratio: the hidden dense layer has ``round(alpha * C)`` units.
 
-    Shape
+    Notes
     -----
-    ``(batch, C, time) -> (batch, C, time)``
+    Shape: ``(batch, C, time) -> (batch, C, time)``.
     """
 
     def __init__(self, channels: int, alpha: float = 16):
@@ -104,9 +104,9 @@ class ResBlock(nn.Module):
     dropout : float, default=0.2
         Dropout between the two convolutions (``n_convs=2`` only).
 
-    Shape
+    Notes
     -----
-    ``(batch, in_channels, time) -> (batch, out_channels, time // m)``
+    Shape: ``(batch, in_channels, time) -> (batch, out_channels, time // m)``.
     """
 
     def __init__(

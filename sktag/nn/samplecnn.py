@@ -19,7 +19,7 @@ def default_widths(n: int) -> tuple[int, ...]:
     """Block widths for an ``m^n`` network.
 
     For ``n = 9`` this is the paper's table: 128, 128, 256 x 6, 512. Other ``n``
-    keep its proportions: the first ``round(2n/9)`` blocks 128 wide, the last 512,
+    keep its proportions: the first ``min(n - 1, round(2n/9))`` blocks 128 wide, the last 512,
     the rest 256.
 
     Parameters
@@ -48,6 +48,9 @@ class SampleCNN(nn.Module):
     (arXiv:1710.10451); otherwise the last block's (equal to the paper's conv1x1
     layer, since the last block has one frame). Initialised He-uniform as the authors did.
 
+    Shape: input ``(batch, samples)`` or ``(batch, 1, samples)`` with
+    ``samples >= input_length``; output logits ``(batch, n_classes)``.
+
     Parameters
     ----------
     m : int, default=3
@@ -65,11 +68,6 @@ class SampleCNN(nn.Module):
     stem_width : int, default=128
     dropout : float, default=0.5
         Dropout before the output layer.
-
-    Shape
-    -----
-    Input ``(batch, samples)`` or ``(batch, 1, samples)`` with
-    ``samples >= input_length``; output logits ``(batch, n_classes)``.
 
     Attributes
     ----------
