@@ -222,7 +222,7 @@ def load_checkpoint(path: str | os.PathLike, *, sha256: str | None = None) -> Ch
     return Checkpoint(raw["architecture"], raw["config"], raw["state_dict"], meta, source)
 
 
-def get_checkpoint(weights: str | os.PathLike) -> Checkpoint:
+def get_checkpoint(weights: str | os.PathLike, *, sha256: str | None = None) -> Checkpoint:
     """Resolve ``weights`` (a shipped name or a checkpoint path) and load it.
 
     Shipped weights are verified against their recorded sha256.
@@ -231,6 +231,8 @@ def get_checkpoint(weights: str | os.PathLike) -> Checkpoint:
     ----------
     weights : str or os.PathLike
         A key of :data:`SHIPPED_WEIGHTS`, or the path of a sktag checkpoint.
+    sha256 : str, optional
+        Expected hash of a checkpoint file given by path.
 
     Returns
     -------
@@ -241,6 +243,6 @@ def get_checkpoint(weights: str | os.PathLike) -> Checkpoint:
         filename, sha256 = SHIPPED_WEIGHTS[name]
         return load_checkpoint(os.path.join(os.path.dirname(__file__), "weights", filename), sha256=sha256)
     if os.path.exists(name):
-        return load_checkpoint(name)
+        return load_checkpoint(name, sha256=sha256)
     shipped = ", ".join(sorted(SHIPPED_WEIGHTS)) or "none yet"
     raise WeightsError(f"weights {name!r}: no such file, and not the name of shipped weights (shipped: {shipped})")

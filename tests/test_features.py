@@ -315,3 +315,18 @@ def test_gpu_features_match_cpu():
     cpu = SampleCNNFeatures(architecture=SMALL, random_state=0, device="cpu").fit_transform(X)
     gpu = SampleCNNFeatures(architecture=SMALL, random_state=0, device="cuda").fit_transform(X)
     np.testing.assert_allclose(cpu, gpu, rtol=1e-3, atol=1e-4)
+
+
+def test_checkpoint_changed_after_fit_is_refused(tmp_path):
+    from sktag.features import _base
+    from sktag.weights import WeightsError
+
+    config = {"m": 3, "n": 4}
+    path = tmp_path / "net.pt"
+    save_checkpoint(path, SampleCNN(**config), config=config, meta={"sample_rate": 16000})
+    y = np.zeros(500, dtype=np.float32)
+    features = SampleCNNFeatures(weights=str(path)).fit([y])
+    save_checkpoint(path, SampleCNN(**config), config=config, meta={"sample_rate": 16000})  # new weights
+    _base._MODEL_CACHE.clear()  # as in a new process
+    with pytest.raises(WeightsError, match="sha256 does not match"):
+        features.transform([y])

@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .. import weights as sktag_weights
+from .._runtime import settle_glibc_malloc
 from ..nn.inference import fold_batchnorm
 from ._clips import clip_content_key, clip_segments, validate_clips
 
@@ -33,6 +34,14 @@ POOLINGS = {"max": ("max",), "mean": ("mean",), "max+mean": ("max", "mean")}
 AGGREGATES = {"mean": ("mean",), "max": ("max",), "mean+std": ("mean", "std")}
 #: Order of the within-segment statistics computed by the network pass.
 _POOL_INDEX = {"max": 0, "mean": 1}
+
+#: On CPU, "auto" batches keep the largest activation of a network call under this
+#: size: bigger tensors fall out of cache and, above glibc's mmap threshold (<= 32 MiB),
+#: are page-faulted afresh on every call (benchmarks/results/speed.md: the 3^9
+#: network runs about 1.8x faster one segment per call than 16 per call).
+CPU_ACTIVATION_BUDGET = 16 * 2**20
+#: "auto" batch on CUDA, and the cap on CPU.
+MAX_AUTO_BATCH = 64
 
 #: Networks kept per process, keyed by what defines them (weights, seed, device).
 _MODEL_CACHE: OrderedDict = OrderedDict()
@@ -87,7 +96,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         "aggregate": [StrOptions(set(AGGREGATES))],
         "sample_rate": [None, Interval(Real, 0, None, closed="neither")],
         "segment_hop": [None, Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "device": [str],
         "memory": [None, str, HasMethods(["cache"])],
         "random_state": ["random_state"],
@@ -98,7 +107,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
     _random_sample_rate = 16000
 
     # -- subclass hooks -------------------------------------------------------------
-    def _random_model(self, seed: int) -> torch.nn.Module:  # pragma: no cover - abstract
+    def _random_model(self) -> torch.nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _segment_length(self, model: torch.nn.Module) -> int:  # pragma: no cover - abstract
@@ -127,7 +136,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         self : object
         """
         validate_clips(X)
-        self._device = resolve_device(self.device)
+        resolve_device(self.device)
         if self.weights is None:
             self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
             self.sample_rate_ = float(self._random_sample_rate)
@@ -136,7 +145,6 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             checkpoint = sktag_weights.get_checkpoint(self.weights)
             self.sample_rate_ = float(checkpoint.meta["sample_rate"])
             self.weights_id_ = "sha256-" + sktag_weights.file_sha256(checkpoint.source)
-            self._checkpoint = checkpoint
         model = self.model_
         self.layers_ = self._resolve_layers(model)
         self.segment_length_ = self._segment_length(model)
@@ -146,6 +154,19 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
 
     def _random_config_id(self) -> str:
         return self._network_name
+
+    def _network_batch_size(self, model: torch.nn.Module) -> int:
+        """``batch_size`` resolved; "auto" keeps the largest activation in budget on CPU."""
+        if self.batch_size != "auto":
+            return int(self.batch_size)
+        if next(model.parameters()).device.type != "cpu":
+            return MAX_AUTO_BATCH
+        largest = max(
+            info["num_chs"] * (self.segment_length_ // info["reduction"])
+            for info in model.feature_info
+            if info["reduction"]
+        )
+        return int(np.clip(CPU_ACTIVATION_BUDGET // (4 * largest), 1, MAX_AUTO_BATCH))
 
     def _resolve_layers(self, model: torch.nn.Module) -> list[str]:
         if self.layers is None:
@@ -165,32 +186,28 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         """The inference network (eval mode, BatchNorm folded into the convs) on its device.
 
         Built by ``fit`` (or on first use after unpickling) and cached per process
-        by (weights, device); never
-        pickled or copied by ``clone``.
+        by (weights, device); never pickled or copied by ``clone``. A checkpoint
+        whose file changed since ``fit`` is refused.
         """
         check_is_fitted(self, "weights_id_")
-        device = getattr(self, "_device", None) or resolve_device(self.device)
+        device = resolve_device(self.device)
         key = (type(self).__name__, self.weights_id_, str(device))
 
         def build():
             if self.weights is None:
                 with torch.random.fork_rng(devices=[]):
                     torch.manual_seed(self.seed_)
-                    model = self._random_model(self.seed_)
+                    model = self._random_model()
             else:
-                checkpoint = getattr(self, "_checkpoint", None) or sktag_weights.get_checkpoint(self.weights)
-                model = checkpoint.build()
+                sha256 = self.weights_id_.removeprefix("sha256-")
+                model = sktag_weights.get_checkpoint(self.weights, sha256=sha256).build()
             model = fold_batchnorm(model).to(device)
+            if device.type == "cpu":
+                settle_glibc_malloc()
             logger.info("sktag: %s (%s) loaded on %s", type(model).__name__, self.weights_id_, device)
             return model
 
         return _cached_model(key, build)
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state.pop("_checkpoint", None)  # reloaded from `weights` when needed
-        state.pop("_device", None)
-        return state
 
     # -- transforming -------------------------------------------------------------------
     def transform(self, X) -> np.ndarray:
@@ -261,6 +278,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         if not clips:
             return []
         device = next(model.parameters()).device
+        batch_size = self._network_batch_size(model)
         per_clip: list[list[np.ndarray]] = [[] for _ in clips]
         batch: list[np.ndarray] = []
         owners: list[int] = []
@@ -278,7 +296,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             batch.clear()
             owners.clear()
 
-        for index, segment in _prefetch(self._iter_segments(clips), maxsize=4 * self.batch_size):
+        for index, segment in _prefetch(self._iter_segments(clips), maxsize=4 * batch_size):
             if segment is None:  # end of clip `index`
                 n_done += 1
                 if self.verbose and (n_done % max(1, len(clips) // 10) == 0 or n_done == len(clips)):
@@ -291,7 +309,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             batch.append(segment)
             owners.append(index)
             n_segments += 1
-            if len(batch) == self.batch_size:
+            if len(batch) == batch_size:
                 flush()
         if batch:
             flush()
