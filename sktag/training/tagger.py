@@ -1,0 +1,409 @@
+"""SampleCNNTagger: end-to-end training and fine-tuning of a SampleCNN with skorch."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import Checkpoint, LRScheduler, PrintLog
+from skorch.helper import predefined_split
+
+from .. import weights as sktag_weights
+from ..features._base import resolve_device
+from ..nn import SampleCNN
+from .callbacks import ClipScoring, KeepBest, StagedLearningRate
+from .data import AllSegments, RandomCrops
+from .store import AudioStore
+
+logger = logging.getLogger("sktag")
+
+__all__ = ["SampleCNNTagger", "resolve_precision"]
+
+#: The learning-rate stages of the authors' recipe (arXiv:1703.01789).
+STAGES = (0.01, 0.002, 0.0004, 8e-5, 1.6e-5)
+
+
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
+    """``"bf16"`` -> ``torch.bfloat16`` autocast; ``"fp32"`` -> none; ``"auto"`` -> bf16 where it is fast."""
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    return torch.bfloat16 if torch.backends.mkldnn.is_available() and _cpu_has_bf16() else None
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any("avx512_bf16" in line or "amx_bf16" in line for line in f if line.startswith("flags"))
+    except OSError:
+        return False
+
+
+class _AutocastNet(NeuralNet):
+    """skorch NeuralNet that runs the module under autocast and keeps frozen layers in eval mode."""
+
+    def __init__(self, *args, autocast_dtype=None, frozen=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.autocast_dtype = autocast_dtype
+        self.frozen = frozen
+
+    def infer(self, x, **fit_params):
+        if self.module_.training:
+            for name in self.frozen:  # frozen BatchNorm statistics must not move
+                self.module_.get_submodule(name).eval()
+        device_type = "cuda" if str(self.device).startswith("cuda") else "cpu"
+        with torch.autocast(device_type, dtype=self.autocast_dtype or torch.float32,
+                            enabled=self.autocast_dtype is not None):
+            return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, *args, **kwargs):
+        return super().get_loss(y_pred.float(), y_true, *args, **kwargs)
+
+
+class SampleCNNTagger(ClassifierMixin, BaseEstimator):
+    """Train (or fine-tune) a SampleCNN on clips and tags, end to end, with skorch.
+
+    Clips are decoded once into an int16 memmap (:class:`~sktag.training.store.AudioStore`);
+    every epoch draws one random segment crop per training clip; the loss is BCE on
+    multi-hot or soft targets (a teacher's probabilities: knowledge distillation);
+    validation runs every segment of every validation clip and scores clip-level
+    averages (macro ROC-AUC and PR-AUC, recorded in ``history_``).
+
+    Parameters
+    ----------
+    weights : str, os.PathLike or None, default=None
+        Start from a sktag checkpoint (path or shipped name) — fine-tuning — or,
+        with ``None``, from a He-uniform random network built from ``architecture``.
+        A checkpoint with another number of tags gets a new output layer.
+    architecture : dict or None, default=None
+        Keyword arguments of :class:`sktag.nn.SampleCNN` for ``weights=None``
+        (``n_classes`` is set from the targets).
+    sample_rate : float, default=16000
+        The network's rate for ``weights=None`` (a checkpoint brings its own).
+    recipe : {"staged", "adam"}, default="staged"
+        ``"staged"``: the authors' SGD (Nesterov momentum 0.9) with learning-rate
+        stages 0.01, 0.002, 0.0004, 8e-5, 1.6e-5, each early-stopped on validation
+        ROC-AUC (``patience``) and restarted from its best weights.
+        ``"adam"``: AdamW at ``lr`` with cosine decay over ``max_epochs``.
+    lr : float or None, default=None
+        AdamW learning rate (default 1e-3); ignored by ``"staged"``.
+    max_epochs : int, default=100
+        Epochs in all, counting those of a resumed run.
+    patience : int, default=3
+        Epochs without improvement before the next stage (``"staged"``).
+    batch_size : int, default=23
+        Segments per training step (23 in the papers).
+    weight_decay : float, default=0.0
+    freeze : sequence of str or None, default=None
+        Layers to keep fixed (``"stem"``, ``"block1"``, ..., ``"fc"``): their weights
+        and BatchNorm statistics stay bit-identical.
+    precision : {"fp32", "bf16", "auto"}, default="auto"
+        Autocast dtype; ``"auto"`` = bf16 on CPUs with AVX512-BF16/AMX and on
+        GPUs that support it.
+    top_fraction : float, default=0.1
+        For soft targets, the top fraction of each tag counts as positive when scoring.
+    checkpoint_dir : str or None, default=None
+        Save the last epoch's weights, optimizer and history there every epoch; a
+        new ``fit`` with the same folder resumes from them (in the recorded
+        learning-rate stage; the best-so-far weights are tracked anew).
+    cache_dir : str or None, default=None
+        Where decoded audio is stored (default ``$SKTAG_CACHE`` or ``~/.cache/sktag``).
+    device : str, default="auto"
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, crops and shuffling.
+    verbose : int, default=1
+        Print the epoch table (skorch's PrintLog).
+
+    Attributes
+    ----------
+    classes_ : np.ndarray of str [shape=(n_tags,)]
+        Tag names (from ``tags`` in ``fit``, else ``"tag0"`` ...).
+    net_ : skorch.NeuralNet
+        The trained net; ``net_.module_`` is the :class:`~sktag.nn.SampleCNN`.
+    history_ : skorch.History
+        Per epoch: train/valid loss, ``valid_roc_auc``, ``valid_pr_auc``, learning rate.
+    sample_rate_ : float
+    """
+
+    _parameter_constraints: dict = {
+        "weights": [None, str, os.PathLike],
+        "architecture": [None, dict],
+        "sample_rate": [Interval(Real, 0, None, closed="neither")],
+        "recipe": [StrOptions({"staged", "adam"})],
+        "lr": [None, Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "freeze": [None, list, tuple],
+        "precision": [StrOptions({"fp32", "bf16", "auto"})],
+        "top_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "checkpoint_dir": [None, str, os.PathLike],
+        "cache_dir": [None, str, os.PathLike],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        weights=None,
+        *,
+        architecture=None,
+        sample_rate=16000,
+        recipe="staged",
+        lr=None,
+        max_epochs=100,
+        patience=3,
+        batch_size=23,
+        weight_decay=0.0,
+        freeze=None,
+        precision="auto",
+        top_fraction=0.1,
+        checkpoint_dir=None,
+        cache_dir=None,
+        device="auto",
+        random_state=None,
+        verbose=1,
+    ):
+        self.weights = weights
+        self.architecture = architecture
+        self.sample_rate = sample_rate
+        self.recipe = recipe
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.weight_decay = weight_decay
+        self.freeze = freeze
+        self.precision = precision
+        self.top_fraction = top_fraction
+        self.checkpoint_dir = checkpoint_dir
+        self.cache_dir = cache_dir
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- building --------------------------------------------------------------------------
+    def _initial_module(self, n_tags: int) -> tuple[SampleCNN, dict, float]:
+        if self.weights is None:
+            config = {**(self.architecture or {}), "n_classes": n_tags}
+            return SampleCNN(**config), config, float(self.sample_rate)
+        if self.architecture is not None:
+            raise ValueError("architecture applies to weights=None only; a checkpoint defines its own network")
+        checkpoint = sktag_weights.get_checkpoint(self.weights)
+        module = checkpoint.build().train()
+        config = dict(checkpoint.config)
+        if module.classifier.out_features != n_tags:
+            logger.info("sktag: new output layer (%d -> %d tags)", module.classifier.out_features, n_tags)
+            module.classifier = torch.nn.Linear(module.classifier.in_features, n_tags)
+            config["n_classes"] = n_tags
+        return module, config, float(checkpoint.meta["sample_rate"])
+
+    def _callbacks(self, valid: bool) -> list:
+        callbacks: list = []
+        if self.checkpoint_dir is not None:
+            checkpoint = Checkpoint(dirname=os.fspath(self.checkpoint_dir), monitor=None, f_pickle=None,
+                                    f_criterion=None, load_best=False)
+            callbacks.append(("checkpoint", checkpoint))
+        if valid:
+            callbacks.append(("clip_scoring", ClipScoring(self.top_fraction)))
+        if self.recipe == "staged":
+            callbacks.append(("staged_lr", StagedLearningRate(STAGES, self.patience)))
+        else:
+            callbacks.append(("cosine", LRScheduler("CosineAnnealingLR", T_max=self.max_epochs)))
+            if valid:
+                callbacks.append(("keep_best", KeepBest()))
+        return callbacks
+
+    # -- fitting ---------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, X_valid=None, y_valid=None, tags=None, input_rate=None):
+        """Train on clips ``X`` with targets ``y``, validating on ``(X_valid, y_valid)``.
+
+        Parameters
+        ----------
+        X : sequence of (str or np.ndarray [shape=(n,)])
+            Training clips (paths or waveforms at ``input_rate``).
+        y : array-like [shape=(n_clips, n_tags)]
+            Multi-hot or soft targets in [0, 1].
+        X_valid, y_valid : optional
+            Validation clips and targets (required by ``recipe="staged"``); with
+            ``"adam"`` and no validation, all ``max_epochs`` run and the last
+            weights are kept.
+        tags : sequence of str, optional
+            Tag names (``classes_``); default ``tag0`` ...
+        input_rate : float, optional
+            Sample rate of array clips.
+
+        Returns
+        -------
+        self : object
+        """
+        y = _check_targets(y, "y")
+        if self.recipe == "staged" and X_valid is None:
+            raise ValueError("recipe='staged' early-stops each stage on validation: pass X_valid and y_valid")
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        module, config, self.sample_rate_ = self._initial_module(y.shape[1])
+        self.config_ = config
+        self.classes_ = np.asarray(tags if tags is not None else [f"tag{i}" for i in range(y.shape[1])], dtype=object)
+        if len(self.classes_) != y.shape[1]:
+            raise ValueError(f"{len(self.classes_)} tag names for {y.shape[1]} target columns")
+        frozen = self._frozen_modules(module)
+        length = module.input_length
+
+        store = AudioStore.build(X, sample_rate=self.sample_rate_, input_rate=input_rate,
+                                 cache_dir=self.cache_dir, verbose=self.verbose)
+        train = RandomCrops(store, y, length)
+        valid = None
+        if X_valid is not None:
+            y_valid = _check_targets(y_valid, "y_valid")
+            if y_valid.shape[1] != y.shape[1]:
+                raise ValueError(f"y_valid has {y_valid.shape[1]} columns, y has {y.shape[1]}")
+            valid_store = AudioStore.build(X_valid, sample_rate=self.sample_rate_, input_rate=input_rate,
+                                           cache_dir=self.cache_dir, verbose=self.verbose)
+            valid = AllSegments(valid_store, y_valid, length)
+
+        autocast = resolve_precision(self.precision, device)
+        staged = self.recipe == "staged"
+        optimizer_kwargs = (
+            {"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9, "optimizer__nesterov": True, "lr": STAGES[0]}
+            if staged else {"optimizer": torch.optim.AdamW, "lr": self.lr or 1e-3}
+        )
+        self.net_ = _AutocastNet(
+            module,
+            criterion=torch.nn.BCEWithLogitsLoss,
+            **optimizer_kwargs,
+            optimizer__weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            train_split=predefined_split(valid) if valid is not None else None,
+            callbacks=self._callbacks(valid is not None),
+            device=str(device),
+            autocast_dtype=autocast,
+            frozen=frozen,
+            verbose=0,
+        )
+        if self.verbose:
+            self.net_.set_params(callbacks__print_log=PrintLog())
+        self.net_.initialize()
+        for name in frozen:
+            for parameter in self.net_.module_.get_submodule(name).parameters():
+                parameter.requires_grad_(False)
+        self.net_.initialize_optimizer()
+        done = self._resume()
+        logger.info("sktag: training SampleCNN on %s (%s), %d clips, from epoch %d", device, autocast or "fp32",
+                    len(store), done + 1)
+        if done < self.max_epochs:
+            self.net_.partial_fit(train, None, epochs=self.max_epochs - done)
+        self.history_ = self.net_.history
+        return self
+
+    def _resume(self) -> int:
+        """Load the state saved in ``checkpoint_dir``, if any; return the epochs already done."""
+        if self.checkpoint_dir is None:
+            return 0
+        checkpoint = dict(self.net_.callbacks_)["checkpoint"]
+        if not os.path.exists(os.path.join(os.fspath(self.checkpoint_dir), checkpoint.f_history)):
+            return 0
+        self.net_.load_params(checkpoint=checkpoint)
+        logger.info("sktag: resumed from %s after epoch %d", self.checkpoint_dir, len(self.net_.history))
+        return len(self.net_.history)
+
+    def _frozen_modules(self, module: SampleCNN) -> list[str]:
+        if not self.freeze:
+            return []
+        unknown = [name for name in self.freeze if name not in module.layer_names]
+        if unknown:
+            raise ValueError(f"freeze names unknown layers {unknown}; this network has {module.layer_names}")
+        paths = {"stem": "stem", "fc": "fc", **{f"block{i + 1}": f"blocks.{i}" for i in range(module.n)}}
+        return [paths[name] for name in self.freeze]
+
+    # -- predicting ----------------------------------------------------------------------------
+    def predict_proba(self, X, *, input_rate=None) -> np.ndarray:
+        """Clip-level tag probabilities: the mean over a clip's segments of the sigmoid outputs.
+
+        Parameters
+        ----------
+        X : sequence of (str or np.ndarray [shape=(n,)])
+        input_rate : float, optional
+            Sample rate of array clips.
+
+        Returns
+        -------
+        probabilities : np.ndarray [shape=(n_clips, n_tags), dtype=float32]
+        """
+        check_is_fitted(self, "net_")
+        store = AudioStore.build(X, sample_rate=self.sample_rate_, input_rate=input_rate, cache_dir=self.cache_dir)
+        segments = AllSegments(store, np.zeros((len(store), len(self.classes_)), np.float32),
+                               self.net_.module_.input_length)
+        logits = self.net_.forward(segments, training=False)
+        return segments.clip_mean(torch.sigmoid(logits.float()).cpu().numpy())
+
+    def predict(self, X, *, threshold: float = 0.5) -> np.ndarray:
+        """Multi-hot predictions: ``predict_proba(X) >= threshold``, shape ``(n_clips, n_tags)``."""
+        return (self.predict_proba(X) >= threshold).astype(np.int8)
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Clip-level macro ROC-AUC against ``y`` (soft targets binarised by ``top_fraction``)."""
+        from ..metrics import tag_scores
+
+        return tag_scores(_check_targets(y, "y"), self.predict_proba(X), top_fraction=self.top_fraction)["roc_auc"]
+
+    def save(self, path: str | os.PathLike, *, meta: dict | None = None, half: bool = True) -> str:
+        """Write the trained network as a sktag checkpoint; returns its sha256.
+
+        The checkpoint loads in :class:`~sktag.SampleCNNFeatures` (``weights=path``)
+        and in ``SampleCNNTagger(weights=path)`` for fine-tuning.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        meta : dict, optional
+            Extra metadata (training data, metrics, ...); ``sample_rate``, ``tags``,
+            ``recipe`` and the training history are recorded automatically.
+        half : bool, default=True
+            Store weights in fp16.
+        """
+        check_is_fitted(self, "net_")
+        history = [{k: v for k, v in row.items() if k != "batches"} for row in self.history_]
+        recipe = {k: v for k, v in self.get_params().items() if k not in {"cache_dir", "checkpoint_dir", "verbose"}}
+        full_meta = {
+            "sample_rate": self.sample_rate_,
+            "tags": [str(t) for t in self.classes_],
+            "recipe": json.loads(json.dumps(recipe, default=str)),
+            "history": json.loads(json.dumps(history, default=float)),
+            **(meta or {}),
+        }
+        module = self.net_.module_
+        return sktag_weights.save_checkpoint(path, module, config=self.config_, meta=full_meta, half=half)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.non_deterministic = True
+        return tags
+
+
+def _check_targets(y, name: str) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_clips, n_tags) multi-hot or soft targets, got shape {y.shape}")
+    if not np.isfinite(y).all() or y.min() < 0 or y.max() > 1:
+        raise ValueError(f"{name} must hold values in [0, 1]")
+    return y
