@@ -1,5 +1,6 @@
 """The training path: audio store, datasets, clip scoring, SampleCNNTagger (tiny networks)."""
 
+import json
 import os
 
 import numpy as np
@@ -120,6 +121,8 @@ def test_training_resumes_from_a_checkpoint(tmp_path, cache):
                   checkpoint_dir=str(tmp_path / "run"), random_state=0, verbose=0, precision="fp32")
     first = SampleCNNTagger(max_epochs=2, **params).fit(X, y, X_valid=X, y_valid=y)
     assert len(first.history_) == 2
+    with open(tmp_path / "run" / "history.json") as f:
+        assert "valid_roc_auc" in json.load(f)[-1]  # the saved history holds the epoch's clip scores
     second = SampleCNNTagger(max_epochs=4, **params).fit(X, y, X_valid=X, y_valid=y)
     assert len(second.history_) == 4
     assert [row["train_loss"] for row in second.history_[:2]] == [row["train_loss"] for row in first.history_]

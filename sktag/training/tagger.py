@@ -214,10 +214,6 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
 
     def _callbacks(self, valid: bool) -> list:
         callbacks: list = []
-        if self.checkpoint_dir is not None:
-            checkpoint = Checkpoint(dirname=os.fspath(self.checkpoint_dir), monitor=None, f_pickle=None,
-                                    f_criterion=None, load_best=False)
-            callbacks.append(("checkpoint", checkpoint))
         if valid:
             callbacks.append(("clip_scoring", ClipScoring(self.top_fraction)))
         if self.recipe == "staged":
@@ -226,6 +222,10 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             callbacks.append(("cosine", LRScheduler("CosineAnnealingLR", T_max=self.max_epochs)))
             if valid:
                 callbacks.append(("keep_best", KeepBest()))
+        if self.checkpoint_dir is not None:  # last: the saved history holds this epoch's scores
+            checkpoint = Checkpoint(dirname=os.fspath(self.checkpoint_dir), monitor=None, f_pickle=None,
+                                    f_criterion=None, load_best=False)
+            callbacks.append(("checkpoint", checkpoint))
         return callbacks
 
     # -- fitting ---------------------------------------------------------------------------

@@ -1,0 +1,123 @@
+"""Distil the MTAT-trained teacher's 50 tags into a SampleCNN on game_music (issue 11).
+
+Trains ``SampleCNNTagger`` on the train split of ``../shared/data/game_music`` against
+the teacher's soft tags (``teacher_mtt50.csv``), validates on the valid split, scores
+the test split (macro ROC-AUC with each tag's top 10 % of teacher probabilities as
+positives, and the variant binarised at 0.5 for tags with >= 5 positives), and writes
+``benchmarks/results/distill_<name>.md`` / ``.json`` (curves, per-tag AUCs, command).
+The checkpoint goes to ``--out`` (outside the repository unless it is final)::
+
+    python benchmarks/distill_game_music.py --name basic-adam --recipe adam --max-epochs 40 \\
+        --out ~/.cache/sktag/runs/basic-adam
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sktag.metrics import tag_scores
+from sktag.training import SampleCNNTagger
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def load_split(split: str, exclude_games: set[str]) -> tuple[list[str], np.ndarray, list[str], list[str]]:
+    folder = SHARED / "game_music"
+    with open(folder / "teacher_mtt50.csv", newline="") as f:
+        reader = csv.reader(f)
+        tags = next(reader)[1:]
+        teacher = {row[0]: np.asarray(row[1:], dtype=np.float32) for row in reader}
+    with open(folder / "clips.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["split"] == split and r["game"] not in exclude_games]
+    paths = [str(folder / r["path"]) for r in rows]
+    return paths, np.stack([teacher[r["clip_id"]] for r in rows]), tags, [r["game"] for r in rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--recipe", choices=["staged", "adam"], default="adam")
+    parser.add_argument("--lr", type=float, default=None)
+    parser.add_argument("--max-epochs", type=int, default=40)
+    parser.add_argument("--block", default="basic")
+    parser.add_argument("--multi-level", action="store_true")
+    parser.add_argument("--exclude-games", default="", help="comma-separated games held out of training")
+    parser.add_argument("--out", required=True, help="folder for the checkpoint and the resumable run state")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    exclude = {g for g in args.exclude_games.split(",") if g}
+
+    X_train, y_train, tags, _ = load_split("train", exclude)
+    X_valid, y_valid, _, _ = load_split("valid", exclude)
+    out = Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    tagger = SampleCNNTagger(
+        architecture={"block": args.block, "multi_level": args.multi_level},
+        recipe=args.recipe, lr=args.lr, max_epochs=args.max_epochs, checkpoint_dir=str(out / "state"),
+        random_state=0, verbose=1,
+    )
+    started = time.perf_counter()
+    tagger.fit(X_train, y_train, X_valid=X_valid, y_valid=y_valid, tags=tags)
+    train_seconds = time.perf_counter() - started
+
+    report: dict = {"name": args.name, "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+                    "train_clips": len(X_train), "valid_clips": len(X_valid), "train_seconds": train_seconds,
+                    "excluded_games": sorted(exclude)}
+    evaluations = {"test": load_split("test", exclude)}
+    if exclude:
+        held = [load_split(s, set()) for s in ("train", "valid", "test")]
+        keep = [[i for i, g in enumerate(h[3]) if g in exclude] for h in held]
+        evaluations["held_out_games"] = (
+            sum(([h[0][i] for i in k] for h, k in zip(held, keep)), []),
+            np.concatenate([h[1][k] for h, k in zip(held, keep)]), tags, [],
+        )
+    for name, (X, y, _, _) in evaluations.items():
+        proba = tagger.predict_proba(X)
+        top10 = tag_scores(y, proba, top_fraction=0.1)
+        binary = (y >= 0.5).astype(np.int8)
+        enough = binary.sum(axis=0) >= 5
+        at_half = tag_scores(binary[:, enough], proba[:, enough]) if enough.any() else {"roc_auc": float("nan")}
+        report[name] = {
+            "clips": len(X),
+            "roc_auc_top10": top10["roc_auc"], "pr_auc_top10": top10["pr_auc"],
+            "per_tag_roc_auc_top10": dict(zip(tags, np.round(top10["per_tag_roc_auc"], 4).tolist())),
+            "roc_auc_at_0.5": at_half["roc_auc"], "tags_at_0.5": [t for t, e in zip(tags, enough) if e],
+        }
+    report["history"] = [
+        {k: row.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc", "valid_pr_auc", "dur")}
+        for row in tagger.history_
+    ]
+    checkpoint = out / f"{args.name}.pt"
+    report["sha256"] = tagger.save(checkpoint, meta={
+        "training_data": "game_music train split (../shared/data), teacher: musicnn MTT_musicnn soft tags "
+                         "(knowledge distillation)", "metrics": {k: report[k]["roc_auc_top10"] for k in evaluations}})
+    results = ROOT / "benchmarks" / "results"
+    (results / f"distill_{args.name}.json").write_text(json.dumps(report, indent=1, default=float))
+    lines = [f"# Distillation run `{args.name}`", "", f"Command: `python benchmarks/{report['command']}`", "",
+             f"Training: {len(X_train)} clips, {train_seconds / 60:.0f} min on {os.cpu_count()} CPU cores.", "",
+             "| split | clips | macro ROC-AUC (top-10 % positives) | PR-AUC | ROC-AUC (teacher >= 0.5, tags with >= 5) |",
+             "|---|---:|---:|---:|---:|"]
+    for name in evaluations:
+        r = report[name]
+        lines.append(f"| {name} | {r['clips']} | {r['roc_auc_top10']:.4f} | {r['pr_auc_top10']:.4f} | "
+                     f"{r['roc_auc_at_0.5']:.4f} ({len(r['tags_at_0.5'])} tags) |")
+    lines += ["", "| epoch | train loss | valid loss | valid ROC-AUC | valid PR-AUC | s |", "|---:|---:|---:|---:|---:|---:|"]
+    for h in report["history"]:
+        lines.append(f"| {h['epoch']} | {h['train_loss']:.4f} | {h['valid_loss']:.4f} | {h['valid_roc_auc']:.4f} | "
+                     f"{h['valid_pr_auc']:.4f} | {h['dur']:.0f} |")
+    (results / f"distill_{args.name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
