@@ -10,6 +10,7 @@ setup(
     packages=find_packages(include=["sktag", "sktag.*"]),
     package_data={"sktag": ["weights/*.pt", "weights/*.npz", "weights/*.json"]},
     python_requires=">=3.10",
+    entry_points={"console_scripts": ["sktag = sktag.cli:main"]},
     install_requires=[
         "numpy>=1.24",
         "scikit-learn>=1.6",

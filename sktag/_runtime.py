@@ -31,5 +31,4 @@ def settle_glibc_malloc() -> None:
         return
     _SETTLED = True
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        buffer = np.empty(_PRIMING_BYTES, dtype=np.uint8)
-        del buffer
+        np.empty(_PRIMING_BYTES, dtype=np.uint8)  # allocated with mmap, freed at once

@@ -230,7 +230,8 @@ def get_checkpoint(weights: str | os.PathLike, *, sha256: str | None = None) -> 
     Parameters
     ----------
     weights : str or os.PathLike
-        A key of :data:`SHIPPED_WEIGHTS`, or the path of a sktag checkpoint.
+        A key of :data:`SHIPPED_WEIGHTS` (``"default"``: its first entry), or the
+        path of a sktag checkpoint.
     sha256 : str, optional
         Expected hash of a checkpoint file given by path.
 
@@ -239,6 +240,8 @@ def get_checkpoint(weights: str | os.PathLike, *, sha256: str | None = None) -> 
     checkpoint : Checkpoint
     """
     name = os.fspath(weights)
+    if name == "default" and SHIPPED_WEIGHTS:
+        name = next(iter(SHIPPED_WEIGHTS))
     if name in SHIPPED_WEIGHTS:
         filename, sha256 = SHIPPED_WEIGHTS[name]
         return load_checkpoint(os.path.join(os.path.dirname(__file__), "weights", filename), sha256=sha256)

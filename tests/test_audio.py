@@ -1,7 +1,6 @@
 """Tests for sktag.audio: decoding, validation, mono mix-down, resampling, segmenting."""
 
 import csv
-import json
 import tracemalloc
 from pathlib import Path
 

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
-import time
 from collections import OrderedDict
 from numbers import Integral, Real
 
@@ -24,7 +22,8 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 from .. import weights as sktag_weights
 from .._runtime import settle_glibc_malloc
 from ..nn.inference import fold_batchnorm
-from ._clips import clip_content_key, clip_segments, validate_clips
+from ._batching import map_segments
+from ._clips import clip_content_key, validate_clips
 
 logger = logging.getLogger("sktag")
 
@@ -270,59 +269,19 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         return [store(key, model_key, computed.get(i)) for i, key in enumerate(keys)]
 
     def _segment_stats(self, clips, model, layer_names) -> list[np.ndarray]:
-        """Run the network over every segment of every clip, batching across clips.
-
-        Returns, per clip, an array ``(n_segments, 2, sum of widths)``: the max and
-        the mean over time of each requested layer's activations in each segment.
-        """
+        """Per clip, ``(n_segments, 2, sum of widths)``: the max and mean over time of each layer in each segment."""
         if not clips:
             return []
-        device = next(model.parameters()).device
-        batch_size = self._network_batch_size(model)
-        per_clip: list[list[np.ndarray]] = [[] for _ in clips]
-        batch: list[np.ndarray] = []
-        owners: list[int] = []
-        started, n_done, n_segments = time.perf_counter(), 0, 0
 
-        def flush():
-            x = torch.from_numpy(np.stack(batch))
-            if device.type == "cuda":
-                x = x.pin_memory().to(device, non_blocking=True)
-            with torch.inference_mode():
-                acts = model.forward_intermediates(x, layer_names)
-                pooled = torch.cat([torch.stack([a.amax(-1), a.mean(-1)], dim=1) for a in acts], dim=2)
-            for owner, row in zip(owners, pooled.float().cpu().numpy()):
-                per_clip[owner].append(row)
-            batch.clear()
-            owners.clear()
+        def pooled(x: torch.Tensor) -> torch.Tensor:
+            acts = model.forward_intermediates(x, layer_names)
+            return torch.cat([torch.stack([a.amax(-1), a.mean(-1)], dim=1) for a in acts], dim=2)
 
-        for index, segment in _prefetch(self._iter_segments(clips), maxsize=4 * batch_size):
-            if segment is None:  # end of clip `index`
-                n_done += 1
-                if self.verbose and (n_done % max(1, len(clips) // 10) == 0 or n_done == len(clips)):
-                    elapsed = time.perf_counter() - started
-                    logger.info(
-                        "sktag: %d/%d clips, %d segments, %.1f clips/s",
-                        n_done, len(clips), n_segments, n_done / max(elapsed, 1e-9),
-                    )
-                continue
-            batch.append(segment)
-            owners.append(index)
-            n_segments += 1
-            if len(batch) == batch_size:
-                flush()
-        if batch:
-            flush()
-        return [np.stack(rows) for rows in per_clip]
-
-    def _iter_segments(self, clips):
-        length, hop = self.segment_length_, self._hop()
-        for index, clip in enumerate(clips):
-            for segment in clip_segments(
-                clip, sample_rate=self.sample_rate_, input_rate=self.sample_rate, length=length, hop=hop
-            ):
-                yield index, segment
-            yield index, None
+        return map_segments(
+            clips, pooled, sample_rate=self.sample_rate_, input_rate=self.sample_rate,
+            length=self.segment_length_, hop=self._hop(), batch_size=self._network_batch_size(model),
+            device=next(model.parameters()).device, verbose=self.verbose,
+        )
 
     # -- feature names ---------------------------------------------------------------
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -353,46 +312,3 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float32"]
         tags.input_tags.allow_nan = False
         return tags
-
-
-def _prefetch(iterator, maxsize: int):
-    """Run ``iterator`` in a background thread (decoding overlaps the network).
-
-    Exceptions raised by the iterator are re-raised in the caller; at most
-    ``maxsize`` items wait in between, so memory stays bounded.
-    """
-    items: queue.Queue = queue.Queue(maxsize=maxsize)
-    done = object()
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                items.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce():
-        try:
-            for item in iterator:
-                if not put(item):
-                    return
-            put(done)
-        except BaseException as exc:  # re-raised in the consumer
-            put(exc)
-
-    worker = threading.Thread(target=produce, name="sktag-decode", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = items.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=5)

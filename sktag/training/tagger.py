@@ -19,6 +19,8 @@ from skorch.helper import predefined_split
 
 from .. import weights as sktag_weights
 from ..features._base import resolve_device
+from ..features._batching import map_segments
+from ..features._clips import validate_clips
 from ..nn import SampleCNN
 from .callbacks import ClipScoring, KeepBest, StagedLearningRate
 from .data import AllSegments, RandomCrops
@@ -338,6 +340,10 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X, *, input_rate=None) -> np.ndarray:
         """Clip-level tag probabilities: the mean over a clip's segments of the sigmoid outputs.
 
+        Clips are streamed (nothing is written to the cache), as in the feature
+        transformers: non-overlapping segments, the tail dropped, a short clip
+        zero-padded to one segment.
+
         Parameters
         ----------
         X : sequence of (str or np.ndarray [shape=(n,)])
@@ -347,13 +353,52 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         Returns
         -------
         probabilities : np.ndarray [shape=(n_clips, n_tags), dtype=float32]
+            Columns in the order of ``classes_``.
         """
         check_is_fitted(self, "net_")
-        store = AudioStore.build(X, sample_rate=self.sample_rate_, input_rate=input_rate, cache_dir=self.cache_dir)
-        segments = AllSegments(store, np.zeros((len(store), len(self.classes_)), np.float32),
-                               self.net_.module_.input_length)
-        logits = self.net_.forward(segments, training=False)
-        return segments.clip_mean(torch.sigmoid(logits.float()).cpu().numpy())
+        clips = validate_clips(X)
+        module = self.net_.module_.eval()
+        device = next(module.parameters()).device
+        autocast = self.net_.autocast_dtype
+
+        def probabilities(x: torch.Tensor) -> torch.Tensor:
+            with torch.autocast(device.type, dtype=autocast or torch.float32, enabled=autocast is not None):
+                return torch.sigmoid(module(x).float())
+
+        outputs = map_segments(
+            clips, probabilities, sample_rate=self.sample_rate_, input_rate=input_rate,
+            length=module.input_length, hop=module.input_length, batch_size=self.batch_size, device=device,
+        )
+        return np.stack([rows.mean(axis=0) for rows in outputs]).astype(np.float32)
+
+    @classmethod
+    def from_checkpoint(cls, weights, *, device: str = "auto", precision: str = "fp32") -> SampleCNNTagger:
+        """A tagger ready to predict with a trained checkpoint's own tags (no training).
+
+        Parameters
+        ----------
+        weights : str or os.PathLike
+            A sktag checkpoint path or shipped name; its metadata must list ``tags``.
+        device : str, default="auto"
+        precision : {"fp32", "bf16", "auto"}, default="fp32"
+
+        Returns
+        -------
+        tagger : SampleCNNTagger
+            Fitted: ``classes_`` are the checkpoint's tags.
+        """
+        tagger = cls(weights=weights, device=device, precision=precision, verbose=0)
+        checkpoint = sktag_weights.get_checkpoint(weights)
+        if "tags" not in checkpoint.meta:
+            raise sktag_weights.WeightsError(f"{checkpoint.source}: metadata has no 'tags'; it is not a tagger")
+        resolved = resolve_device(device)
+        tagger.net_ = _AutocastNet(checkpoint.build(), criterion=torch.nn.BCEWithLogitsLoss, device=str(resolved),
+                                   autocast_dtype=resolve_precision(precision, resolved)).initialize()
+        tagger.classes_ = np.asarray(checkpoint.meta["tags"], dtype=object)
+        tagger.sample_rate_ = float(checkpoint.meta["sample_rate"])
+        tagger.config_ = dict(checkpoint.config)
+        tagger.history_ = checkpoint.meta.get("history", [])
+        return tagger
 
     def predict(self, X, *, threshold: float = 0.5) -> np.ndarray:
         """Multi-hot predictions: ``predict_proba(X) >= threshold``, shape ``(n_clips, n_tags)``."""

@@ -1,0 +1,60 @@
+"""`sktag tag` and SampleCNNTagger.from_checkpoint."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+from sktag.cli import main
+from sktag.training import SampleCNNTagger
+
+TINY = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    rng = np.random.default_rng(0)
+    X = [(0.3 * rng.standard_normal(1000)).astype(np.float32) for _ in range(6)]
+    y = rng.uniform(0, 1, size=(6, 3)).astype(np.float32)
+    tagger = SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", max_epochs=1, batch_size=3,
+                             cache_dir=str(folder / "cache"), random_state=0, verbose=0, precision="fp32")
+    tagger.fit(X, y, tags=["calm", "loud", "weird"])
+    checkpoint = folder / "tiny.pt"
+    tagger.save(checkpoint, half=False)
+    clip = folder / "clip.wav"
+    soundfile.write(clip, X[0], 8000)
+    return tagger, str(checkpoint), str(clip), X
+
+
+def test_from_checkpoint_reproduces_the_trained_tagger(trained):
+    tagger, checkpoint, _, X = trained
+    loaded = SampleCNNTagger.from_checkpoint(checkpoint)
+    assert list(loaded.classes_) == ["calm", "loud", "weird"] and loaded.sample_rate_ == 8000
+    np.testing.assert_allclose(loaded.predict_proba(X), tagger.predict_proba(X), rtol=1e-5, atol=1e-6)
+
+
+def test_tag_prints_top_tags_and_json(trained, capsys):
+    _, checkpoint, clip, _ = trained
+    assert main(["tag", clip, "--weights", checkpoint, "--top", "2"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(clip + ": ") and line.count(",") == 1
+    assert main(["tag", clip, "--weights", checkpoint, "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    expected = SampleCNNTagger.from_checkpoint(checkpoint).predict_proba([clip])[0]
+    assert record["path"] == clip and list(record["tags"]) == sorted(record["tags"], key=lambda t: -record["tags"][t])
+    assert {t: pytest.approx(p, abs=1e-5) for t, p in zip(["calm", "loud", "weird"], expected)} == record["tags"]
+
+
+def test_tag_reports_bad_files_and_goes_on(trained, tmp_path, capsys):
+    _, checkpoint, clip, _ = trained
+    missing = str(tmp_path / "missing.mp3")
+    assert main(["tag", missing, clip, "--weights", checkpoint]) == 1
+    out = capsys.readouterr()
+    assert "missing.mp3" in out.err and out.out.startswith(clip)
+
+
+def test_tag_without_weights_says_so(capsys, trained):
+    assert main(["tag", trained[2], "--weights", "no-such-weights"]) == 2
+    assert "no-such-weights" in capsys.readouterr().err
