@@ -1,5 +1,11 @@
 """Shared pytest fixtures."""
 
+import os
+import tempfile
+
+# Decoded-audio stores of the training tests go to a throw-away folder, never ~/.cache or ../shared.
+os.environ.setdefault("SKTAG_CACHE", tempfile.mkdtemp(prefix="sktag-test-cache-"))
+
 # ---------------------------------------------------------------------------
 # Audio fixtures (used by tests/test_audio.py)
 # ---------------------------------------------------------------------------

@@ -151,8 +151,29 @@ def test_fine_tuning_leaves_frozen_blocks_bit_identical(tmp_path, cache):
         SampleCNNTagger(weights=str(path), freeze=["block9"], recipe="adam", cache_dir=cache).fit(X, y)
 
 
-@pytest.mark.parametrize("bad", [np.ones((3,)), np.full((12, 2), 2.0), np.full((12, 2), np.nan)])
-def test_bad_targets(bad, cache):
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (np.full((12, 2), 2.0), "y must hold values in"),
+        (np.full((12, 2), np.nan), "y must hold values in"),
+        (np.ones((12, 2, 2)), "y must be 1-D class labels or 2-D"),
+        (np.linspace(0, 1, 12), "Unknown label type: continuous"),
+        (np.ones((3, 2)), "X holds 12 clips but y has 3 rows"),
+        (None, "requires y"),
+    ],
+)
+def test_bad_targets(bad, match, cache):
     X, _ = _tone_clips()
-    with pytest.raises(ValueError, match="y must"):
+    with pytest.raises(ValueError, match=match):
         SampleCNNTagger(architecture=TINY, recipe="adam", cache_dir=cache).fit(X, bad)
+
+
+def test_single_label_targets_train_one_hot(cache):
+    X, y = _tone_clips()
+    labels = np.where(y[:, 1] == 1, "high", "low")
+    tagger = SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", lr=3e-3, max_epochs=12,
+                             batch_size=4, cache_dir=cache, random_state=0, verbose=0, precision="fp32")
+    tagger.fit(X, labels)
+    assert list(tagger.classes_) == ["high", "low"] and not tagger.multilabel_
+    assert set(tagger.predict(X)) <= {"high", "low"}
+    assert tagger.score(X, labels) >= 0.75

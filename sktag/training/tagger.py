@@ -12,6 +12,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import Checkpoint, LRScheduler, PrintLog
@@ -22,6 +23,7 @@ from ..features._base import resolve_device
 from ..features._batching import map_segments
 from ..features._clips import validate_clips
 from ..nn import SampleCNN
+from ..metrics import tag_scores
 from .callbacks import ClipScoring, KeepBest, StagedLearningRate
 from .data import AllSegments, RandomCrops
 from .store import AudioStore
@@ -130,8 +132,11 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    classes_ : np.ndarray of str [shape=(n_tags,)]
-        Tag names (from ``tags`` in ``fit``, else ``"tag0"`` ...).
+    classes_ : np.ndarray [shape=(n_tags,)]
+        Multi-label: tag names (from ``tags`` in ``fit``, else ``"tag0"`` ...);
+        single-label: the sorted class labels.
+    multilabel_ : bool
+        Whether ``y`` was 2-D (multi-label or soft targets) rather than class labels.
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` is the :class:`~sktag.nn.SampleCNN`.
     history_ : skorch.History
@@ -239,8 +244,9 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         ----------
         X : sequence of (str or np.ndarray [shape=(n,)])
             Training clips (paths or waveforms at ``input_rate``).
-        y : array-like [shape=(n_clips, n_tags)]
-            Multi-hot or soft targets in [0, 1].
+        y : array-like [shape=(n_clips, n_tags) or (n_clips,)]
+            Multi-hot or soft targets in [0, 1], or single-label class labels
+            (trained one-hot with the same BCE loss).
         X_valid, y_valid : optional
             Validation clips and targets (required by ``recipe="staged"``); with
             ``"adam"`` and no validation, all ``max_epochs`` run and the last
@@ -254,7 +260,15 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        y = _check_targets(y, "y")
+        if y is None:
+            raise ValueError("requires y to be passed, but the target y is None")
+        y = np.asarray(y)
+        self.multilabel_ = y.ndim == 2
+        if self.multilabel_:
+            y = _check_targets(y, "y")
+            names = tags if tags is not None else [f"tag{i}" for i in range(y.shape[1])]
+        else:
+            names, y = _one_hot(y, tags)
         if self.recipe == "staged" and X_valid is None:
             raise ValueError("recipe='staged' early-stops each stage on validation: pass X_valid and y_valid")
         device = resolve_device(self.device)
@@ -262,7 +276,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         module, config, self.sample_rate_ = self._initial_module(y.shape[1])
         self.config_ = config
-        self.classes_ = np.asarray(tags if tags is not None else [f"tag{i}" for i in range(y.shape[1])], dtype=object)
+        self.classes_ = np.asarray(names, dtype=object) if self.multilabel_ else np.asarray(names)
         if len(self.classes_) != y.shape[1]:
             raise ValueError(f"{len(self.classes_)} tag names for {y.shape[1]} target columns")
         frozen = self._frozen_modules(module)
@@ -270,10 +284,14 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
 
         store = AudioStore.build(X, sample_rate=self.sample_rate_, input_rate=input_rate,
                                  cache_dir=self.cache_dir, verbose=self.verbose)
+        if len(store) != len(y):
+            raise ValueError(f"X holds {len(store)} clips but y has {len(y)} rows")
+        if len(store) < 2:
+            raise ValueError("training needs at least 2 clips (BatchNorm), got 1 sample")
         train = RandomCrops(store, y, length)
         valid = None
         if X_valid is not None:
-            y_valid = _check_targets(y_valid, "y_valid")
+            y_valid = _check_targets(y_valid, "y_valid") if self.multilabel_ else _one_hot(y_valid, self.classes_)[1]
             if y_valid.shape[1] != y.shape[1]:
                 raise ValueError(f"y_valid has {y_valid.shape[1]} columns, y has {y.shape[1]}")
             valid_store = AudioStore.build(X_valid, sample_rate=self.sample_rate_, input_rate=input_rate,
@@ -294,6 +312,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train__shuffle=True,
+            iterator_train__drop_last=len(train) % self.batch_size == 1,  # BatchNorm needs 2 or more
             train_split=predefined_split(valid) if valid is not None else None,
             callbacks=self._callbacks(valid is not None),
             device=str(device),
@@ -395,19 +414,25 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         tagger.net_ = _AutocastNet(checkpoint.build(), criterion=torch.nn.BCEWithLogitsLoss, device=str(resolved),
                                    autocast_dtype=resolve_precision(precision, resolved)).initialize()
         tagger.classes_ = np.asarray(checkpoint.meta["tags"], dtype=object)
+        tagger.multilabel_ = True
         tagger.sample_rate_ = float(checkpoint.meta["sample_rate"])
         tagger.config_ = dict(checkpoint.config)
         tagger.history_ = checkpoint.meta.get("history", [])
         return tagger
 
     def predict(self, X, *, threshold: float = 0.5) -> np.ndarray:
-        """Multi-hot predictions: ``predict_proba(X) >= threshold``, shape ``(n_clips, n_tags)``."""
-        return (self.predict_proba(X) >= threshold).astype(np.int8)
+        """Multi-label: multi-hot ``predict_proba(X) >= threshold`` ``(n_clips, n_tags)``;
+        single-label: the most probable class per clip ``(n_clips,)``."""
+        proba = self.predict_proba(X)
+        if getattr(self, "multilabel_", True):
+            return (proba >= threshold).astype(np.int8)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None) -> float:
-        """Clip-level macro ROC-AUC against ``y`` (soft targets binarised by ``top_fraction``)."""
-        from ..metrics import tag_scores
-
+        """Multi-label: clip-level macro ROC-AUC (soft targets binarised by ``top_fraction``);
+        single-label: accuracy."""
+        if not getattr(self, "multilabel_", True):
+            return super().score(X, y, sample_weight=sample_weight)
         return tag_scores(_check_targets(y, "y"), self.predict_proba(X), top_fraction=self.top_fraction)["roc_auc"]
 
     def save(self, path: str | os.PathLike, *, meta: dict | None = None, half: bool = True) -> str:
@@ -443,6 +468,19 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         tags.non_deterministic = True
         return tags
+
+
+def _one_hot(y, classes=None) -> tuple[np.ndarray, np.ndarray]:
+    """Single-label targets ``(n,)`` -> (classes, one-hot float32 ``(n, n_classes)``)."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D class labels or 2-D (n_clips, n_tags) targets, got shape {y.shape}")
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(f"Unknown label type: {kind}; 1-D y must be class labels (2-D y: tag targets)")
+    known = np.unique(y) if classes is None else np.asarray(classes)
+    index = np.searchsorted(known, y) if classes is None else np.array([list(known).index(v) for v in y])
+    return known, np.eye(len(known), dtype=np.float32)[index]
 
 
 def _check_targets(y, name: str) -> np.ndarray:
