@@ -37,7 +37,7 @@ _POOL_INDEX = {"max": 0, "mean": 1}
 #: On CPU, "auto" batches keep the largest activation of a network call under this
 #: size: bigger tensors fall out of cache and, above glibc's mmap threshold (<= 32 MiB),
 #: are page-faulted afresh on every call (benchmarks/results/speed.md: the 3^9
-#: network runs about 1.8x faster one segment per call than 16 per call).
+#: network runs about 1.7x faster one segment per call than 16 per call).
 CPU_ACTIVATION_BUDGET = 16 * 2**20
 #: "auto" batch on CUDA, and the cap on CPU.
 MAX_AUTO_BATCH = 64
