@@ -1,4 +1,8 @@
-"""The ``sktag`` command line (also ``python -m sktag``)."""
+"""The ``sktag`` command line (also ``python -m sktag``).
+
+``sktag tag FILE ... [--weights W]`` prints tags; ``sktag train DATASET ROOT --out MODEL.pt``
+trains or fine-tunes a SampleCNN tagger (see ``sktag train --help``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+
+import numpy as np
 
 from .audio import AudioError
 from .weights import WeightsError
@@ -35,6 +41,46 @@ def _tag(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _load_dataset(args: argparse.Namespace):
+    from . import datasets
+
+    if args.dataset == "mtat":
+        return datasets.load_magnatagatune(args.root)
+    if args.dataset == "msd":
+        if not args.audio_root:
+            raise SystemExit("sktag train: --dataset msd needs --audio-root (the folder of 7digital previews)")
+        return datasets.load_msd_tagging(args.root, audio_root=args.audio_root)
+    if args.dataset == "gtzan":
+        return datasets.load_gtzan(args.root, split_dir=args.split_dir)
+    if args.dataset == "folder":
+        return datasets.load_folder(args.root)
+    labels = args.label_columns.split(",") if args.label_columns else None
+    return datasets.load_csv(args.root, label_columns=labels, tag_column=args.tag_column,
+                             tag_separator=args.tag_separator, split_column=args.split_column)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .training import SampleCNNTagger
+
+    data = _load_dataset(args)
+    train, valid = data.split == "train", data.split == "valid"
+    if not train.any():  # no split given: everything trains
+        train, valid = np.ones(len(data.paths), bool), np.zeros(len(data.paths), bool)
+    architecture = None if args.weights else {"m": args.m, "n": args.n, "block": args.block,
+                                              "multi_level": args.multi_level}
+    tagger = SampleCNNTagger(
+        args.weights, architecture=architecture, sample_rate=args.sample_rate, recipe=args.recipe, lr=args.lr,
+        max_epochs=args.max_epochs, batch_size=args.batch_size,
+        freeze=args.freeze.split(",") if args.freeze else None, precision=args.precision,
+        checkpoint_dir=args.checkpoint_dir, device=args.device, random_state=args.seed, verbose=1,
+    )
+    validation = {"X_valid": list(data.paths[valid]), "y_valid": data.target[valid]} if valid.any() else {}
+    tagger.fit(list(data.paths[train]), data.target[train], tags=list(data.target_names), **validation)
+    sha256 = tagger.save(args.out, meta={"training_data": data.DESCR})
+    print(f"saved {args.out} (sha256 {sha256})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sktag", description="Sample-level CNNs for music auto-tagging.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and the device to stderr")
@@ -46,6 +92,33 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--json", action="store_true", help="one JSON object per file with every tag's probability")
     tag.add_argument("--device", default="auto", help="torch device (default: CUDA when present)")
     tag.set_defaults(run=_tag)
+
+    train = commands.add_parser("train", help="train or fine-tune a SampleCNN tagger on a dataset")
+    train.add_argument("dataset", choices=["mtat", "msd", "gtzan", "csv", "folder"])
+    train.add_argument("root", help="dataset folder, or the CSV file for 'csv'")
+    train.add_argument("--out", required=True, help="where to write the trained checkpoint (.pt)")
+    train.add_argument("--audio-root", help="msd: the folder of 7digital previews")
+    train.add_argument("--split-dir", help="gtzan: folder of the fault-filtered split lists")
+    train.add_argument("--tag-column", help="csv: a label column (single-label, or several tags with --tag-separator)")
+    train.add_argument("--tag-separator", help="csv: separator of several tags in --tag-column")
+    train.add_argument("--label-columns", help="csv: comma-separated 0/1 or probability columns")
+    train.add_argument("--split-column", help="csv: column with train/valid/test")
+    train.add_argument("--weights", help="start from this checkpoint or shipped name (fine-tuning)")
+    train.add_argument("--freeze", help="comma-separated layers kept fixed, e.g. stem,block1,block2")
+    train.add_argument("--m", type=int, default=3, help="filter/pool size of a new network (default 3)")
+    train.add_argument("--n", type=int, default=9, help="blocks of a new network (default 9: 59049 samples)")
+    train.add_argument("--block", default="basic", choices=["basic", "se", "res1", "res2", "rese1", "rese2"])
+    train.add_argument("--multi-level", action="store_true", help="multi-level head (last three blocks)")
+    train.add_argument("--sample-rate", type=float, default=16000, help="rate of a new network (default 16000)")
+    train.add_argument("--recipe", choices=["staged", "adam"], default="staged")
+    train.add_argument("--lr", type=float, help="adam: learning rate (default 1e-3)")
+    train.add_argument("--max-epochs", type=int, default=100)
+    train.add_argument("--batch-size", type=int, default=23)
+    train.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="auto")
+    train.add_argument("--checkpoint-dir", help="save every epoch there; rerun with it to resume")
+    train.add_argument("--device", default="auto")
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(run=_train)
     return parser
 
 

@@ -58,3 +58,19 @@ def test_tag_reports_bad_files_and_goes_on(trained, tmp_path, capsys):
 def test_tag_without_weights_says_so(capsys, trained):
     assert main(["tag", trained[2], "--weights", "no-such-weights"]) == 2
     assert "no-such-weights" in capsys.readouterr().err
+
+
+def test_train_from_a_csv_then_tag(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    rows = ["path,label,split"]
+    for i in range(8):
+        soundfile.write(tmp_path / f"c{i}.wav", (0.2 * rng.standard_normal(2000)).astype(np.float32), 8000)
+        rows.append(f"c{i}.wav,{'ab'[i % 2]},{'train' if i < 6 else 'valid'}")
+    (tmp_path / "clips.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "model.pt"
+    status = main(["train", "csv", str(tmp_path / "clips.csv"), "--tag-column", "label", "--split-column", "split",
+                   "--out", str(out), "--m", "3", "--n", "4", "--sample-rate", "8000", "--recipe", "adam",
+                   "--max-epochs", "2", "--batch-size", "3", "--precision", "fp32"])
+    assert status == 0 and out.exists() and "saved" in capsys.readouterr().out
+    assert main(["tag", str(tmp_path / "c0.wav"), "--weights", str(out), "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["tags"]) == {"a", "b"}
