@@ -24,31 +24,28 @@ This script is not executed when the documentation is built.
 # As in the quickstart: the shared data folder next to the repository, or
 # ``SKTAG_SHARED_DATA``; clips no longer than one 3.69 s segment, 20 per
 # instrument from the ``train`` split and 20 from the ``test`` split.
-import csv
 import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from sktag.datasets import load_csv
+
 try:
     EXAMPLES = Path(__file__).resolve().parent
 except NameError:  # sphinx-gallery and notebooks run examples from their folder
     EXAMPLES = Path.cwd()
 DATA = Path(os.environ.get("SKTAG_SHARED_DATA") or EXAMPLES.parents[1].parent / "shared" / "data")
-philharmonia = DATA / "philharmonia"
-with open(philharmonia / "clips.csv", newline="") as f:
-    rows = [r for r in csv.DictReader(f) if float(r["duration_s"]) <= 3**10 / 16000]
+data = load_csv(DATA / "philharmonia" / "clips.csv", tag_column="instrument_group", split_column="split")
+short = data.metadata["duration_s"].to_numpy() <= 3**10 / 16000  # at most one 16 kHz segment
 
 
 def subset(split, per_group=20, groups=("cello", "flute")):
-    paths, labels = [], []
-    for group in groups:
-        chosen = [r for r in rows if r["instrument_group"] == group and r["split"] == split]
-        for r in chosen[:per_group]:
-            paths.append(str(philharmonia / r["path"]))
-            labels.append(group)
-    return paths, labels
+    rows = [i for g in groups for i in np.flatnonzero(short & (data.split == split) & (data.target_label == g))[:per_group]]
+    return list(data.paths[rows]), list(data.target_label[rows])
 
 
 X_train, y_train = subset("train")

@@ -20,12 +20,15 @@ scikit-learn pipeline.
 # The clips come from the shared data folder that sits next to the repository
 # (``../shared/data``); the environment variable ``SKTAG_SHARED_DATA`` can point
 # at that ``data`` folder instead.
-import csv
 import os
 import shutil
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+
+from sktag.datasets import load_csv
 
 try:
     EXAMPLES = Path(__file__).resolve().parent
@@ -59,20 +62,13 @@ print("first names:", list(features.get_feature_names_out()[:3]))
 # test clips of each instrument, taken in ``clips.csv`` order from its
 # ``split`` column. To keep the run short, only clips no longer than one
 # segment (3.69 s at 16 kHz) are used, so each clip costs one network pass.
-philharmonia = DATA / "philharmonia"
-segment_seconds = 3**10 / 16000
-with open(philharmonia / "clips.csv", newline="") as f:
-    rows = [r for r in csv.DictReader(f) if float(r["duration_s"]) <= segment_seconds]
+data = load_csv(DATA / "philharmonia" / "clips.csv", tag_column="instrument_group", split_column="split")
+short = data.metadata["duration_s"].to_numpy() <= 3**10 / 16000  # at most one 16 kHz segment
 
 
 def subset(split, per_group=20, groups=("cello", "flute")):
-    paths, labels = [], []
-    for group in groups:
-        chosen = [r for r in rows if r["instrument_group"] == group and r["split"] == split]
-        for r in chosen[:per_group]:
-            paths.append(str(philharmonia / r["path"]))
-            labels.append(group)
-    return paths, labels
+    rows = [i for g in groups for i in np.flatnonzero(short & (data.split == split) & (data.target_label == g))[:per_group]]
+    return list(data.paths[rows]), list(data.target_label[rows])
 
 
 X_train, y_train = subset("train")
