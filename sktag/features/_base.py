@@ -144,7 +144,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             checkpoint = sktag_weights.get_checkpoint(self.weights)
             self.sample_rate_ = float(checkpoint.meta["sample_rate"])
             self.weights_id_ = "sha256-" + sktag_weights.file_sha256(checkpoint.source)
-        model = self.model_
+        model = self._model(checkpoint if self.weights is not None else None)
         self.layers_ = self._resolve_layers(model)
         self.segment_length_ = self._segment_length(model)
         widths = {info["name"]: info["num_chs"] for info in model.feature_info}
@@ -189,6 +189,11 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         whose file changed since ``fit`` is refused.
         """
         check_is_fitted(self, "weights_id_")
+        return self._model(None)
+
+    def _model(self, checkpoint: sktag_weights.Checkpoint | None) -> torch.nn.Module:
+        """The cached network; on a cache miss, built from ``checkpoint`` if given (``fit`` has
+        just loaded it), else from ``weights``."""
         device = resolve_device(self.device)
         key = (type(self).__name__, self.weights_id_, str(device))
 
@@ -199,7 +204,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
                     model = self._random_model()
             else:
                 sha256 = self.weights_id_.removeprefix("sha256-")
-                model = sktag_weights.get_checkpoint(self.weights, sha256=sha256).build()
+                model = (checkpoint or sktag_weights.get_checkpoint(self.weights, sha256=sha256)).build()
             model = fold_batchnorm(model).to(device)
             if device.type == "cpu":
                 settle_glibc_malloc()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from typing import Union
@@ -12,8 +11,9 @@ import numpy as np
 from scipy import sparse
 
 from .. import audio
+from ..weights import file_sha256
 
-__all__ = ["Clip", "validate_clips", "clip_segments", "clip_content_key"]
+__all__ = ["Clip", "validate_clips", "clip_blocks", "clip_segments", "clip_content_key"]
 
 #: One clip: ``(name, source)`` where source is a path or a validated 1-D float32 array.
 Clip = tuple[str, Union[str, np.ndarray]]
@@ -92,10 +92,30 @@ def _array_to_clips(X: np.ndarray) -> list:
     raise ValueError(f"X must be a sequence of clips or a 2-D array (n_clips, n_samples), got shape {X.shape}")
 
 
+def clip_blocks(clip: Clip, *, sample_rate: float, input_rate: float | None) -> Iterator[np.ndarray]:
+    """One clip as consecutive mono float32 blocks at ``sample_rate``.
+
+    A file is decoded and resampled block by block (:func:`sktag.audio.stream`);
+    an array is resampled whole, from ``input_rate`` (``None``: already at
+    ``sample_rate``), and comes as one block.
+
+    Yields
+    ------
+    block : np.ndarray [shape=(k,), dtype=float32]
+    """
+    name, source = clip
+    if isinstance(source, str):
+        yield from audio.stream(source, sr=sample_rate)
+    elif input_rate is None:
+        yield source
+    else:
+        yield audio.resample(source, orig_sr=input_rate, target_sr=sample_rate)
+
+
 def clip_segments(
     clip: Clip, *, sample_rate: float, input_rate: float | None, length: int, hop: int
 ) -> Iterator[np.ndarray]:
-    """Segments of one clip at the network's rate, streamed.
+    """Segments of one clip at the network's rate, streamed (see :func:`clip_blocks`).
 
     Parameters
     ----------
@@ -112,23 +132,16 @@ def clip_segments(
     ------
     segment : np.ndarray [shape=(length,), dtype=float32]
     """
-    name, source = clip
-    if isinstance(source, str):
-        yield from audio.iter_segments(audio.stream(source, sr=sample_rate), length=length, hop=hop)
-        return
-    y = source
-    if input_rate is not None:
-        y = audio.resample(y, orig_sr=input_rate, target_sr=sample_rate)
-    yield from audio.frame(y, length=length, hop=hop)
+    blocks = clip_blocks(clip, sample_rate=sample_rate, input_rate=input_rate)
+    if isinstance(clip[1], str):
+        yield from audio.iter_segments(blocks, length=length, hop=hop)
+    else:  # an array is one block: strided views, no copies
+        yield from audio.frame(next(blocks), length=length, hop=hop)
 
 
 def clip_content_key(clip: Clip, input_rate: float | None) -> str:
     """A hash of what a clip contains: file bytes, or array samples and rate."""
     name, source = clip
     if isinstance(source, str):
-        digest = hashlib.sha256()
-        with open(source, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        return "file-" + digest.hexdigest()
+        return "file-" + file_sha256(source)
     return "array-" + joblib.hash((source, input_rate))

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import audio
-from ..features._clips import Clip, validate_clips
+from ..features._clips import Clip, clip_blocks, validate_clips
 
 logger = logging.getLogger("sktag")
 
@@ -103,7 +102,7 @@ class AudioStore:
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".part", delete=False) as out:
             for i, clip in enumerate(clips):
                 n = 0
-                for block in _clip_blocks(clip, sample_rate, input_rate):
+                for block in clip_blocks(clip, sample_rate=sample_rate, input_rate=input_rate):
                     out.write(np.clip(np.round(block * 32767.0), -32768, 32767).astype(np.int16).tobytes())
                     n += len(block)
                 lengths.append(n)
@@ -135,11 +134,3 @@ class AudioStore:
         out[:n] = self.samples[begin : begin + n] * np.float32(1 / 32768)
         return out
 
-
-def _clip_blocks(clip: Clip, sample_rate: float, input_rate: float | None):
-    name, source = clip
-    if isinstance(source, str):
-        yield from audio.stream(source, sr=sample_rate)
-    else:
-        rate = input_rate or sample_rate
-        yield audio.resample(source, orig_sr=rate, target_sr=sample_rate)

@@ -378,14 +378,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         clips = validate_clips(X)
         module = self.net_.module_.eval()
         device = next(module.parameters()).device
-        autocast = self.net_.autocast_dtype
-
-        def probabilities(x: torch.Tensor) -> torch.Tensor:
-            with torch.autocast(device.type, dtype=autocast or torch.float32, enabled=autocast is not None):
-                return torch.sigmoid(module(x).float())
-
         outputs = map_segments(
-            clips, probabilities, sample_rate=self.sample_rate_, input_rate=input_rate,
+            clips, lambda x: torch.sigmoid(self.net_.infer(x).float()), sample_rate=self.sample_rate_, input_rate=input_rate,
             length=module.input_length, hop=module.input_length, batch_size=self.batch_size, device=device,
         )
         return np.stack([rows.mean(axis=0) for rows in outputs]).astype(np.float32)
