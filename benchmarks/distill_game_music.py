@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--recipe", choices=["staged", "adam"], default="adam")
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--max-epochs", type=int, default=40)
+    parser.add_argument("--crops-per-clip", type=int, default=1)
+    parser.add_argument("--loss", choices=["bce", "logit_mse"], default="bce")
     parser.add_argument("--block", default="basic")
     parser.add_argument("--multi-level", action="store_true")
     parser.add_argument("--exclude-games", default="", help="comma-separated games held out of training")
@@ -63,7 +65,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     tagger = SampleCNNTagger(
         architecture={"block": args.block, "multi_level": args.multi_level},
-        recipe=args.recipe, lr=args.lr, max_epochs=args.max_epochs, checkpoint_dir=str(out / "state"),
+        recipe=args.recipe, lr=args.lr, max_epochs=args.max_epochs, crops_per_clip=args.crops_per_clip,
+        loss=args.loss, checkpoint_dir=str(out / "state"),
         random_state=0, verbose=1,
     )
     started = time.perf_counter()

@@ -12,6 +12,7 @@ from sktag import SampleCNNFeatures
 from sktag.metrics import binarize_targets, tag_scores
 from sktag.training import AudioStore, SampleCNNTagger
 from sktag.training.data import AllSegments, RandomCrops
+from sktag.training.losses import TeacherLogitMSE
 
 TINY = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}  # 243-sample segments
 
@@ -68,6 +69,24 @@ def test_random_crops_and_all_segments(cache):
     assert len(segments) == 4 + 1 and list(segments.clip_index) == [0, 0, 0, 0, 1]
     values = np.arange(10, dtype=np.float32).reshape(5, 2)
     np.testing.assert_allclose(segments.clip_mean(values), [[3, 4], [8, 9]])
+    three = RandomCrops(store, targets, 243, per_clip=3)
+    assert len(three) == 6
+    assert [three[i][1].argmax().item() for i in range(6)] == [0, 1, 0, 1, 0, 1]  # every clip 3 times a pass
+
+
+def test_teacher_logit_mse_is_minimised_at_the_teacher_logits_and_keeps_rare_tags_alive():
+    teacher = torch.tensor([[0.9, 0.01, 0.0], [0.2, 0.02, 1.0]])
+    loss = TeacherLogitMSE(eps=1e-4)
+    exact = torch.logit(teacher.clamp(1e-4, 1 - 1e-4))
+    assert loss(exact, teacher).item() == pytest.approx(0.0, abs=1e-10)
+    assert torch.sigmoid(exact)[0, 0].item() == pytest.approx(0.9)
+    # a student at logit 0 for a tag the teacher rates at 1-2 %: BCE barely pushes, logit MSE does
+    student = torch.zeros(2, 3, requires_grad=True)
+    loss(student, teacher).backward()
+    logit_push = student.grad[:, 1].abs().mean().item()
+    student.grad = None
+    torch.nn.functional.binary_cross_entropy_with_logits(student, teacher).backward()
+    assert logit_push > 5 * student.grad[:, 1].abs().mean().item()
 
 
 def test_tag_scores_binarize_soft_targets():
@@ -99,6 +118,19 @@ def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache)
     restored = torch.load(path, weights_only=True)["meta"]
     assert restored["tags"] == ["low", "high"] and restored["recipe"]["recipe"] == "adam"
     assert len(restored["history"]) == 12
+
+
+def test_logit_mse_loss_and_several_crops_per_clip_train(cache):
+    X, y = _tone_clips()
+    soft = np.clip(0.05 + 0.9 * y, 0, 1)  # a teacher's soft version of the tags
+    tagger = SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", lr=3e-3, max_epochs=4,
+                             batch_size=4, crops_per_clip=3, loss="logit_mse", cache_dir=cache,
+                             random_state=0, verbose=0, precision="fp32")
+    tagger.fit(X, soft, X_valid=X, y_valid=soft)
+    train_batches = [b for b in tagger.history_[0, "batches"] if "train_loss" in b]
+    assert len(train_batches) == 36 // 4  # 12 clips x 3 crops per epoch
+    assert tagger.history_[-1, "train_loss"] < tagger.history_[0, "train_loss"]
+    assert tagger.score(X, soft) > 0.8
 
 
 def test_staged_recipe_moves_through_stages_and_stops(cache):

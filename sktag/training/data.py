@@ -12,27 +12,31 @@ __all__ = ["RandomCrops", "AllSegments"]
 
 
 class RandomCrops(Dataset):
-    """One random ``length``-sample crop of each clip per pass (a new crop every epoch).
+    """``per_clip`` random ``length``-sample crops of each clip per pass (new crops every epoch).
 
-    Item ``i``: ``(crop, target)`` of clip ``i``, with ``crop`` a float32 tensor
-    ``(length,)`` starting at a uniform random offset (drawn from torch's RNG, so
-    ``torch.manual_seed`` makes epochs reproducible) and zero-padded when the clip
-    is shorter.
+    Item ``i``: ``(crop, target)`` of clip ``i % n_clips``, with ``crop`` a float32
+    tensor ``(length,)`` starting at a uniform random offset (drawn from torch's RNG,
+    so ``torch.manual_seed`` makes epochs reproducible) and zero-padded when the
+    clip is shorter.
 
     Parameters
     ----------
     store : AudioStore
     targets : np.ndarray [shape=(n_clips, n_tags)]
     length : int
+    per_clip : int, default=1
+        Crops of every clip in one pass (one epoch).
     """
 
-    def __init__(self, store: AudioStore, targets: np.ndarray, length: int):
+    def __init__(self, store: AudioStore, targets: np.ndarray, length: int, per_clip: int = 1):
         self.store, self.targets, self.length = store, np.asarray(targets, dtype=np.float32), int(length)
+        self.per_clip = int(per_clip)
 
     def __len__(self) -> int:
-        return len(self.store)
+        return len(self.store) * self.per_clip
 
     def __getitem__(self, index: int):
+        index = index % len(self.store)
         room = int(self.store.lengths[index]) - self.length
         start = int(torch.randint(room + 1, ())) if room > 0 else 0
         return torch.from_numpy(self.store.crop(index, start, self.length)), torch.from_numpy(self.targets[index])

@@ -26,6 +26,7 @@ from ..nn import SampleCNN
 from ..metrics import tag_scores
 from .callbacks import ClipScoring, KeepBest, StagedLearningRate
 from .data import AllSegments, RandomCrops
+from .losses import LOSSES
 from .store import AudioStore
 
 logger = logging.getLogger("sktag")
@@ -80,8 +81,9 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
     """Train (or fine-tune) a SampleCNN on clips and tags, end to end, with skorch.
 
     Clips are decoded once into an int16 memmap (:class:`~sktag.training.store.AudioStore`);
-    every epoch draws one random segment crop per training clip; the loss is BCE on
-    multi-hot or soft targets (a teacher's probabilities: knowledge distillation);
+    every epoch draws ``crops_per_clip`` random segment crops per training clip; the
+    loss is BCE on multi-hot or soft targets (a teacher's probabilities: knowledge
+    distillation), or for soft targets a regression onto the teacher's logits;
     validation runs every segment of every validation clip and scores clip-level
     averages (macro ROC-AUC and PR-AUC, recorded in ``history_``).
 
@@ -109,6 +111,14 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         Epochs without improvement before the next stage (``"staged"``).
     batch_size : int, default=23
         Segments per training step (23 in the papers).
+    crops_per_clip : int, default=1
+        Random crops of every training clip per epoch (1 in the papers; more gives
+        longer epochs, so fewer validation passes per training step).
+    loss : {"bce", "logit_mse"}, default="bce"
+        ``"bce"``: binary cross-entropy. ``"logit_mse"``: mean squared error to the
+        logits of soft targets (:class:`~sktag.training.losses.TeacherLogitMSE`),
+        for distilling a teacher: every tag's ranking counts alike, where BCE's
+        gradient fades for tags the teacher rates low everywhere.
     weight_decay : float, default=0.0
     freeze : sequence of str or None, default=None
         Layers to keep fixed (``"stem"``, ``"block1"``, ..., ``"fc"``): their weights
@@ -153,6 +163,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "crops_per_clip": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions(set(LOSSES))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "freeze": [None, list, tuple],
         "precision": [StrOptions({"fp32", "bf16", "auto"})],
@@ -175,6 +187,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         max_epochs=100,
         patience=3,
         batch_size=23,
+        crops_per_clip=1,
+        loss="bce",
         weight_decay=0.0,
         freeze=None,
         precision="auto",
@@ -193,6 +207,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.patience = patience
         self.batch_size = batch_size
+        self.crops_per_clip = crops_per_clip
+        self.loss = loss
         self.weight_decay = weight_decay
         self.freeze = freeze
         self.precision = precision
@@ -288,7 +304,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X holds {len(store)} clips but y has {len(y)} rows")
         if len(store) < 2:
             raise ValueError("training needs at least 2 clips (BatchNorm), got 1 sample")
-        train = RandomCrops(store, y, length)
+        train = RandomCrops(store, y, length, per_clip=self.crops_per_clip)
         valid = None
         if X_valid is not None:
             y_valid = _check_targets(y_valid, "y_valid") if self.multilabel_ else _one_hot(y_valid, self.classes_)[1]
@@ -306,7 +322,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         )
         self.net_ = _AutocastNet(
             module,
-            criterion=torch.nn.BCEWithLogitsLoss,
+            criterion=LOSSES[self.loss],
             **optimizer_kwargs,
             optimizer__weight_decay=self.weight_decay,
             max_epochs=self.max_epochs,
