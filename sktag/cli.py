@@ -70,7 +70,7 @@ def _train(args: argparse.Namespace) -> int:
                                               "multi_level": args.multi_level}
     tagger = SampleCNNTagger(
         args.weights, architecture=architecture, sample_rate=args.sample_rate, recipe=args.recipe, lr=args.lr,
-        max_epochs=args.max_epochs, batch_size=args.batch_size,
+        max_epochs=args.max_epochs, batch_size=args.batch_size, crops_per_clip=args.crops_per_clip, loss=args.loss,
         freeze=args.freeze.split(",") if args.freeze else None, precision=args.precision,
         checkpoint_dir=args.checkpoint_dir, device=args.device, random_state=args.seed, verbose=1,
     )
@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, help="adam: learning rate (default 1e-3)")
     train.add_argument("--max-epochs", type=int, default=100)
     train.add_argument("--batch-size", type=int, default=23)
+    train.add_argument("--crops-per-clip", type=int, default=1, help="random crops of every clip per epoch")
+    train.add_argument("--loss", choices=["bce", "logit_mse"], default="bce",
+                       help="logit_mse: regress a teacher's logits (soft --label-columns)")
     train.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="auto")
     train.add_argument("--checkpoint-dir", help="save every epoch there; rerun with it to resume")
     train.add_argument("--device", default="auto")

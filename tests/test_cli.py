@@ -70,7 +70,7 @@ def test_train_from_a_csv_then_tag(tmp_path, capsys):
     out = tmp_path / "model.pt"
     status = main(["train", "csv", str(tmp_path / "clips.csv"), "--tag-column", "label", "--split-column", "split",
                    "--out", str(out), "--m", "3", "--n", "4", "--sample-rate", "8000", "--recipe", "adam",
-                   "--max-epochs", "2", "--batch-size", "3", "--precision", "fp32"])
+                   "--max-epochs", "2", "--batch-size", "3", "--crops-per-clip", "2", "--precision", "fp32"])
     assert status == 0 and out.exists() and "saved" in capsys.readouterr().out
     assert main(["tag", str(tmp_path / "c0.wav"), "--weights", str(out), "--json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["tags"]) == {"a", "b"}
