@@ -120,6 +120,14 @@ def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache)
     assert len(restored["history"]) == 12
 
 
+def test_verbose_prints_the_epoch_table(cache, capsys):
+    X, y = _tone_clips(n_per_class=2)
+    SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", max_epochs=2, batch_size=4, cache_dir=cache,
+                    random_state=0, verbose=1, precision="fp32").fit(X, y, X_valid=X, y_valid=y)
+    out = capsys.readouterr().out
+    assert "valid_roc_auc" in out and out.count("\n") >= 4  # header, rule, one row per epoch
+
+
 def test_logit_mse_loss_and_several_crops_per_clip_train(cache):
     X, y = _tone_clips()
     soft = np.clip(0.05 + 0.9 * y, 0, 1)  # a teacher's soft version of the tags

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -337,7 +338,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             verbose=0,
         )
         if self.verbose:
-            self.net_.set_params(callbacks__print_log=PrintLog())
+            # the net stays verbose=0 (no skorch re-initialisation notes); a sink other than print always prints
+            self.net_.set_params(callbacks__print_log=PrintLog(sink=functools.partial(print, flush=True)))
         self.net_.initialize()
         for name in frozen:
             for parameter in self.net_.module_.get_submodule(name).parameters():
