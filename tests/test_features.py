@@ -60,6 +60,22 @@ def test_pipeline_on_real_clips_beats_chance():
     assert clf.score(X_test, y_test) >= 0.7
 
 
+def test_bf16_features_stay_close_to_fp32_and_probe_as_well():
+    """bf16 autocast: each clip's feature vector within 2 % (relative L2) of fp32, same probe accuracy."""
+    X_train, y_train = _philharmonia("train", 20)
+    X_test, y_test = _philharmonia("test", 15)
+    scores, features = {}, {}
+    for precision in ("fp32", "bf16"):
+        extractor = SampleCNNFeatures(random_state=0, precision=precision).fit(X_train)
+        assert extractor.autocast_dtype_ == (None if precision == "fp32" else torch.bfloat16)
+        train, test = extractor.transform(X_train), extractor.transform(X_test)
+        probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(train, y_train)
+        scores[precision], features[precision] = probe.score(test, y_test), np.vstack([train, test])
+    error = np.linalg.norm(features["bf16"] - features["fp32"], axis=1) / np.linalg.norm(features["fp32"], axis=1)
+    assert features["bf16"].dtype == np.float32 and 0 < error.max() < 0.02
+    assert abs(scores["bf16"] - scores["fp32"]) <= 2 / len(y_test)
+
+
 def test_pipeline_on_mixed_rates_and_channels(mixed_clips):
     paths, labels = mixed_clips
     features = SampleCNNFeatures(architecture=SMALL, random_state=0)
@@ -226,6 +242,8 @@ def test_memory_cache_is_keyed_by_content_and_weights(tmp_path):
     np.testing.assert_allclose(cached.transform(X), plain.transform(X), rtol=1e-6)
     other_seed = clone(cached).set_params(random_state=1).fit(X)
     assert not np.allclose(other_seed.transform(X), cached.transform(X))
+    bf16 = clone(cached).set_params(precision="bf16").fit(X)  # cached fp32 statistics are not reused
+    np.testing.assert_array_equal(bf16.transform(X), clone(plain).set_params(precision="bf16").fit_transform(X))
 
 
 # -- errors name the clip --------------------------------------------------------------

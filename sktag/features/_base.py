@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .. import weights as sktag_weights
+from .._devices import autocast, resolve_device, resolve_precision
 from .._runtime import settle_glibc_malloc
 from ..nn.inference import fold_batchnorm
 from ._batching import map_segments
@@ -46,19 +47,6 @@ MAX_AUTO_BATCH = 64
 _MODEL_CACHE: OrderedDict = OrderedDict()
 _MODEL_CACHE_SIZE = 4
 _MODEL_LOCK = threading.Lock()
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; anything else as given to torch."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as exc:
-        raise ValueError(f"device={device!r} is not a torch device ({exc})") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but torch sees no CUDA device; use device='auto' or 'cpu'")
-    return resolved
 
 
 def _cached_model(key: tuple, build) -> torch.nn.Module:
@@ -97,6 +85,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         "segment_hop": [None, Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "device": [str],
+        "precision": [StrOptions({"fp32", "bf16", "auto"})],
         "memory": [None, str, HasMethods(["cache"])],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -135,7 +124,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         self : object
         """
         validate_clips(X)
-        resolve_device(self.device)
+        self.autocast_dtype_ = resolve_precision(self.precision, resolve_device(self.device))
         if self.weights is None:
             self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
             self.sample_rate_ = float(self._random_sample_rate)
@@ -267,7 +256,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
     def _cached_segment_stats(self, clips, model) -> list[np.ndarray]:
         memory = check_memory(self.memory)
         store = memory.cache(_stored_segment_stats, ignore=["computed"])
-        model_key = f"{self.weights_id_}-len{self.segment_length_}-hop{self._hop()}"
+        model_key = f"{self.weights_id_}-len{self.segment_length_}-hop{self._hop()}-{self._precision_name()}"
         keys = [clip_content_key(clip, self.sample_rate) for clip in clips]
         missing = [i for i, key in enumerate(keys) if not store.check_call_in_cache(key, model_key, None)]
         computed = dict(zip(missing, self._segment_stats([clips[i] for i in missing], model, model.layer_names)))
@@ -278,15 +267,23 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         if not clips:
             return []
 
+        device = next(model.parameters()).device
+
         def pooled(x: torch.Tensor) -> torch.Tensor:
-            acts = model.forward_intermediates(x, layer_names)
-            return torch.cat([torch.stack([a.amax(-1), a.mean(-1)], dim=1) for a in acts], dim=2)
+            with autocast(device, self.autocast_dtype_):
+                acts = model.forward_intermediates(x, layer_names)
+            return torch.cat(
+                [torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1) for a in acts], dim=2
+            )
 
         return map_segments(
             clips, pooled, sample_rate=self.sample_rate_, input_rate=self.sample_rate,
             length=self.segment_length_, hop=self._hop(), batch_size=self._network_batch_size(model),
-            device=next(model.parameters()).device, verbose=self.verbose,
+            device=device, verbose=self.verbose,
         )
+
+    def _precision_name(self) -> str:
+        return "fp32" if self.autocast_dtype_ is None else str(self.autocast_dtype_).removeprefix("torch.")
 
     # -- feature names ---------------------------------------------------------------
     def get_feature_names_out(self, input_features=None) -> np.ndarray:

@@ -52,6 +52,13 @@ class SampleCNNFeatures(NetworkFeatures):
         there: bigger batches fall out of cache.
     device : str, default="auto"
         ``"auto"`` runs on CUDA when available, else CPU; or any torch device.
+    precision : {"fp32", "bf16", "auto"}, default="fp32"
+        The network's arithmetic: ``"bf16"`` runs it under bfloat16 autocast
+        (pooling and aggregation stay float32), about 1.5x faster on CPUs with
+        AVX512-BF16 or AMX and on recent GPUs, with features within a few
+        percent of fp32 (``benchmarks/results/precision.md``); ``"auto"`` picks
+        bf16 where the hardware has it. ``"fp32"`` gives the same features on
+        every machine.
     memory : str, joblib.Memory or None, default=None
         Cache of per-clip, per-layer pooled activations, keyed by clip content and
         weights. With it, changing ``layers``, ``pooling`` or ``aggregate`` (as a
@@ -73,6 +80,8 @@ class SampleCNNFeatures(NetworkFeatures):
         What identifies the network (checkpoint sha256, or architecture and seed).
     seed_ : int
         The seed of the random initialisation (``weights=None`` only).
+    autocast_dtype_ : torch.dtype or None
+        ``precision`` resolved for the device: ``torch.bfloat16`` or ``None`` (fp32).
     model_ : torch.nn.Module
         The network (a property: loaded lazily, cached per process, never pickled).
 
@@ -104,6 +113,7 @@ class SampleCNNFeatures(NetworkFeatures):
         segment_hop=None,
         batch_size="auto",
         device="auto",
+        precision="fp32",
         memory=None,
         random_state=None,
         verbose=0,
@@ -117,6 +127,7 @@ class SampleCNNFeatures(NetworkFeatures):
         self.segment_hop = segment_hop
         self.batch_size = batch_size
         self.device = device
+        self.precision = precision
         self.memory = memory
         self.random_state = random_state
         self.verbose = verbose

@@ -20,7 +20,7 @@ from skorch.callbacks import Checkpoint, LRScheduler, PrintLog
 from skorch.helper import predefined_split
 
 from .. import weights as sktag_weights
-from ..features._base import resolve_device
+from .._devices import autocast, resolve_device, resolve_precision
 from ..features._batching import map_segments
 from ..features._clips import validate_clips
 from ..nn import SampleCNN
@@ -32,29 +32,10 @@ from .store import AudioStore
 
 logger = logging.getLogger("sktag")
 
-__all__ = ["SampleCNNTagger", "resolve_precision"]
+__all__ = ["SampleCNNTagger"]
 
 #: The learning-rate stages of the authors' recipe (arXiv:1703.01789).
 STAGES = (0.01, 0.002, 0.0004, 8e-5, 1.6e-5)
-
-
-def resolve_precision(precision: str, device: torch.device) -> torch.dtype | None:
-    """``"bf16"`` -> ``torch.bfloat16`` autocast; ``"fp32"`` -> none; ``"auto"`` -> bf16 where it is fast."""
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    return torch.bfloat16 if torch.backends.mkldnn.is_available() and _cpu_has_bf16() else None
-
-
-def _cpu_has_bf16() -> bool:
-    try:
-        with open("/proc/cpuinfo") as f:
-            return any("avx512_bf16" in line or "amx_bf16" in line for line in f if line.startswith("flags"))
-    except OSError:
-        return False
 
 
 class _AutocastNet(NeuralNet):
@@ -69,9 +50,7 @@ class _AutocastNet(NeuralNet):
         if self.module_.training:
             for name in self.frozen:  # frozen BatchNorm statistics must not move
                 self.module_.get_submodule(name).eval()
-        device_type = "cuda" if str(self.device).startswith("cuda") else "cpu"
-        with torch.autocast(device_type, dtype=self.autocast_dtype or torch.float32,
-                            enabled=self.autocast_dtype is not None):
+        with autocast(torch.device(self.device), self.autocast_dtype):
             return super().infer(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, *args, **kwargs):
@@ -315,7 +294,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
                                            cache_dir=self.cache_dir, verbose=self.verbose)
             valid = AllSegments(valid_store, y_valid, length)
 
-        autocast = resolve_precision(self.precision, device)
+        autocast_dtype = resolve_precision(self.precision, device)
         staged = self.recipe == "staged"
         optimizer_kwargs = (
             {"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9, "optimizer__nesterov": True, "lr": STAGES[0]}
@@ -333,7 +312,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             train_split=predefined_split(valid) if valid is not None else None,
             callbacks=self._callbacks(valid is not None),
             device=str(device),
-            autocast_dtype=autocast,
+            autocast_dtype=autocast_dtype,
             frozen=frozen,
             verbose=0,
         )
@@ -346,7 +325,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
                 parameter.requires_grad_(False)
         self.net_.initialize_optimizer()
         done = self._resume()
-        logger.info("sktag: training SampleCNN on %s (%s), %d clips, from epoch %d", device, autocast or "fp32",
+        logger.info("sktag: training SampleCNN on %s (%s), %d clips, from epoch %d", device, autocast_dtype or "fp32",
                     len(store), done + 1)
         if done < self.max_epochs:
             self.net_.partial_fit(train, None, epochs=self.max_epochs - done)
