@@ -21,7 +21,8 @@ setup(
         "soxr>=0.3.5",  # streaming resampler (ResampleStream)
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "pandas>=1.5"],
+        "test": ["pytest>=7", "hypothesis>=6", "pandas>=1.5", "distributed>=2024.1"],
+        "dask": ["distributed>=2024.1"],  # sktag.extract.extract(client=...), sktag extract --scheduler
         "docs": ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.15", "matplotlib>=3.7"],
     },
     classifiers=[

@@ -1,7 +1,8 @@
 """The ``sktag`` command line (also ``python -m sktag``).
 
 ``sktag tag FILE ... [--weights W]`` prints tags; ``sktag train DATASET ROOT --out MODEL.pt``
-trains or fine-tunes a SampleCNN tagger (see ``sktag train --help``).
+trains or fine-tunes a SampleCNN tagger (see ``sktag train --help``); ``sktag extract
+DIR|GLOB|CSV -o OUT`` writes resumable feature shards (see ``sktag extract --help``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,46 @@ def _tag(args: argparse.Namespace) -> int:
             top = ", ".join(f"{tag} {p:.3f}" for tag, p in ranked[: args.top])
             print(f"{path}: {top}")
     return 1 if failures else 0
+
+
+#: ``sktag extract --extractor`` names.
+EXTRACTORS = {"samplecnn": "SampleCNNFeatures"}
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _extract(args: argparse.Namespace) -> int:
+    import sktag
+
+    from .extract import extract, find_clips
+
+    params = {key: value for key, value in (("weights", args.weights), ("pooling", args.pooling),
+                                            ("aggregate", args.aggregate), ("precision", args.precision),
+                                            ("device", args.device), ("batch_size", args.batch_size))
+              if value is not None}
+    if args.layers:
+        params["layers"] = args.layers.split(",")
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"sktag extract: --set takes KEY=VALUE, got {item!r}")
+        params[key] = _parse_value(value)
+    transformer = getattr(sktag, EXTRACTORS[args.extractor])(**params)
+    ids, paths = find_clips(args.inputs, path_column=args.path_column, id_column=args.id_column)
+    client = None
+    if args.scheduler:
+        from distributed import Client
+
+        client = Client(args.scheduler)
+    result = extract(transformer, paths, args.output, clip_ids=ids, shard_size=args.shard_size, client=client)
+    print(f"{len(result.clip_ids)} clips x {result.features.shape[1]} features in {args.output}"
+          f" ({len(result.failures)} failed, listed in failures.csv)")
+    return 1 if result.failures else 0
 
 
 def _load_dataset(args: argparse.Namespace):
@@ -122,6 +163,25 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto")
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(run=_train)
+
+    extract = commands.add_parser("extract", help="extract features of a collection into resumable shards")
+    extract.add_argument("inputs", nargs="+", help="folders, glob patterns, CSV files (a 'path' column) or audio files")
+    extract.add_argument("-o", "--output", required=True, help="output folder; rerun with it to resume")
+    extract.add_argument("--extractor", choices=sorted(EXTRACTORS), default="samplecnn")
+    extract.add_argument("--weights", help="shipped weights name or checkpoint path (default: the extractor's)")
+    extract.add_argument("--layers", help="comma-separated layers, e.g. block7,block8,block9")
+    extract.add_argument("--pooling", choices=["max", "mean", "max+mean"])
+    extract.add_argument("--aggregate", choices=["mean", "max", "mean+std"])
+    extract.add_argument("--precision", choices=["fp32", "bf16", "auto"])
+    extract.add_argument("--device")
+    extract.add_argument("--batch-size", type=int)
+    extract.add_argument("--set", action="append", metavar="KEY=VALUE",
+                         help="any other extractor parameter (VALUE as JSON, else a string); repeatable")
+    extract.add_argument("--shard-size", type=int, default=256, help="clips per shard (default 256)")
+    extract.add_argument("--path-column", default="path", help="CSV inputs: the audio path column")
+    extract.add_argument("--id-column", default="clip_id", help="CSV inputs: the clip id column, if any")
+    extract.add_argument("--scheduler", help="Dask scheduler address: run the shards on that cluster")
+    extract.set_defaults(run=_extract)
     return parser
 
 
