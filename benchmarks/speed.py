@@ -78,9 +78,9 @@ def network_rate(model, batch_size: int, autocast: bool, seconds: float) -> floa
     return n / (time.perf_counter() - started)
 
 
-def end_to_end_rate(paths: list[str], batch_size) -> float:
-    """Segments per second of ``SampleCNNFeatures(batch_size=...).transform(paths)``."""
-    features = SampleCNNFeatures(random_state=0, batch_size=batch_size).fit(paths[:1])
+def end_to_end_rate(paths: list[str], batch_size, precision: str = "fp32") -> float:
+    """Segments per second of ``SampleCNNFeatures(batch_size=..., precision=...).transform(paths)``."""
+    features = SampleCNNFeatures(random_state=0, batch_size=batch_size, precision=precision).fit(paths[:1])
     features.transform(paths[:1])  # warm-up
     started = time.perf_counter()
     features.transform(paths)
@@ -119,6 +119,7 @@ def main() -> None:
         "sktag_fp32": lambda bs: network_rate(folded, bs, False, args.seconds),
         "sktag_bf16_autocast": lambda bs: network_rate(folded, bs, True, args.seconds),
         "end_to_end": lambda bs: end_to_end_rate(paths, bs),
+        "end_to_end_bf16": lambda bs: end_to_end_rate(paths, bs, "bf16"),
     }
     # The straightforward PyTorch baseline: a fresh process, glibc's malloc as it starts.
     baseline = {bs: network_rate(plain, bs, False, args.seconds) for bs in (1, 16)}
@@ -132,10 +133,14 @@ def main() -> None:
             print(f"round {round_ + 1}, batch {bs}: "
                   + ", ".join(f"{n} {measured[bs, n][-1]:.1f}" for n in variants), flush=True)
     rows = [{"batch_size": bs, **{n: float(np.median(measured[bs, n])) for n in variants}} for bs in batch_sizes]
-    auto = float(np.median([end_to_end_rate(paths, "auto") for _ in range(args.rounds)]))
+    auto = {p: float(np.median([end_to_end_rate(paths, "auto", p) for _ in range(args.rounds)]))
+            for p in ("fp32", "bf16")}
     features = SampleCNNFeatures(random_state=0).fit(paths[:1])
     n_segments = count_segments(paths, features)
-    auto_batch = features._network_batch_size(features.model_)
+    auto_batch = {}
+    for precision in ("fp32", "bf16"):
+        extractor = SampleCNNFeatures(random_state=0, precision=precision).fit(paths[:1])
+        auto_batch[precision] = extractor._network_batch_size(extractor.model_)
     audio_seconds = sum(info.frames / info.samplerate for info in map(soundfile.info, paths))
 
     seconds_22k, seconds_16k = SEGMENT / 22050, SEGMENT / 16000
@@ -151,10 +156,10 @@ def main() -> None:
         "",
         "Network only: random segments, `torch.inference_mode`; *plain* = the network as trained "
         "(BatchNorm separate), *sktag* = as `SampleCNNFeatures` runs it (BatchNorm folded into the convs); "
-        "bf16 = under `torch.autocast(\"cpu\", torch.bfloat16)` (for reference: not yet a transformer option). "
-        f"End to end: `SampleCNNFeatures(random_state=0, batch_size=...).transform` of {len(paths)} "
+        "bf16 = under `torch.autocast(\"cpu\", torch.bfloat16)`. "
+        f"End to end: `SampleCNNFeatures(random_state=0, batch_size=..., precision=...).transform` of {len(paths)} "
         f"game_music mp3 clips (16 kHz, {audio_seconds / len(paths):.1f} s each, {n_segments} segments): "
-        "decoding, resampling, segmenting, network, pooling and aggregation, fp32.",
+        "decoding, resampling, segmenting, network, pooling and aggregation.",
         "",
         "Cells: segments/s (× real time at 22050 Hz / at 16 kHz; GFLOP/s).",
         "",
@@ -162,20 +167,21 @@ def main() -> None:
         f"(`sktag._runtime.settle_glibc_malloc`): batch 1 {cell(baseline[1])}, batch 16 {cell(baseline[16])}. "
         "Every row below runs after it, as `SampleCNNFeatures` does.",
         "",
-        "| batch | plain fp32 | sktag fp32 | sktag bf16 autocast | end to end | network / end to end |",
-        "|---:|---|---|---|---|---:|",
+        "| batch | plain fp32 | sktag fp32 | sktag bf16 autocast | end to end fp32 | end to end bf16 "
+        "| network / end to end (fp32) |",
+        "|---:|---|---|---|---|---|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['batch_size']} | {cell(r['plain_fp32'])} | {cell(r['sktag_fp32'])} | "
-            f"{cell(r['sktag_bf16_autocast'])} | {cell(r['end_to_end'])} | "
+            f"{cell(r['sktag_bf16_autocast'])} | {cell(r['end_to_end'])} | {cell(r['end_to_end_bf16'])} | "
             f"{r['sktag_fp32'] / r['end_to_end']:.2f} |"
         )
     lines += [
         "",
-        f"Default `batch_size=\"auto\"` (= {auto_batch} segment per call on this CPU): end to end "
-        f"{cell(auto)}; {auto / n_segments * audio_seconds:.0f}× real time "
-        "over the whole clips.",
+        *[f"Default `batch_size=\"auto\"` with `precision=\"{p}\"` (= {auto_batch[p]} segment(s) per call on "
+          f"this CPU): end to end {cell(auto[p])}; {auto[p] / n_segments * audio_seconds:.0f}× real time over the "
+          "whole clips." for p in ("fp32", "bf16")],
     ]
     table = "\n".join(lines) + "\n"
     print(table)

@@ -154,7 +154,8 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             for info in model.feature_info
             if info["reduction"]
         )
-        return int(np.clip(CPU_ACTIVATION_BUDGET // (4 * largest), 1, MAX_AUTO_BATCH))
+        itemsize = 4 if self.autocast_dtype_ is None else self.autocast_dtype_.itemsize  # bf16 activations: 2
+        return int(np.clip(CPU_ACTIVATION_BUDGET // (itemsize * largest), 1, MAX_AUTO_BATCH))
 
     def _resolve_layers(self, model: torch.nn.Module) -> list[str]:
         if self.layers is None:
