@@ -48,7 +48,7 @@ class SampleCNNFeatures(NetworkFeatures):
     batch_size : int or "auto", default="auto"
         Segments per network call (segments of several clips share a batch).
         ``"auto"``: 64 on GPU; on CPU as many as keep the largest activation under
-        16 MiB (for the 3^9 network 1 in fp32, 2 in bf16), which the speed
+        16 MiB (for the 3^9 network 1 in fp32, 3 in bf16), which the speed
         benchmark shows is fastest there: bigger batches fall out of cache.
     device : str, default="auto"
         ``"auto"`` runs on CUDA when available, else CPU; or any torch device.
