@@ -209,7 +209,7 @@ def extract(
         raise ValueError("no clips to extract")
     if shard_size < 1:
         raise ValueError(f"shard_size must be >= 1, got {shard_size}")
-    out = os.fspath(out)
+    out = os.path.abspath(os.fspath(out))  # workers may run in another folder
     os.makedirs(out, exist_ok=True)
     fitted = clone(transformer).fit(np.zeros((1, 1), dtype=np.float32))  # parameters and network only
     manifest = {
