@@ -1,10 +1,18 @@
-"""Pure torch modules: the sample-level CNN family. No I/O, no scikit-learn."""
+"""Pure torch modules: the sample-level CNN family, the artist-label CNN and the log-mel front end.
 
+No I/O, no scikit-learn.
+"""
+
+from .artist import ArtistCNN
 from .blocks import BLOCKS, BasicBlock, ResBlock, SEBlock, SqueezeExcitation, make_block
 from .inference import fold_batchnorm
+from .mel import LogMelSpectrogram, mel_filterbank
 from .samplecnn import SampleCNN, default_widths
 
 __all__ = [
+    "ArtistCNN",
+    "LogMelSpectrogram",
+    "mel_filterbank",
     "BLOCKS",
     "BasicBlock",
     "ResBlock",

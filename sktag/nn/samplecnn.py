@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ._layers import resolve_layer_indices
 from .blocks import BLOCKS, make_block
 
 __all__ = ["SampleCNN", "default_widths"]
@@ -144,25 +145,6 @@ class SampleCNN(nn.Module):
             raise ValueError(f"input has {x.shape[-1]} samples; this network needs at least {self.input_length}")
         return x
 
-    def _resolve_indices(self, indices: int | Sequence[int | str] | None) -> list[int]:
-        n_layers = len(self.layer_names)
-        if indices is None:
-            return list(range(n_layers))
-        if isinstance(indices, int):
-            if not 1 <= indices <= n_layers:
-                raise ValueError(f"indices={indices}: ask for the last 1..{n_layers} layers")
-            return list(range(n_layers - indices, n_layers))
-        resolved = []
-        for index in indices:
-            if isinstance(index, str):
-                if index not in self.layer_names:
-                    raise ValueError(f"unknown layer {index!r}; this network has {self.layer_names}")
-                index = self.layer_names.index(index)
-            if not -n_layers <= index < n_layers:
-                raise ValueError(f"layer index {index} out of range for {n_layers} layers")
-            resolved.append(index % n_layers)
-        return resolved
-
     def _global_max(self, activations: list[torch.Tensor]) -> torch.Tensor:
         levels = activations[-3:] if self.multi_level else activations[-1:]
         return torch.cat([a.amax(dim=-1) for a in levels], dim=1)
@@ -195,7 +177,7 @@ class SampleCNN(nn.Module):
             In the order requested; ``fc`` comes as ``(batch, channels, 1)``.
         """
         x = self._check_input(x)
-        wanted = self._resolve_indices(indices)
+        wanted = resolve_layer_indices(self.layer_names, indices)
         last = max(wanted) if (stop_early and intermediates_only) else len(self.layer_names) - 1
         outputs: list[torch.Tensor] = [self.stem(x)]
         for block in self.blocks[: min(last, self.n)]:
