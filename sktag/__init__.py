@@ -1,7 +1,7 @@
 """sktag: sample-level CNNs for music auto-tagging, as scikit-learn estimators."""
 
-from .features import SampleCNNFeatures
+from .features import ArtistCNNFeatures, SampleCNNFeatures
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["SampleCNNFeatures", "__version__"]
+__all__ = ["ArtistCNNFeatures", "SampleCNNFeatures", "__version__"]

@@ -33,6 +33,8 @@ def test_embedding_network_and_16k_variant():
     assert logits.shape == (2, 256) and acts[0].shape == (2, 128, 32)
     with pytest.raises(ValueError, match="needs at least"):
         model(torch.randn(2, 1000))
+    with pytest.raises(ValueError, match="n_frames"):
+        ArtistCNN(n_frames=64)
 
 
 def test_fold_batchnorm_keeps_outputs(patch):

@@ -2,10 +2,13 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktag import SampleCNNFeatures
+from sktag import ArtistCNNFeatures, SampleCNNFeatures
+from sktag.features._base import NetworkFeatures
 from sktag.training import SampleCNNTagger
 
 TINY_SAMPLECNN = {"m": 2, "n": 3, "widths": [4, 4, 8], "stem_width": 4}
+TINY_ARTIST = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8,
+               "widths": [4, 4, 4, 4, 8]}  # 129 frames: 2048-sample segments
 
 _NO_FIXED_WIDTH = (
     "X is a collection of audio clips of any length: a clip's length is not a number of "
@@ -17,6 +20,7 @@ _NO_FIXED_WIDTH = (
 def _estimators():
     return [
         SampleCNNFeatures(architecture=TINY_SAMPLECNN, random_state=0, batch_size=4),
+        ArtistCNNFeatures(architecture=TINY_ARTIST, random_state=0, batch_size=4),
         SampleCNNTagger(architecture=TINY_SAMPLECNN, recipe="adam", max_epochs=1, batch_size=4,
                         precision="fp32", random_state=0, verbose=0),
     ]
@@ -27,7 +31,7 @@ def _expected_failed_checks(estimator):
         "check_n_features_in": _NO_FIXED_WIDTH,
         "check_n_features_in_after_fitting": _NO_FIXED_WIDTH,
     }
-    if isinstance(estimator, SampleCNNFeatures):
+    if isinstance(estimator, NetworkFeatures):
         failures["check_transformer_general"] = _NO_FIXED_WIDTH
     if isinstance(estimator, SampleCNNTagger):
         not_tabular = (

@@ -1,5 +1,6 @@
 """scikit-learn transformers over sktag's networks."""
 
+from .artist import ArtistCNNFeatures
 from .samplecnn import SampleCNNFeatures
 
-__all__ = ["SampleCNNFeatures"]
+__all__ = ["ArtistCNNFeatures", "SampleCNNFeatures"]

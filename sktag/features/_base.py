@@ -6,6 +6,7 @@ each segment -> aggregation over the segments of a clip.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -49,6 +50,61 @@ _MODEL_CACHE_SIZE = 4
 _MODEL_LOCK = threading.Lock()
 
 
+#: Parameter and attribute docs shared by every network transformer (numpydoc).
+SHARED_PARAMETERS_DOC = """\
+    pooling : {"max", "mean", "max+mean"}, default="max"
+        Pooling over time within a segment, per layer.
+    aggregate : {"mean", "max", "mean+std"}, default="mean"
+        Aggregation over the segments of a clip.
+    sample_rate : float or None, default=None
+        Sample rate of array clips (resampled to the network's rate); ``None``
+        means they are already at the network's rate. Files carry their own rate.
+    segment_hop : int or None, default=None
+        Hop between segments in samples at the network's rate; ``None`` = the
+        segment length (no overlap). A clip's tail shorter than a segment is
+        dropped; a clip shorter than one segment is zero-padded to one.
+    batch_size : int or "auto", default="auto"
+        Segments per network call (segments of several clips share a batch).
+        ``"auto"``: 64 on GPU; on CPU as many as keep the largest activation under
+        16 MiB (for the 3^9 SampleCNN 1 in fp32, 3 in bf16), which the speed
+        benchmark shows is fastest there: bigger batches fall out of cache.
+    device : str, default="auto"
+        ``"auto"`` runs on CUDA when available, else CPU; or any torch device.
+    precision : {"fp32", "bf16", "auto"}, default="fp32"
+        The network's arithmetic: ``"bf16"`` runs it under bfloat16 autocast
+        (pooling and aggregation stay float32), faster on CPUs with AVX512-BF16
+        or AMX and on recent GPUs (``benchmarks/results/speed.md`` and
+        ``precision_*.md`` give the measured speed and feature error);
+        ``"auto"`` picks bf16 where the hardware has it. ``"fp32"`` gives the
+        same features on every machine.
+    memory : str, joblib.Memory or None, default=None
+        Cache of per-clip, per-layer pooled activations, keyed by clip content and
+        weights. With it, changing ``layers``, ``pooling`` or ``aggregate`` (as a
+        grid search does) never runs the network again on a clip it has seen.
+"""
+SHARED_ATTRIBUTES_DOC = """\
+    sample_rate_ : float
+        The network's sample rate; every clip is resampled to it.
+    segment_length_ : int
+        Samples per segment.
+    weights_id_ : str
+        What identifies the network (checkpoint sha256, or architecture and seed).
+    seed_ : int
+        The seed of the random initialisation (``weights=None`` only).
+    autocast_dtype_ : torch.dtype or None
+        ``precision`` resolved for the device: ``torch.bfloat16`` or ``None`` (fp32).
+    model_ : torch.nn.Module
+        The network (a property: loaded lazily, cached per process, never pickled).
+"""
+
+
+def fill_shared_docs(cls: type) -> type:
+    """Put the shared parameter and attribute docs into ``cls.__doc__`` (its placeholders)."""
+    cls.__doc__ = cls.__doc__.replace("%(shared_parameters)s", SHARED_PARAMETERS_DOC).replace(
+        "%(shared_attributes)s", SHARED_ATTRIBUTES_DOC)
+    return cls
+
+
 def _cached_model(key: tuple, build) -> torch.nn.Module:
     with _MODEL_LOCK:
         if key in _MODEL_CACHE:
@@ -69,15 +125,18 @@ def _stored_segment_stats(clip_key: str, model_key: str, computed):
 class NetworkFeatures(TransformerMixin, BaseEstimator):
     """Base class: multi-level, segment-aggregated features from a pretrained network.
 
-    Subclasses set ``_network_name`` and implement ``_random_model(seed)`` (the
-    network for ``weights=None``), ``_random_sample_rate`` and
-    ``_segment_length(model)``. Networks must expose ``layer_names``,
-    ``feature_info`` and ``forward_intermediates(x, names)`` returning
-    ``(batch, channels, frames)`` tensors (see :class:`sktag.nn.SampleCNN`).
+    Subclasses set ``_network_class`` (a class of :mod:`sktag.nn`, built from
+    ``architecture`` for ``weights=None``) and declare their parameters in
+    ``__init__``. Networks must expose ``input_length`` (samples per segment),
+    ``layer_names``, ``feature_info`` and ``forward_intermediates(x, names)``
+    returning ``(batch, channels, frames)`` tensors (see :class:`sktag.nn.SampleCNN`);
+    a ``sample_rate`` attribute, if present, is the rate of a random network
+    (else 16 kHz).
     """
 
     _parameter_constraints: dict = {
         "weights": [None, str, os.PathLike],
+        "architecture": [None, dict],
         "layers": [None, str, list, tuple],
         "pooling": [StrOptions(set(POOLINGS))],
         "aggregate": [StrOptions(set(AGGREGATES))],
@@ -91,20 +150,45 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    _network_name = "network"
+    _network_class: type[torch.nn.Module]
+    #: Rate of a random network that does not state its own.
     _random_sample_rate = 16000
-
-    # -- subclass hooks -------------------------------------------------------------
-    def _random_model(self) -> torch.nn.Module:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _segment_length(self, model: torch.nn.Module) -> int:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     def _default_layers(self, model: torch.nn.Module) -> list[str]:
         """The last three blocks, as in the papers' multi-level features."""
         blocks = [name for name in model.layer_names if name.startswith("block")]
         return blocks[-3:]
+
+    def __init__(
+        self,
+        weights=None,
+        *,
+        architecture=None,
+        layers=None,
+        pooling="max",
+        aggregate="mean",
+        sample_rate=None,
+        segment_hop=None,
+        batch_size="auto",
+        device="auto",
+        precision="fp32",
+        memory=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.weights = weights
+        self.architecture = architecture
+        self.layers = layers
+        self.pooling = pooling
+        self.aggregate = aggregate
+        self.sample_rate = sample_rate
+        self.segment_hop = segment_hop
+        self.batch_size = batch_size
+        self.device = device
+        self.precision = precision
+        self.memory = memory
+        self.random_state = random_state
+        self.verbose = verbose
 
     # -- fitting ----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -125,23 +209,30 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         """
         validate_clips(X)
         self.autocast_dtype_ = resolve_precision(self.precision, resolve_device(self.device))
+        network = self._network_class.__name__
         if self.weights is None:
             self.seed_ = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-            self.sample_rate_ = float(self._random_sample_rate)
-            self.weights_id_ = f"random-{self._random_config_id()}-seed{self.seed_}"
+            config = json.dumps(self.architecture or {}, sort_keys=True, default=str)
+            self.weights_id_ = f"random-{network}{config}-seed{self.seed_}"
+            checkpoint = None
         else:
+            if self.architecture is not None:
+                raise ValueError("architecture applies to weights=None only; a checkpoint defines its own network")
             checkpoint = sktag_weights.get_checkpoint(self.weights)
-            self.sample_rate_ = float(checkpoint.meta["sample_rate"])
+            if checkpoint.architecture != network:
+                raise ValueError(f"{checkpoint.source} holds architecture {checkpoint.architecture!r}, but "
+                                 f"{type(self).__name__} runs {network!r}")
             self.weights_id_ = "sha256-" + sktag_weights.file_sha256(checkpoint.source)
-        model = self._model(checkpoint if self.weights is not None else None)
+        model = self._model(checkpoint)
+        if checkpoint is None:
+            self.sample_rate_ = float(getattr(model, "sample_rate", self._random_sample_rate))
+        else:
+            self.sample_rate_ = float(checkpoint.meta["sample_rate"])
         self.layers_ = self._resolve_layers(model)
-        self.segment_length_ = self._segment_length(model)
+        self.segment_length_ = model.input_length
         widths = {info["name"]: info["num_chs"] for info in model.feature_info}
         self._layer_widths = [widths[name] for name in self.layers_]
         return self
-
-    def _random_config_id(self) -> str:
-        return self._network_name
 
     def _network_batch_size(self, model: torch.nn.Module) -> int:
         """``batch_size`` resolved; "auto" keeps the largest activation in budget on CPU."""
@@ -191,7 +282,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             if self.weights is None:
                 with torch.random.fork_rng(devices=[]):
                     torch.manual_seed(self.seed_)
-                    model = self._random_model()
+                    model = self._network_class(**(self.architecture or {}))
             else:
                 sha256 = self.weights_id_.removeprefix("sha256-")
                 model = (checkpoint or sktag_weights.get_checkpoint(self.weights, sha256=sha256)).build()

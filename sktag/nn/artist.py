@@ -60,6 +60,8 @@ class ArtistCNN(nn.Module):
 
     Attributes
     ----------
+    sample_rate : float
+        The rate the front end expects.
     input_length : int
         ``(n_frames - 1) * hop_length`` samples (65536 in the paper's configuration).
     layer_names : list of str
@@ -86,6 +88,9 @@ class ArtistCNN(nn.Module):
         widths = tuple(widths)
         if len(widths) != 5:
             raise ValueError(f"widths must have 5 entries, got {len(widths)}")
+        if n_frames < 128:
+            raise ValueError(f"n_frames must be >= 128 (the pools shrink time 128-fold), got {n_frames}")
+        self.sample_rate = float(sample_rate)
         self.input_length = (int(n_frames) - 1) * int(hop_length)
         self.frontend = LogMelSpectrogram(sample_rate, n_fft, hop_length, n_mels, fmax=fmax)
         self.standardise = nn.BatchNorm1d(n_mels, affine=False)
