@@ -8,9 +8,9 @@ import pytest
 import soundfile
 import torch
 
-from sktag import SampleCNNFeatures
+from sktag import ArtistCNNFeatures, SampleCNNFeatures
 from sktag.metrics import binarize_targets, tag_scores
-from sktag.training import AudioStore, SampleCNNTagger
+from sktag.training import ArtistCNNTagger, AudioStore, SampleCNNTagger
 from sktag.training.data import AllSegments, RandomCrops
 from sktag.training.losses import TeacherLogitMSE
 
@@ -217,3 +217,29 @@ def test_single_label_targets_train_one_hot(cache):
     assert list(tagger.classes_) == ["high", "low"] and not tagger.multilabel_
     assert set(tagger.predict(X)) <= {"high", "low"}
     assert tagger.score(X, labels) >= 0.75
+
+
+TINY_ARTIST = {"sample_rate": 8000, "n_fft": 128, "hop_length": 16, "n_mels": 16, "widths": [8, 8, 8, 8, 16]}
+
+
+def test_artist_tagger_learns_labels_freezes_blocks_and_feeds_artist_features(tmp_path, cache):
+    X, y = _tone_clips()
+    labels = np.where(y[:, 1] == 1, "high", "low")
+    tagger = ArtistCNNTagger(architecture=TINY_ARTIST, recipe="adam", lr=1e-2, max_epochs=20, batch_size=4,
+                             cache_dir=cache, random_state=0, verbose=0, precision="fp32")
+    tagger.fit(X, labels, X_valid=X, y_valid=labels)
+    assert tagger.sample_rate_ == 8000 and list(tagger.classes_) == ["high", "low"]
+    assert tagger.score(X, labels) >= 0.8
+    path = tmp_path / "artist.pt"
+    tagger.save(path, half=False)
+    features = ArtistCNNFeatures(weights=str(path), layers="embedding").fit(X)
+    assert features.transform(X).shape == (12, 16)
+    before = {k: v.clone() for k, v in tagger.net_.module_.blocks[0].state_dict().items()}
+    tuned = ArtistCNNTagger(str(path), freeze=["block1"], recipe="adam", max_epochs=1, batch_size=4, cache_dir=cache,
+                            random_state=0, verbose=0, precision="fp32").fit(X, labels)
+    after = tuned.net_.module_.blocks[0].state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    with pytest.raises(ValueError, match=r"layers with weights are \['block1', .*'block5'\]"):
+        ArtistCNNTagger(str(path), freeze=["block9"], cache_dir=cache, recipe="adam").fit(X, labels)
+    with pytest.raises(ValueError, match="holds architecture 'ArtistCNN', but SampleCNNTagger"):
+        SampleCNNTagger(str(path), cache_dir=cache, recipe="adam").fit(X, labels)

@@ -1,6 +1,6 @@
 """End-to-end training and fine-tuning of sktag networks (skorch)."""
 
 from .store import AudioStore
-from .tagger import SampleCNNTagger
+from .tagger import ArtistCNNTagger, SampleCNNTagger
 
-__all__ = ["AudioStore", "SampleCNNTagger"]
+__all__ = ["ArtistCNNTagger", "AudioStore", "SampleCNNTagger"]

@@ -1,4 +1,4 @@
-"""SampleCNNTagger: end-to-end training and fine-tuning of a SampleCNN with skorch."""
+"""SampleCNNTagger and ArtistCNNTagger: end-to-end training and fine-tuning of sktag networks with skorch."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .. import weights as sktag_weights
 from .._devices import autocast, resolve_device, resolve_precision
 from ..features._batching import map_segments
 from ..features._clips import validate_clips
-from ..nn import SampleCNN
+from ..nn import ArtistCNN, SampleCNN
 from ..metrics import tag_scores
 from .callbacks import ClipScoring, KeepBest, StagedLearningRate
 from .data import AllSegments, RandomCrops
@@ -32,7 +32,7 @@ from .store import AudioStore
 
 logger = logging.getLogger("sktag")
 
-__all__ = ["SampleCNNTagger"]
+__all__ = ["SampleCNNTagger", "ArtistCNNTagger"]
 
 #: The learning-rate stages of the authors' recipe (arXiv:1703.01789).
 STAGES = (0.01, 0.002, 0.0004, 8e-5, 1.6e-5)
@@ -199,14 +199,21 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    _network_class: type[torch.nn.Module] = SampleCNN
+
     # -- building --------------------------------------------------------------------------
-    def _initial_module(self, n_tags: int) -> tuple[SampleCNN, dict, float]:
+    def _initial_module(self, n_tags: int) -> tuple[torch.nn.Module, dict, float]:
+        network = self._network_class.__name__
         if self.weights is None:
             config = {**(self.architecture or {}), "n_classes": n_tags}
-            return SampleCNN(**config), config, float(self.sample_rate)
+            module = self._network_class(**config)
+            return module, config, float(getattr(module, "sample_rate", self.sample_rate))
         if self.architecture is not None:
             raise ValueError("architecture applies to weights=None only; a checkpoint defines its own network")
         checkpoint = sktag_weights.get_checkpoint(self.weights)
+        if checkpoint.architecture != network:
+            raise ValueError(f"{checkpoint.source} holds architecture {checkpoint.architecture!r}, but "
+                             f"{type(self).__name__} trains {network!r}")
         module = checkpoint.build().train()
         config = dict(checkpoint.config)
         if module.classifier.out_features != n_tags:
@@ -325,8 +332,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
                 parameter.requires_grad_(False)
         self.net_.initialize_optimizer()
         done = self._resume()
-        logger.info("sktag: training SampleCNN on %s (%s), %d clips, from epoch %d", device, autocast_dtype or "fp32",
-                    len(store), done + 1)
+        logger.info("sktag: training %s on %s (%s), %d clips, from epoch %d", type(module).__name__, device,
+                    autocast_dtype or "fp32", len(store), done + 1)
         if done < self.max_epochs:
             self.net_.partial_fit(train, None, epochs=self.max_epochs - done)
         self.history_ = self.net_.history
@@ -343,13 +350,17 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         logger.info("sktag: resumed from %s after epoch %d", self.checkpoint_dir, len(self.net_.history))
         return len(self.net_.history)
 
-    def _frozen_modules(self, module: SampleCNN) -> list[str]:
+    def _frozen_modules(self, module: torch.nn.Module) -> list[str]:
+        """Submodule paths of the layers named in ``freeze`` (``blockN`` is ``blocks.N-1``)."""
         if not self.freeze:
             return []
-        unknown = [name for name in self.freeze if name not in module.layer_names]
+        paths = {name: f"blocks.{int(name[5:]) - 1}" if name.startswith("block") else name
+                 for name in module.layer_names}
+        paths = {name: path for name, path in paths.items() if path in dict(module.named_modules())}
+        unknown = [name for name in self.freeze if name not in paths]
         if unknown:
-            raise ValueError(f"freeze names unknown layers {unknown}; this network has {module.layer_names}")
-        paths = {"stem": "stem", "fc": "fc", **{f"block{i + 1}": f"blocks.{i}" for i in range(module.n)}}
+            raise ValueError(f"freeze names unknown layers {unknown}; this network's layers with weights are "
+                             f"{list(paths)}")
         return [paths[name] for name in self.freeze]
 
     # -- predicting ----------------------------------------------------------------------------
@@ -481,3 +492,30 @@ def _check_targets(y, name: str) -> np.ndarray:
     if not np.isfinite(y).all() or y.min() < 0 or y.max() > 1:
         raise ValueError(f"{name} must hold values in [0, 1]")
     return y
+
+
+class ArtistCNNTagger(SampleCNNTagger):
+    """Train (or fine-tune) the artist-label CNN (arXiv:1710.06648) on clips and labels, with skorch.
+
+    The "basic" model of the paper: :class:`sktag.nn.ArtistCNN` with a dense
+    output layer over artists (or any tags), trained end to end on random
+    crops, as :class:`SampleCNNTagger` trains a SampleCNN; every parameter and
+    method is the same. ``architecture`` holds keyword arguments of
+    :class:`~sktag.nn.ArtistCNN`, including its front end's ``sample_rate``,
+    which is the network's rate (the ``sample_rate`` parameter is not used).
+    Single-label targets (artists) are trained one-hot with BCE. The saved
+    checkpoint loads in :class:`sktag.ArtistCNNFeatures`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.standard_normal(9000).astype(np.float32) for _ in range(4)]
+    >>> small = {"sample_rate": 8000, "n_fft": 256, "hop_length": 64, "n_mels": 32}
+    >>> tagger = ArtistCNNTagger(architecture=small, recipe="adam", max_epochs=1, batch_size=2,
+    ...                          precision="fp32", verbose=0, random_state=0)
+    >>> tagger.fit(X, ["a", "b", "a", "b"], input_rate=8000).predict_proba(X, input_rate=8000).shape
+    (4, 2)
+    """
+
+    _network_class = ArtistCNN
