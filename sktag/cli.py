@@ -43,7 +43,7 @@ def _tag(args: argparse.Namespace) -> int:
 
 
 #: ``sktag extract --extractor`` names.
-EXTRACTORS = {"samplecnn": "SampleCNNFeatures"}
+EXTRACTORS = {"samplecnn": "SampleCNNFeatures", "artist": "ArtistCNNFeatures"}
 
 
 def _parse_value(text: str):
@@ -100,16 +100,22 @@ def _load_dataset(args: argparse.Namespace):
                              tag_separator=args.tag_separator, split_column=args.split_column)
 
 
+def _new_architecture(args: argparse.Namespace) -> dict:
+    if args.network == "artist":  # the paper's 3 s patch and 23 ms hop at the given rate
+        return {"sample_rate": args.sample_rate, "hop_length": round(512 * args.sample_rate / 22050)}
+    return {"m": args.m, "n": args.n, "block": args.block, "multi_level": args.multi_level}
+
+
 def _train(args: argparse.Namespace) -> int:
-    from .training import SampleCNNTagger
+    from .training import ArtistCNNTagger, SampleCNNTagger
 
     data = _load_dataset(args)
     train, valid = data.split == "train", data.split == "valid"
     if not train.any():  # no split given: everything trains
         train, valid = np.ones(len(data.paths), bool), np.zeros(len(data.paths), bool)
-    architecture = None if args.weights else {"m": args.m, "n": args.n, "block": args.block,
-                                              "multi_level": args.multi_level}
-    tagger = SampleCNNTagger(
+    architecture = None if args.weights else _new_architecture(args)
+    trainer = ArtistCNNTagger if args.network == "artist" else SampleCNNTagger
+    tagger = trainer(
         args.weights, architecture=architecture, sample_rate=args.sample_rate, recipe=args.recipe, lr=args.lr,
         max_epochs=args.max_epochs, batch_size=args.batch_size, crops_per_clip=args.crops_per_clip, loss=args.loss,
         freeze=args.freeze.split(",") if args.freeze else None, precision=args.precision,
@@ -146,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--split-column", help="csv: column with train/valid/test")
     train.add_argument("--weights", help="start from this checkpoint or shipped name (fine-tuning)")
     train.add_argument("--freeze", help="comma-separated layers kept fixed, e.g. stem,block1,block2")
+    train.add_argument("--network", choices=["samplecnn", "artist"], default="samplecnn",
+                       help="artist: the artist-label CNN (a 3 s log-mel patch, hop 23 ms at --sample-rate)")
     train.add_argument("--m", type=int, default=3, help="filter/pool size of a new network (default 3)")
     train.add_argument("--n", type=int, default=9, help="blocks of a new network (default 9: 59049 samples)")
     train.add_argument("--block", default="basic", choices=["basic", "se", "res1", "res2", "rese1", "rese2"])

@@ -74,3 +74,19 @@ def test_train_from_a_csv_then_tag(tmp_path, capsys):
     assert status == 0 and out.exists() and "saved" in capsys.readouterr().out
     assert main(["tag", str(tmp_path / "c0.wav"), "--weights", str(out), "--json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["tags"]) == {"a", "b"}
+
+
+def test_train_an_artist_network_then_extract_its_features(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    rows = ["path,artist,split"]
+    for i in range(6):
+        soundfile.write(tmp_path / f"a{i}.wav", (0.2 * rng.standard_normal(9000)).astype(np.float32), 8000)
+        rows.append(f"a{i}.wav,{'xy'[i % 2]},{'train' if i < 4 else 'valid'}")
+    (tmp_path / "clips.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "artist.pt"
+    assert main(["train", "csv", str(tmp_path / "clips.csv"), "--tag-column", "artist", "--split-column", "split",
+                 "--network", "artist", "--sample-rate", "8000", "--out", str(out), "--recipe", "adam",
+                 "--max-epochs", "1", "--batch-size", "2", "--precision", "fp32"]) == 0
+    assert main(["extract", str(tmp_path / "clips.csv"), "-o", str(tmp_path / "features"), "--extractor", "artist",
+                 "--weights", str(out), "--layers", "embedding"]) == 0
+    assert "6 clips x 256 features" in capsys.readouterr().out
