@@ -4,7 +4,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktag import ArtistCNNFeatures, SampleCNNFeatures
 from sktag.features._base import NetworkFeatures
-from sktag.training import ArtistCNNTagger, SampleCNNTagger
+from sktag.training import ArtistCNNTagger, SampleCNNTagger, SiameseArtistCNN
 
 TINY_SAMPLECNN = {"m": 2, "n": 3, "widths": [4, 4, 8], "stem_width": 4}
 TINY_ARTIST = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8,
@@ -25,6 +25,8 @@ def _estimators():
                         precision="fp32", random_state=0, verbose=0),
         ArtistCNNTagger(architecture=TINY_ARTIST, recipe="adam", max_epochs=1, batch_size=4,
                         precision="fp32", random_state=0, verbose=0),
+        SiameseArtistCNN(TINY_ARTIST, n_negatives=2, max_epochs=1, batch_size=4, precision="fp32", random_state=0,
+                         verbose=0),
     ]
 
 

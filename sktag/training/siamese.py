@@ -1,0 +1,301 @@
+"""Siamese training of the artist-label CNN (arXiv:1710.06648): one positive and several negative artists."""
+
+from __future__ import annotations
+
+import functools
+import os
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import PrintLog
+from skorch.helper import predefined_split
+from torch.utils.data import Dataset
+
+from .. import weights as sktag_weights
+from .._devices import autocast, resolve_device, resolve_precision
+from ..features._batching import map_segments
+from ..features._clips import validate_clips
+from ..nn import ArtistCNN
+from .store import AudioStore
+
+__all__ = ["ArtistGroups", "CosineHingeLoss", "SiameseArtistCNN"]
+
+
+class ArtistGroups(Dataset):
+    """Groups of crops for Siamese training: an anchor, a positive and ``n_negatives`` negatives.
+
+    Item ``i``: ``(crops, 0)`` with ``crops`` float32 ``(2 + n_negatives, length)``: a
+    random crop of clip ``i % n_clips`` (the anchor), a random crop of another clip
+    of the same artist (of the same clip when the artist has one), and one random
+    crop from each of ``n_negatives`` other artists (distinct while there are
+    enough). Offsets and choices come from torch's RNG.
+
+    Parameters
+    ----------
+    store : AudioStore
+    labels : np.ndarray [shape=(n_clips,), dtype=int]
+        Artist codes; at least two artists.
+    length : int
+    n_negatives : int, default=4
+    per_clip : int, default=1
+        Groups anchored on every clip per pass.
+    """
+
+    def __init__(self, store: AudioStore, labels: np.ndarray, length: int, n_negatives: int = 4, per_clip: int = 1):
+        self.store, self.labels, self.length = store, np.asarray(labels), int(length)
+        self.n_negatives, self.per_clip = int(n_negatives), int(per_clip)
+        self.by_artist = [np.flatnonzero(self.labels == a) for a in range(int(self.labels.max()) + 1)]
+        if sum(len(c) > 0 for c in self.by_artist) < 2:
+            raise ValueError("Siamese training needs clips of at least two artists")
+
+    def __len__(self) -> int:
+        return len(self.store) * self.per_clip
+
+    def _pick(self, choices: np.ndarray) -> int:
+        return int(choices[int(torch.randint(len(choices), ()))])
+
+    def _crop(self, clip: int) -> np.ndarray:
+        room = int(self.store.lengths[clip]) - self.length
+        start = int(torch.randint(room + 1, ())) if room > 0 else 0
+        return self.store.crop(clip, start, self.length)
+
+    def __getitem__(self, index: int):
+        anchor = index % len(self.store)
+        artist = int(self.labels[anchor])
+        same = self.by_artist[artist]
+        others = same[same != anchor]
+        positive = self._pick(others) if len(others) else anchor
+        candidates = [a for a, clips in enumerate(self.by_artist) if a != artist and len(clips)]
+        order = torch.randperm(len(candidates)).tolist()
+        negatives = [candidates[order[k % len(order)]] for k in range(self.n_negatives)]
+        clips = [anchor, positive] + [self._pick(self.by_artist[a]) for a in negatives]
+        return torch.from_numpy(np.stack([self._crop(c) for c in clips])), torch.zeros(())
+
+
+class CosineHingeLoss(torch.nn.Module):
+    """``sum_k max(0, margin - s_pos + s_neg_k)``, averaged over the batch.
+
+    Input: cosine similarities ``(batch, 1 + n_negatives)`` of the anchor to the
+    positive (column 0) and to each negative.
+    """
+
+    def __init__(self, margin: float = 0.4):
+        super().__init__()
+        self.margin = margin
+
+    def forward(self, similarities: torch.Tensor, target=None) -> torch.Tensor:
+        positive, negatives = similarities[:, :1], similarities[:, 1:]
+        return torch.relu(self.margin - positive + negatives).sum(dim=1).mean()
+
+
+class _Siamese(torch.nn.Module):
+    """Embeds every crop of a group with one shared network; returns the anchor's cosine similarities."""
+
+    def __init__(self, network: ArtistCNN):
+        super().__init__()
+        self.network = network
+
+    def forward(self, groups: torch.Tensor) -> torch.Tensor:
+        batch, size, length = groups.shape
+        z = torch.nn.functional.normalize(self.network.embed(groups.reshape(batch * size, length)).float(), dim=-1)
+        z = z.reshape(batch, size, -1)
+        return (z[:, :1] * z[:, 1:]).sum(dim=-1)
+
+
+class _AutocastSiameseNet(NeuralNet):
+    def __init__(self, *args, autocast_dtype=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.autocast_dtype = autocast_dtype
+
+    def infer(self, x, **fit_params):
+        with autocast(torch.device(self.device), self.autocast_dtype):
+            return super().infer(x, **fit_params)
+
+
+class SiameseArtistCNN(TransformerMixin, BaseEstimator):
+    """Train the artist-label CNN as a Siamese network; transform clips into artist embeddings.
+
+    Each training group holds a random crop of an anchor clip, one of another
+    clip by the same artist and one from each of ``n_negatives`` other artists;
+    one :class:`~sktag.nn.ArtistCNN` (no output layer) embeds them all, and the
+    loss is the paper's hinge on cosine similarities,
+    ``sum_k max(0, margin - cos(a, p) + cos(a, n_k))`` (arXiv:1710.06648: 4
+    negatives, margin 0.4, SGD with Nesterov momentum at 0.1, batch 15).
+
+    Parameters
+    ----------
+    architecture : dict or None, default=None
+        Keyword arguments of :class:`sktag.nn.ArtistCNN` (its front end's
+        ``sample_rate`` is the network's rate); ``n_classes`` is not allowed.
+    n_negatives : int, default=4
+    margin : float, default=0.4
+    optimizer : {"sgd", "adam"}, default="sgd"
+        ``"sgd"``: Nesterov momentum 0.9 (the paper); ``"adam"``: AdamW.
+    lr : float, default=0.1
+    max_epochs : int, default=30
+    batch_size : int, default=15
+        Groups per step.
+    crops_per_clip : int, default=1
+        Groups anchored on every clip per epoch.
+    precision : {"fp32", "bf16", "auto"}, default="auto"
+    cache_dir : str or None, default=None
+        Where decoded audio is stored (default ``$SKTAG_CACHE`` or ``~/.cache/sktag``).
+    device : str, default="auto"
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=1
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        ``net_.module_.network`` is the trained :class:`~sktag.nn.ArtistCNN`.
+    classes_ : np.ndarray [shape=(n_artists,)]
+        The training artists.
+    sample_rate_ : float
+    history_ : skorch.History
+        Train (and valid) loss per epoch.
+    """
+
+    _parameter_constraints: dict = {
+        "architecture": [None, dict],
+        "n_negatives": [Interval(Integral, 1, None, closed="left")],
+        "margin": [Interval(Real, 0, None, closed="left")],
+        "optimizer": [StrOptions({"sgd", "adam"})],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "crops_per_clip": [Interval(Integral, 1, None, closed="left")],
+        "precision": [StrOptions({"fp32", "bf16", "auto"})],
+        "cache_dir": [None, str, os.PathLike],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, architecture=None, *, n_negatives=4, margin=0.4, optimizer="sgd", lr=0.1, max_epochs=30,
+                 batch_size=15, crops_per_clip=1, precision="auto", cache_dir=None, device="auto",
+                 random_state=None, verbose=1):
+        self.architecture = architecture
+        self.n_negatives = n_negatives
+        self.margin = margin
+        self.optimizer = optimizer
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.crops_per_clip = crops_per_clip
+        self.precision = precision
+        self.cache_dir = cache_dir
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, *, X_valid=None, y_valid=None, input_rate=None):
+        """Train on clips ``X`` by artist ``y``; ``(X_valid, y_valid)`` adds a validation loss.
+
+        Parameters
+        ----------
+        X : sequence of (str or np.ndarray [shape=(n,)])
+        y : array-like [shape=(n_clips,)]
+            Artist labels; at least two artists.
+        X_valid, y_valid : optional
+            Validation clips and artists (their artists may differ from training's).
+        input_rate : float, optional
+            Sample rate of array clips.
+
+        Returns
+        -------
+        self : object
+        """
+        if y is None:
+            raise ValueError("requires y to be passed, but the target y is None")
+        validate_clips(X)
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D artist labels, got shape {y.shape}")
+        if "n_classes" in (self.architecture or {}):
+            raise ValueError("architecture must not set n_classes: the Siamese network has no output layer")
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"Siamese training needs clips of at least two artists; got {len(self.classes_)} class")
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        network = ArtistCNN(**(self.architecture or {}))
+        self.config_ = dict(self.architecture or {})
+        self.sample_rate_ = network.sample_rate
+        store = AudioStore.build(X, sample_rate=self.sample_rate_, input_rate=input_rate, cache_dir=self.cache_dir,
+                                 verbose=self.verbose)
+        if len(store) != len(codes):
+            raise ValueError(f"X holds {len(store)} clips but y has {len(codes)} rows")
+        train = ArtistGroups(store, codes, network.input_length, self.n_negatives, self.crops_per_clip)
+        valid = None
+        if X_valid is not None:
+            valid_codes = np.unique(np.asarray(y_valid), return_inverse=True)[1]
+            valid_store = AudioStore.build(X_valid, sample_rate=self.sample_rate_, input_rate=input_rate,
+                                           cache_dir=self.cache_dir, verbose=self.verbose)
+            valid = ArtistGroups(valid_store, valid_codes, network.input_length, self.n_negatives)
+        optimizer = (
+            {"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9, "optimizer__nesterov": True}
+            if self.optimizer == "sgd" else {"optimizer": torch.optim.AdamW}
+        )
+        self.net_ = _AutocastSiameseNet(
+            _Siamese(network), criterion=CosineHingeLoss, criterion__margin=self.margin, lr=self.lr, **optimizer,
+            max_epochs=self.max_epochs, batch_size=self.batch_size, iterator_train__shuffle=True,
+            iterator_train__drop_last=len(train) % self.batch_size == 1,  # BatchNorm needs 2 or more
+            train_split=predefined_split(valid) if valid is not None else None, device=str(device),
+            autocast_dtype=resolve_precision(self.precision, device), verbose=0,
+        )
+        if self.verbose:
+            self.net_.set_params(callbacks=[("print_log", PrintLog(sink=functools.partial(print, flush=True)))])
+        self.net_.fit(train, None)
+        self.history_ = self.net_.history
+        return self
+
+    def transform(self, X, *, input_rate=None) -> np.ndarray:
+        """Clip embeddings: the mean over a clip's segments of the 256-d network embedding.
+
+        Parameters
+        ----------
+        X : sequence of (str or np.ndarray [shape=(n,)])
+        input_rate : float, optional
+
+        Returns
+        -------
+        embeddings : np.ndarray [shape=(n_clips, 256), dtype=float32]
+        """
+        check_is_fitted(self, "net_")
+        clips = validate_clips(X)
+        network = self.net_.module_.network.eval()
+        device = next(network.parameters()).device
+        dtype = self.net_.autocast_dtype
+
+        def embed(x: torch.Tensor) -> torch.Tensor:
+            with autocast(device, dtype):
+                return network.embed(x).float()
+
+        rows = map_segments(clips, embed, sample_rate=self.sample_rate_, input_rate=input_rate,
+                            length=network.input_length, hop=network.input_length, batch_size=self.batch_size,
+                            device=device)
+        return np.stack([r.mean(axis=0) for r in rows]).astype(np.float32)
+
+    def save(self, path: str | os.PathLike, *, meta: dict | None = None, half: bool = True) -> str:
+        """Write the trained :class:`~sktag.nn.ArtistCNN` as a sktag checkpoint (for
+        :class:`~sktag.ArtistCNNFeatures`); returns its sha256."""
+        check_is_fitted(self, "net_")
+        full_meta = {"sample_rate": self.sample_rate_, "training": "siamese", "artists": [str(a) for a in self.classes_],
+                     **(meta or {})}
+        return sktag_weights.save_checkpoint(path, self.net_.module_.network, config=self.config_, meta=full_meta,
+                                             half=half)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.non_deterministic = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
