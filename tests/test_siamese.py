@@ -64,3 +64,11 @@ def test_siamese_training_embeds_clips_and_saves_a_checkpoint_for_artist_feature
     np.testing.assert_allclose(features.transform(X), Z, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="n_classes"):
         SiameseArtistCNN({**SMALL, "n_classes": 3}).fit(X, y, input_rate=8000)
+
+
+def test_verbose_prints_the_epoch_table(tmp_path, capsys):
+    X, y = _tone_artists(n_clips=8)
+    SiameseArtistCNN(SMALL, max_epochs=2, batch_size=4, precision="fp32", cache_dir=str(tmp_path), random_state=0,
+                     verbose=1).fit(X, y, input_rate=8000)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and out.count("\n") >= 4

@@ -252,7 +252,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
             autocast_dtype=resolve_precision(self.precision, device), verbose=0,
         )
         if self.verbose:
-            self.net_.set_params(callbacks=[("print_log", PrintLog(sink=functools.partial(print, flush=True)))])
+            self.net_.set_params(callbacks__print_log=PrintLog(sink=functools.partial(print, flush=True)))
         self.net_.fit(train, None)
         self.history_ = self.net_.history
         return self

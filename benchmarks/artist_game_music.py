@@ -1,0 +1,148 @@
+"""Artist-label CNNs on game_music composers: basic vs Siamese vs random init (issue 4).
+
+Trains the paper's two artist models on the composers of the game_music train split
+(16 kHz, 3 s log-mel patches, hop 372 = the paper's 23 ms), then, on the test split
+(tracks unseen in training):
+
+- composer recognition: LogisticRegression on frozen clip features of the train split
+  (``ArtistCNNFeatures``, ``layers="block5"``: max over time, mean over segments, the
+  paper's transfer feature), accuracy on the test split, the protocol of
+  ``composer_recognition.py`` (``unknown`` left out);
+- artist verification: cosine similarity of clip embeddings (the 256-d embedding,
+  mean over segments) for every pair of test clips from different tracks, equal
+  error rate.
+
+Composers with fewer than ``--min-tracks`` training tracks, and ``unknown``, are left
+out of training (listed in the report). Writes ``benchmarks/results/artist_<name>.md``
+/ ``.json``; checkpoints go to ``--out``::
+
+    python benchmarks/artist_game_music.py --name gm16k --out ~/.cache/sktag/runs/artist
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sktag import ArtistCNNFeatures
+from sktag.metrics import equal_error_rate, pair_similarities
+from sktag.training import ArtistCNNTagger, SiameseArtistCNN
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
+ARCHITECTURE = {"sample_rate": 16000, "hop_length": 372, "fmax": 8000}
+
+
+def load_clips() -> dict[str, np.ndarray]:
+    folder = SHARED / "game_music"
+    with open(folder / "clips.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {key: np.asarray([r[key] if key != "path" else str(folder / r["path"]) for r in rows])
+            for key in ("path", "artist", "track_id", "split")}
+
+
+def verification_eer(embeddings: np.ndarray, artists: np.ndarray, tracks: np.ndarray) -> float:
+    same, similarity = pair_similarities(embeddings, artists)
+    i, j = np.triu_indices(len(artists), k=1)
+    other_track = tracks[i] != tracks[j]
+    return equal_error_rate(same[other_track], similarity[other_track])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--out", required=True, help="folder for the two checkpoints")
+    parser.add_argument("--max-epochs", type=int, default=40)
+    parser.add_argument("--crops-per-clip", type=int, default=4)
+    parser.add_argument("--min-tracks", type=int, default=2)
+    args = parser.parse_args()
+    out = Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    clips = load_clips()
+    known = clips["artist"] != "unknown"
+    train_tracks = {a: len(set(clips["track_id"][(clips["artist"] == a) & (clips["split"] == "train")]))
+                    for a in set(clips["artist"][known])}
+    kept = sorted(a for a, n in train_tracks.items() if n >= args.min_tracks)
+    folded_out = sorted(set(train_tracks) - set(kept))
+    fit_mask = np.isin(clips["artist"], kept) & (clips["split"] == "train")
+    valid_mask = np.isin(clips["artist"], kept) & (clips["split"] == "valid")
+    X_fit, y_fit = list(clips["path"][fit_mask]), clips["artist"][fit_mask]
+    X_valid, y_valid = list(clips["path"][valid_mask]), clips["artist"][valid_mask]
+    report: dict = {"name": args.name, "architecture": ARCHITECTURE, "composers_trained": kept,
+                    "folded_out": folded_out, "train_clips": len(X_fit), "valid_clips": len(X_valid)}
+
+    started = time.perf_counter()
+    basic = ArtistCNNTagger(architecture=ARCHITECTURE, recipe="adam", max_epochs=args.max_epochs,
+                            crops_per_clip=args.crops_per_clip, batch_size=15, random_state=0, verbose=1)
+    basic.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
+    report["basic_train_seconds"] = time.perf_counter() - started
+    basic.save(out / f"{args.name}-basic.pt", meta={"training_data": "game_music train split composers"})
+
+    started = time.perf_counter()
+    siamese = SiameseArtistCNN(ARCHITECTURE, max_epochs=args.max_epochs, crops_per_clip=args.crops_per_clip,
+                               random_state=0, verbose=1)
+    siamese.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
+    report["siamese_train_seconds"] = time.perf_counter() - started
+    siamese.save(out / f"{args.name}-siamese.pt", meta={"training_data": "game_music train split composers"})
+
+    train = known & (clips["split"] == "train")
+    test = known & (clips["split"] == "test")
+    X_train, X_test = list(clips["path"][train]), list(clips["path"][test])
+    rows = []
+    for label, weights, seed in (("basic", out / f"{args.name}-basic.pt", None),
+                                 ("siamese", out / f"{args.name}-siamese.pt", None),
+                                 ("random init", None, 0)):
+        common = {"weights": None if weights is None else str(weights), "random_state": seed}
+        if weights is None:
+            common["architecture"] = ARCHITECTURE
+        started = time.perf_counter()
+        features = ArtistCNNFeatures(layers="block5", **common).fit(X_train)
+        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
+        clf.fit(features.transform(X_train), clips["artist"][train])
+        accuracy = clf.score(features.transform(X_test), clips["artist"][test])
+        embed = ArtistCNNFeatures(layers="embedding", pooling="mean", **common).fit(X_test)
+        eer = verification_eer(embed.transform(X_test), clips["artist"][test], clips["track_id"][test])
+        rows.append({"features": label, "composer_accuracy": accuracy, "verification_eer": eer,
+                     "seconds": time.perf_counter() - started})
+        print(rows[-1], flush=True)
+    report["results"] = rows
+    report["basic_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc")}
+                               for r in basic.history_]
+    report["siamese_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss")} for r in siamese.history_]
+    results = ROOT / "benchmarks" / "results"
+    (results / f"artist_{args.name}.json").write_text(json.dumps(report, indent=1, default=float))
+    lines = [
+        f"# Artist-label CNNs on game_music composers, `{args.name}`", "",
+        f"`python benchmarks/artist_game_music.py --name {args.name} --out ... --max-epochs {args.max_epochs} "
+        f"--crops-per-clip {args.crops_per_clip} --min-tracks {args.min_tracks}`; "
+        f"ArtistCNN {ARCHITECTURE} (3 s patches at 16 kHz). Trained on {len(X_fit)} train clips of "
+        f"{len(kept)} composers (folded out: `unknown` and {', '.join(folded_out) or 'none'}, fewer than "
+        f"{args.min_tracks} training tracks); basic = softmax head (ArtistCNNTagger, AdamW, "
+        f"{report['basic_train_seconds'] / 60:.1f} min), Siamese = 1 positive + 4 negative artists, hinge 0.4 "
+        f"(SiameseArtistCNN, SGD 0.1 Nesterov, {report['siamese_train_seconds'] / 60:.1f} min); "
+        f"2-core CI-class CPU.", "",
+        f"Composer recognition: LogisticRegression(C=0.1) on `block5` features of {int(train.sum())} train clips, "
+        f"accuracy on {int(test.sum())} test clips ({len(set(clips['artist'][train]))} composers, `unknown` left "
+        "out). Verification: equal error rate of the cosine similarity of clip embeddings over all pairs of test "
+        "clips from different tracks.", "",
+        "| features | composer accuracy | verification EER | s |", "|---|---:|---:|---:|",
+        *[f"| {r['features']} | {r['composer_accuracy']:.3f} | {r['verification_eer']:.3f} | {r['seconds']:.0f} |"
+          for r in rows],
+        "", "SampleCNN features on the same composer split (benchmarks/results/composer_basic-lmse-c4.md): "
+        "distilled 3^9 0.566, random init 0.495; ../shared/DESIGN.md: musicnn max_pool 0.604, MFCC 0.560.",
+    ]
+    (results / f"artist_{args.name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
