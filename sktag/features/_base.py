@@ -81,6 +81,10 @@ SHARED_PARAMETERS_DOC = """\
         Cache of per-clip, per-layer pooled activations, keyed by clip content and
         weights. With it, changing ``layers``, ``pooling`` or ``aggregate`` (as a
         grid search does) never runs the network again on a clip it has seen.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the random initialisation for ``weights=None``.
+    verbose : int, default=0
+        Log progress (clips/s) to the ``"sktag"`` logger.
 """
 SHARED_ATTRIBUTES_DOC = """\
     sample_rate_ : float

@@ -34,11 +34,7 @@ class ArtistCNNFeatures(NetworkFeatures):
         and ``"embedding"`` (the 256-d average over time of ``block5``).
         ``layers="block5"`` with the default pooling and aggregation is the
         paper's transfer feature (max over time, mean over segments).
-%(shared_parameters)s    random_state : int, RandomState instance or None, default=None
-        Seeds the random initialisation for ``weights=None``.
-    verbose : int, default=0
-        Log progress (clips/s) to the ``"sktag"`` logger.
-
+%(shared_parameters)s
     Attributes
     ----------
     layers_ : list of str

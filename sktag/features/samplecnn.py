@@ -30,11 +30,7 @@ class SampleCNNFeatures(NetworkFeatures):
         Layers to take features from, e.g. ``("block7", "block8", "block9")``;
         ``None`` = the last three blocks, as in the papers. Names: ``"stem"``,
         ``"block1"`` .. ``"block<n>"``, ``"fc"`` (the penultimate dense layer).
-%(shared_parameters)s    random_state : int, RandomState instance or None, default=None
-        Seeds the random initialisation for ``weights=None``.
-    verbose : int, default=0
-        Log progress (clips/s) to the ``"sktag"`` logger.
-
+%(shared_parameters)s
     Attributes
     ----------
     layers_ : list of str
