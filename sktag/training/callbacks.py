@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, PrintLog
 
 from ..metrics import tag_scores
 
 logger = logging.getLogger("sktag")
 
-__all__ = ["ClipScoring", "StagedLearningRate", "KeepBest"]
+__all__ = ["ClipScoring", "StagedLearningRate", "KeepBest", "epoch_table"]
 
 
 class ClipScoring(Callback):
@@ -131,3 +132,11 @@ class StagedLearningRate(KeepBest):
         net.initialize_optimizer()
         self._set_lr(net)
         logger.info("sktag: learning-rate stage %d: lr=%g (best weights reloaded)", self.stage_, self.stages[self.stage_])
+
+
+def epoch_table() -> PrintLog:
+    """skorch's epoch table, printed and flushed even when the net itself is ``verbose=0``.
+
+    (PrintLog stays silent with ``sink=print`` on a quiet net; any other sink always prints.)
+    """
+    return PrintLog(sink=functools.partial(print, flush=True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from numbers import Integral, Real
 
@@ -13,7 +12,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import PrintLog
 from skorch.helper import predefined_split
 from torch.utils.data import Dataset
 
@@ -22,6 +20,7 @@ from .._devices import autocast, resolve_device, resolve_precision
 from ..features._batching import map_segments
 from ..features._clips import validate_clips
 from ..nn import ArtistCNN
+from .callbacks import epoch_table
 from .store import AudioStore
 
 __all__ = ["ArtistGroups", "CosineHingeLoss", "SiameseArtistCNN"]
@@ -252,7 +251,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
             autocast_dtype=resolve_precision(self.precision, device), verbose=0,
         )
         if self.verbose:
-            self.net_.set_params(callbacks__print_log=PrintLog(sink=functools.partial(print, flush=True)))
+            self.net_.set_params(callbacks__print_log=epoch_table())
         self.net_.fit(train, None)
         self.history_ = self.net_.history
         return self

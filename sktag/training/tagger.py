@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -16,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import Checkpoint, LRScheduler, PrintLog
+from skorch.callbacks import Checkpoint, LRScheduler
 from skorch.helper import predefined_split
 
 from .. import weights as sktag_weights
@@ -25,7 +24,7 @@ from ..features._batching import map_segments
 from ..features._clips import validate_clips
 from ..nn import ArtistCNN, SampleCNN
 from ..metrics import tag_scores
-from .callbacks import ClipScoring, KeepBest, StagedLearningRate
+from .callbacks import ClipScoring, KeepBest, StagedLearningRate, epoch_table
 from .data import AllSegments, RandomCrops
 from .losses import LOSSES
 from .store import AudioStore
@@ -324,8 +323,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             verbose=0,
         )
         if self.verbose:
-            # the net stays verbose=0 (no skorch re-initialisation notes); a sink other than print always prints
-            self.net_.set_params(callbacks__print_log=PrintLog(sink=functools.partial(print, flush=True)))
+            self.net_.set_params(callbacks__print_log=epoch_table())
         self.net_.initialize()
         for name in frozen:
             for parameter in self.net_.module_.get_submodule(name).parameters():
