@@ -9,6 +9,10 @@ The checkpoint goes to ``--out`` (outside the repository unless it is final)::
 
     python benchmarks/distill_game_music.py --name basic-adam --recipe adam --max-epochs 40 \\
         --out ~/.cache/sktag/runs/basic-adam
+
+``--weights`` continues from a checkpoint (a second stage), and ``--train-splits
+train,valid`` trains on both splits with no validation (a fixed schedule: all
+``--max-epochs`` run and the last weights are kept); test is never trained on.
 """
 
 from __future__ import annotations
@@ -53,18 +57,25 @@ def main() -> None:
     parser.add_argument("--loss", choices=["bce", "logit_mse"], default="bce")
     parser.add_argument("--block", default="basic")
     parser.add_argument("--multi-level", action="store_true")
+    parser.add_argument("--weights", default=None, help="start from this checkpoint (a second training stage)")
+    parser.add_argument("--train-splits", default="train", help="comma-separated splits to train on")
     parser.add_argument("--exclude-games", default="", help="comma-separated games held out of training")
     parser.add_argument("--out", required=True, help="folder for the checkpoint and the resumable run state")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     exclude = {g for g in args.exclude_games.split(",") if g}
 
-    X_train, y_train, tags, _ = load_split("train", exclude)
-    X_valid, y_valid, _, _ = load_split("valid", exclude)
+    splits = [s for s in args.train_splits.split(",") if s]
+    if "test" in splits:
+        parser.error("the test split is for the report only")
+    parts = [load_split(s, exclude) for s in splits]
+    X_train, y_train, tags = sum((p[0] for p in parts), []), np.concatenate([p[1] for p in parts]), parts[0][2]
+    X_valid, y_valid = (None, None) if "valid" in splits else load_split("valid", exclude)[:2]
     out = Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     tagger = SampleCNNTagger(
-        architecture={"block": args.block, "multi_level": args.multi_level},
+        args.weights,
+        architecture=None if args.weights else {"block": args.block, "multi_level": args.multi_level},
         recipe=args.recipe, lr=args.lr, max_epochs=args.max_epochs, crops_per_clip=args.crops_per_clip,
         loss=args.loss, checkpoint_dir=str(out / "state"),
         random_state=0, verbose=1,
@@ -74,7 +85,8 @@ def main() -> None:
     train_seconds = time.perf_counter() - started
 
     report: dict = {"name": args.name, "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-                    "train_clips": len(X_train), "valid_clips": len(X_valid), "train_seconds": train_seconds,
+                    "train_clips": len(X_train), "valid_clips": len(X_valid or []),
+                    "train_splits": splits, "initial_weights": args.weights, "train_seconds": train_seconds,
                     "excluded_games": sorted(exclude)}
     evaluations = {"test": load_split("test", exclude)}
     if exclude:
@@ -102,12 +114,14 @@ def main() -> None:
     ]
     checkpoint = out / f"{args.name}.pt"
     report["sha256"] = tagger.save(checkpoint, meta={
-        "training_data": "game_music train split (../shared/data), teacher: musicnn MTT_musicnn soft tags "
-                         "(knowledge distillation)", "metrics": {k: report[k]["roc_auc_top10"] for k in evaluations}})
+        "training_data": f"game_music {'+'.join(splits)} split(s) (../shared/data), teacher: musicnn "
+                         "MTT_musicnn soft tags (knowledge distillation)", "metrics": {k: report[k]["roc_auc_top10"] for k in evaluations}})
     results = ROOT / "benchmarks" / "results"
     (results / f"distill_{args.name}.json").write_text(json.dumps(report, indent=1, default=float))
     lines = [f"# Distillation run `{args.name}`", "", f"Command: `python benchmarks/{report['command']}`", "",
-             f"Training: {len(X_train)} clips, {train_seconds / 60:.0f} min on {os.cpu_count()} CPU cores.", "",
+             f"Training: {len(X_train)} clips of the {'+'.join(splits)} split(s)"
+             + (f", starting from `{args.weights}`" if args.weights else "")
+             + f", {train_seconds / 60:.0f} min on {os.cpu_count()} CPU cores.", "",
              "| split | clips | macro ROC-AUC (top-10 % positives) | PR-AUC | ROC-AUC (teacher >= 0.5, tags with >= 5) |",
              "|---|---:|---:|---:|---:|"]
     for name in evaluations:
@@ -116,8 +130,9 @@ def main() -> None:
                      f"{r['roc_auc_at_0.5']:.4f} ({len(r['tags_at_0.5'])} tags) |")
     lines += ["", "| epoch | train loss | valid loss | valid ROC-AUC | valid PR-AUC | s |", "|---:|---:|---:|---:|---:|---:|"]
     for h in report["history"]:
-        lines.append(f"| {h['epoch']} | {h['train_loss']:.4f} | {h['valid_loss']:.4f} | {h['valid_roc_auc']:.4f} | "
-                     f"{h['valid_pr_auc']:.4f} | {h['dur']:.0f} |")
+        cells = [f"{h[k]:.4f}" if h[k] is not None else "–" for k in ("train_loss", "valid_loss", "valid_roc_auc",
+                                                                        "valid_pr_auc")]
+        lines.append(f"| {h['epoch']} | {' | '.join(cells)} | {h['dur']:.0f} |")
     (results / f"distill_{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -1,6 +1,7 @@
 """scikit-learn transformers over sktag's networks."""
 
 from .artist import ArtistCNNFeatures
+from .bag import BagOfFeatures
 from .samplecnn import SampleCNNFeatures
 
-__all__ = ["ArtistCNNFeatures", "SampleCNNFeatures"]
+__all__ = ["ArtistCNNFeatures", "BagOfFeatures", "SampleCNNFeatures"]

@@ -67,7 +67,8 @@ class LogMelSpectrogram(nn.Module):
     """``log10(1 + 10 * mel)`` of the power spectrogram, frames centred (zero-padded ends).
 
     Runs in float32 even under autocast. Shape: ``(batch, samples)`` ->
-    ``(batch, n_mels, 1 + samples // hop_length)``.
+    ``(batch, n_mels, 1 + samples // hop_length)``, or with ``center=False``
+    ``(batch, n_mels, 1 + (samples - n_fft) // hop_length)``.
 
     Parameters
     ----------
@@ -81,19 +82,24 @@ class LogMelSpectrogram(nn.Module):
         ``None``: Nyquist.
     power : float, default=2.0
         Exponent of the magnitude spectrogram (2: power, 1: magnitude).
+    center : bool, default=True
+        Centre frame ``t`` on sample ``t * hop_length`` (zero padding of
+        ``n_fft // 2`` at both ends); ``False``: frame ``t`` starts there, so
+        the caller can compute a long signal in overlapping chunks.
     """
 
     def __init__(self, sample_rate: float = 22050, n_fft: int = 1024, hop_length: int = 512, n_mels: int = 128,
-                 fmin: float = 0.0, fmax: float | None = None, power: float = 2.0):
+                 fmin: float = 0.0, fmax: float | None = None, power: float = 2.0, center: bool = True):
         super().__init__()
         self.n_fft, self.hop_length, self.n_mels, self.power = int(n_fft), int(hop_length), int(n_mels), float(power)
+        self.center = bool(center)
         self.register_buffer("window", torch.hann_window(self.n_fft, periodic=True), persistent=False)
         basis = mel_filterbank(sample_rate, self.n_fft, self.n_mels, fmin, fmax).float()
         self.register_buffer("mel_basis", basis, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(x.device.type, enabled=False):
-            spectrum = torch.stft(x.float(), self.n_fft, self.hop_length, window=self.window, center=True,
+            spectrum = torch.stft(x.float(), self.n_fft, self.hop_length, window=self.window, center=self.center,
                                   pad_mode="constant", return_complex=True).abs()
             if self.power != 1.0:
                 spectrum = spectrum.pow(self.power)

@@ -1,7 +1,8 @@
 """End-to-end training and fine-tuning of sktag networks (skorch)."""
 
+from .mlp import MLPTagger
 from .store import AudioStore
 from .siamese import SiameseArtistCNN
 from .tagger import ArtistCNNTagger, SampleCNNTagger
 
-__all__ = ["ArtistCNNTagger", "AudioStore", "SampleCNNTagger", "SiameseArtistCNN"]
+__all__ = ["ArtistCNNTagger", "AudioStore", "MLPTagger", "SampleCNNTagger", "SiameseArtistCNN"]
