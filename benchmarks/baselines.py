@@ -1,0 +1,41 @@
+"""Hand-crafted baseline features for the benchmarks: MFCC statistics (librosa)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from sktag.audio import load
+
+#: MFCCs per frame; with deltas, mean and standard deviation: 4 x 20 = 80 features per clip.
+N_MFCC = 20
+
+
+def _clip_mfcc_statistics(path: str, sample_rate: int) -> np.ndarray:
+    import librosa  # a benchmark dependency (pip install librosa), not one of sktag's
+
+    y, _ = load(path, sr=sample_rate)
+    y = np.pad(y, (0, max(0, 2048 - len(y))))
+    mfcc = librosa.feature.mfcc(y=y, sr=sample_rate, n_mfcc=N_MFCC, n_fft=1024, hop_length=372)
+    delta = librosa.feature.delta(mfcc, width=9, mode="nearest")
+    both = np.concatenate([mfcc, delta])
+    return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)
+
+
+def mfcc_statistics(paths: Sequence[str], *, sample_rate: int = 16000, n_jobs: int = 2) -> np.ndarray:
+    """Mean and standard deviation of 20 MFCCs and their deltas per clip.
+
+    Parameters
+    ----------
+    paths : sequence of str
+    sample_rate : int, default=16000
+    n_jobs : int, default=2
+
+    Returns
+    -------
+    features : np.ndarray [shape=(n_clips, 80), dtype=float32]
+    """
+    rows = Parallel(n_jobs=n_jobs)(delayed(_clip_mfcc_statistics)(str(p), sample_rate) for p in paths)
+    return np.stack(rows)
