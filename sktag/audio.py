@@ -24,6 +24,7 @@ __all__ = [
     "AudioFileNotFoundError",
     "AudioTypeError",
     "check_audio",
+    "ClipFailureWarning",
     "to_mono",
     "resample",
     "load",
@@ -61,6 +62,10 @@ class AudioFileNotFoundError(AudioError, FileNotFoundError):
 
 class AudioTypeError(AudioError, TypeError):
     """The clip is not an array of audio samples (wrong type or dtype)."""
+
+
+class ClipFailureWarning(UserWarning):
+    """Clips that could not be used were skipped (``on_error="warn"``): their feature rows are NaN."""
 
 
 def clip_name(clip: object, index: int | None = None) -> str:

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from numbers import Integral, Real
 
@@ -21,6 +22,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .. import weights as sktag_weights
+from ..audio import ClipFailureWarning
 from .._devices import autocast, resolve_device, resolve_precision
 from .._runtime import settle_glibc_malloc
 from ..nn.inference import fold_batchnorm
@@ -81,6 +83,12 @@ SHARED_PARAMETERS_DOC = """\
         Cache of per-clip, per-layer pooled activations, keyed by clip content and
         weights. With it, changing ``layers``, ``pooling`` or ``aggregate`` (as a
         grid search does) never runs the network again on a clip it has seen.
+    on_error : {"raise", "warn"}, default="raise"
+        A clip that cannot be used (missing, empty, undecodable or truncated
+        file, non-finite samples): ``"raise"`` its :class:`~sktag.audio.AudioError`,
+        which names it; ``"warn"``: its row is NaN, a
+        :class:`~sktag.audio.ClipFailureWarning` names it, ``failed_clips_``
+        lists it, and every other clip's features are computed as usual.
     random_state : int, RandomState instance or None, default=None
         Seeds the random initialisation for ``weights=None``.
     verbose : int, default=0
@@ -99,6 +107,9 @@ SHARED_ATTRIBUTES_DOC = """\
         ``precision`` resolved for the device: ``torch.bfloat16`` or ``None`` (fp32).
     model_ : torch.nn.Module
         The network (a property: loaded lazily, cached per process, never pickled).
+    failed_clips_ : list of (str, str)
+        Set by each ``transform`` with ``on_error="warn"``: the name and error
+        of every clip that got a NaN row; empty when all succeeded.
 """
 
 
@@ -119,6 +130,17 @@ def _cached_model(key: tuple, build) -> torch.nn.Module:
         while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
             _MODEL_CACHE.popitem(last=False)
         return model
+
+
+def report_failures(clips, failures: dict | None) -> list[tuple[str, str]]:
+    """``(name, error)`` of the failed clips, in order, after one :class:`ClipFailureWarning` naming them."""
+    if not failures:
+        return []
+    failed = [(clips[i][0], str(failures[i])) for i in sorted(failures)]
+    shown = "; ".join(error for _, error in failed[:5]) + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
+    warnings.warn(f"{len(failed)} of {len(clips)} clip(s) failed; their rows are NaN: {shown}", ClipFailureWarning,
+                  stacklevel=3)
+    return failed
 
 
 def _stored_segment_stats(clip_key: str, model_key: str, computed):
@@ -150,6 +172,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         "device": [str],
         "precision": [StrOptions({"fp32", "bf16", "auto"})],
         "memory": [None, str, HasMethods(["cache"])],
+        "on_error": [StrOptions({"raise", "warn"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -177,6 +200,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         device="auto",
         precision="fp32",
         memory=None,
+        on_error="raise",
         random_state=None,
         verbose=0,
     ):
@@ -191,6 +215,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         self.device = device
         self.precision = precision
         self.memory = memory
+        self.on_error = on_error
         self.random_state = random_state
         self.verbose = verbose
 
@@ -211,7 +236,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        validate_clips(X)
+        validate_clips(X, failures={} if self.on_error == "warn" else None)
         self.autocast_dtype_ = resolve_precision(self.precision, resolve_device(self.device))
         network = self._network_class.__name__
         if self.weights is None:
@@ -315,15 +340,20 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             order of :meth:`get_feature_names_out`.
         """
         check_is_fitted(self, "weights_id_")
-        clips = validate_clips(X)
+        failures = {} if self.on_error == "warn" else None
+        clips = validate_clips(X, failures=failures)
         model = self.model_
         if self.memory is None:
-            stats = self._segment_stats(clips, model, self.layers_)
+            stats = self._segment_stats(clips, model, self.layers_, failures)
             columns = None
         else:
-            stats = self._cached_segment_stats(clips, model)
+            stats = self._cached_segment_stats(clips, model, failures)
             columns = self._layer_columns(model)
-        return np.stack([self._aggregate(s, columns) for s in stats]).astype(np.float32, copy=False)
+        if failures is not None:  # on_error="warn" only: transform otherwise leaves the estimator unchanged
+            self.failed_clips_ = report_failures(clips, failures)
+        width = sum(self._layer_widths) * len(POOLINGS[self.pooling]) * len(AGGREGATES[self.aggregate])
+        rows = [np.full(width, np.nan) if s is None else self._aggregate(s, columns) for s in stats]
+        return np.stack(rows).astype(np.float32, copy=False)
 
     def _hop(self) -> int:
         return self.segment_length_ if self.segment_hop is None else int(self.segment_hop)
@@ -349,17 +379,26 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
                     parts.append(getattr(np, aggregate)(values, axis=0))
         return np.concatenate(parts)
 
-    def _cached_segment_stats(self, clips, model) -> list[np.ndarray]:
+    def _cached_segment_stats(self, clips, model, failures: dict | None) -> list[np.ndarray | None]:
         memory = check_memory(self.memory)
         store = memory.cache(_stored_segment_stats, ignore=["computed"])
         model_key = f"{self.weights_id_}-len{self.segment_length_}-hop{self._hop()}-{self._precision_name()}"
-        keys = [clip_content_key(clip, self.sample_rate) for clip in clips]
-        missing = [i for i, key in enumerate(keys) if not store.check_call_in_cache(key, model_key, None)]
-        computed = dict(zip(missing, self._segment_stats([clips[i] for i in missing], model, model.layer_names)))
-        return [store(key, model_key, computed.get(i)) for i, key in enumerate(keys)]
+        usable = [i for i, clip in enumerate(clips) if clip[1] is not None]
+        keys = {i: clip_content_key(clips[i], self.sample_rate) for i in usable}
+        missing = [i for i in usable if not store.check_call_in_cache(keys[i], model_key, None)]
+        new_failures = None if failures is None else {}
+        computed = self._segment_stats([clips[i] for i in missing], model, model.layer_names, new_failures)
+        if new_failures:
+            failures.update({missing[j]: exc for j, exc in new_failures.items()})
+        computed = dict(zip(missing, computed))
+        return [store(keys[i], model_key, computed.get(i)) if i in keys and (not failures or i not in failures)
+                else None for i in range(len(clips))]
 
-    def _segment_stats(self, clips, model, layer_names) -> list[np.ndarray]:
-        """Per clip, ``(n_segments, 2, sum of widths)``: the max and mean over time of each layer in each segment."""
+    def _segment_stats(self, clips, model, layer_names, failures: dict | None = None) -> list[np.ndarray | None]:
+        """Per clip, ``(n_segments, 2, sum of widths)``: the max and mean over time of each layer in each segment.
+
+        ``None`` for a clip that failed (recorded in ``failures``, see :func:`map_segments`).
+        """
         if not clips:
             return []
 
@@ -375,7 +414,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
         return map_segments(
             clips, pooled, sample_rate=self.sample_rate_, input_rate=self.sample_rate,
             length=self.segment_length_, hop=self._hop(), batch_size=self._network_batch_size(model),
-            device=device, verbose=self.verbose,
+            device=device, verbose=self.verbose, failures=failures,
         )
 
     def _precision_name(self) -> str:

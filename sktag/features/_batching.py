@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from ..audio import AudioError
 from ._clips import Clip, clip_segments
 
 logger = logging.getLogger("sktag")
@@ -29,7 +30,8 @@ def map_segments(
     batch_size: int,
     device: torch.device,
     verbose: int = 0,
-) -> list[np.ndarray]:
+    failures: dict | None = None,
+) -> list[np.ndarray | None]:
     """Apply ``fn`` to batches of segments drawn from many clips, in order.
 
     Clips are decoded, resampled and segmented in a background thread (bounded
@@ -51,11 +53,17 @@ def map_segments(
     device : torch.device
     verbose : int, default=0
         Log progress (clips/s) to the ``"sktag"`` logger.
+    failures : dict or None, default=None
+        ``None``: a clip that cannot be decoded raises its
+        :class:`~sktag.audio.AudioError`. A dict: the error is stored under the
+        clip's index, the other clips go on, and the clip's output is ``None``;
+        clips already in it (from :func:`~sktag.features._clips.validate_clips`)
+        are skipped.
 
     Returns
     -------
-    outputs : list of np.ndarray [shape=(n_segments_of_clip, ...), dtype=float32]
-        One array per clip: ``fn``'s rows for its segments.
+    outputs : list of (np.ndarray [shape=(n_segments_of_clip, ...), dtype=float32] or None)
+        One array per clip: ``fn``'s rows for its segments (``None`` if it failed).
     """
     per_clip: list[list[np.ndarray]] = [[] for _ in clips]
     batch: list[np.ndarray] = []
@@ -75,8 +83,17 @@ def map_segments(
 
     def segments():
         for index, clip in enumerate(clips):
-            for segment in clip_segments(clip, sample_rate=sample_rate, input_rate=input_rate, length=length, hop=hop):
-                yield index, segment
+            if failures is not None and index in failures:
+                yield index, None
+                continue
+            try:
+                for segment in clip_segments(clip, sample_rate=sample_rate, input_rate=input_rate, length=length,
+                                             hop=hop):
+                    yield index, segment
+            except AudioError as exc:
+                if failures is None:
+                    raise
+                failures[index] = exc  # its segments already batched are dropped below
             yield index, None
 
     for index, segment in _prefetch(segments(), maxsize=4 * batch_size):
@@ -93,7 +110,8 @@ def map_segments(
             flush()
     if batch:
         flush()
-    return [np.stack(rows) for rows in per_clip]
+    failed = failures or {}
+    return [None if index in failed else np.stack(rows) for index, rows in enumerate(per_clip)]
 
 
 def _prefetch(iterator, maxsize: int):

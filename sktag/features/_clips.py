@@ -19,7 +19,7 @@ __all__ = ["Clip", "validate_clips", "clip_blocks", "clip_segments", "clip_conte
 Clip = tuple[str, Union[str, np.ndarray]]
 
 
-def validate_clips(X: object, *, check_files: bool = True) -> list[Clip]:
+def validate_clips(X: object, *, check_files: bool = True, failures: dict | None = None) -> list[Clip]:
     """Turn X into a list of named clips, checking types, shapes and values.
 
     Parameters
@@ -29,11 +29,16 @@ def validate_clips(X: object, *, check_files: bool = True) -> list[Clip]:
         Integer arrays are read as PCM and scaled to [-1, 1].
     check_files : bool, default=True
         Check that every path exists (decoding errors surface at transform time).
+    failures : dict or None, default=None
+        With a dict, a clip that fails its check (a missing file, a bad array)
+        does not raise: its :class:`~sktag.audio.AudioError` is stored under its
+        index and the clip is kept, with a ``None`` source.
 
     Returns
     -------
     clips : list of (str, str or np.ndarray)
-        The name of each clip (its path, or ``"X[i]"``) and its source.
+        The name of each clip (its path, or ``"X[i]"``) and its source
+        (``None`` for a clip recorded in ``failures``).
 
     Raises
     ------
@@ -59,14 +64,26 @@ def validate_clips(X: object, *, check_files: bool = True) -> list[Clip]:
     for i, item in enumerate(items):
         if isinstance(item, (str, os.PathLike)):
             path = os.fspath(item)
-            if check_files and not os.path.isfile(path):
-                if os.path.isdir(path):
-                    raise audio.AudioError(path, "is a directory, not an audio file")
-                raise audio.AudioFileNotFoundError(path, "file not found")
-            clips.append((path, path))
+            try:
+                if check_files and not os.path.isfile(path):
+                    if os.path.isdir(path):
+                        raise audio.AudioError(path, "is a directory, not an audio file")
+                    raise audio.AudioFileNotFoundError(path, "file not found")
+            except audio.AudioError as exc:
+                if failures is None:
+                    raise
+                failures[i] = exc
+                path = None
+            clips.append((os.fspath(item), path))
         elif isinstance(item, (np.ndarray, list, tuple)):
             name = f"X[{i}]"
-            clips.append((name, audio.check_audio(np.asarray(item), clip=name, mono=True)))
+            try:
+                clips.append((name, audio.check_audio(np.asarray(item), clip=name, mono=True)))
+            except audio.AudioError as exc:
+                if failures is None:
+                    raise
+                failures[i] = exc
+                clips.append((name, None))
         else:
             raise TypeError(
                 f"X[{i}] is a {type(item).__name__}; each clip must be a path (str or os.PathLike) "

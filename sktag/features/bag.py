@@ -15,6 +15,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..audio import AudioError
+from ._base import report_failures
 from ._clips import validate_clips
 from ._logmel import clip_log_mel, mel_frontend, onset_peaks
 
@@ -101,6 +103,12 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
     n_jobs : int or None, default=None
         Clips decoded and encoded in parallel (threads), and jobs of
         dictionary learning; ``None`` is 1, ``-1`` all cores.
+    on_error : {"raise", "warn"}, default="raise"
+        A clip that cannot be used (missing, empty, undecodable or truncated
+        file, non-finite samples): ``"raise"`` its :class:`~sktag.audio.AudioError`;
+        ``"warn"``: ``fit`` draws no patches from it and ``transform`` gives it a
+        NaN row, a :class:`~sktag.audio.ClipFailureWarning` names it and
+        ``failed_clips_`` lists it.
     random_state : int, RandomState instance or None, default=None
         Seeds patch sampling and dictionary learning.
     verbose : int, default=0
@@ -126,6 +134,9 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
         when converged).
     fit_seconds_ : dict
         Wall time of ``fit``'s stages: ``patches``, ``whitening``, ``dictionary``.
+    failed_clips_ : list of (str, str)
+        Set by each ``transform`` with ``on_error="warn"``: name and error of
+        the clips with NaN rows.
 
     See Also
     --------
@@ -162,6 +173,7 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "n_jobs": [None, Integral],
+        "on_error": [StrOptions({"raise", "warn"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -188,6 +200,7 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
         max_iter=1,
         batch_size=1024,
         n_jobs=None,
+        on_error="raise",
         random_state=None,
         verbose=0,
     ):
@@ -210,6 +223,7 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.n_jobs = n_jobs
+        self.on_error = on_error
         self.random_state = random_state
         self.verbose = verbose
 
@@ -232,7 +246,8 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
         if self.encoding == "triangle" and self.nonlinearity == "split":
             raise ValueError("triangle codes are non-negative: nonlinearity='split' would only add zeros; "
                              "use 'relu'")
-        clips = validate_clips(X)
+        failures = {} if self.on_error == "warn" else None
+        clips = validate_clips(X, failures=failures)
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(clips))
         self.sample_rate_ = float(self.analysis_rate)
@@ -243,9 +258,12 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
 
         started = time.perf_counter()
         drawn = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self._draw_patches)(clip, frontend, share, np.random.RandomState(seed))
-            for clip, share, seed in zip(clips, shares, seeds) if share
+            delayed(self._guarded)(self._draw_patches, index, clips[index], failures, frontend, share,
+                                   np.random.RandomState(seed))
+            for index, (share, seed) in enumerate(zip(shares, seeds)) if share
         )
+        report_failures(clips, failures)
+        drawn = [d for d in drawn if d is not None] or [np.zeros((0, self.patch_frames * self.n_mels), np.float32)]
         patches = np.concatenate(drawn)
         del drawn
         self.n_patches_ = len(patches)
@@ -335,20 +353,38 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
             In the order of :meth:`get_feature_names_out`.
         """
         check_is_fitted(self, "atoms_")
-        clips = validate_clips(X)
+        failures = {} if self.on_error == "warn" else None
+        clips = validate_clips(X, failures=failures)
         frontend = mel_frontend(self.sample_rate_, self.n_mels)
         done = 0
 
-        def encode_clip(clip) -> np.ndarray:
+        def encode_clip(index) -> np.ndarray:
             nonlocal done
-            row = self._clip_features(self._frames(clip, frontend))
+            row = self._guarded(lambda clip: self._clip_features(self._frames(clip, frontend)), index, clips[index],
+                                failures)
             done += 1
             if self.verbose and (done == len(clips) or done % max(1, len(clips) // 10) == 0):
                 logger.info("sktag: BagOfFeatures encoded %d/%d clips", done, len(clips))
             return row
 
-        rows = Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(encode_clip)(clip) for clip in clips)
-        return np.stack(rows).astype(np.float32, copy=False)
+        rows = Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(encode_clip)(i) for i in range(len(clips)))
+        if failures is not None:  # on_error="warn" only: transform otherwise leaves the estimator unchanged
+            self.failed_clips_ = report_failures(clips, failures)
+        width = len(self.get_feature_names_out())
+        return np.stack([np.full(width, np.nan) if r is None else r for r in rows]).astype(np.float32, copy=False)
+
+    @staticmethod
+    def _guarded(work, index: int, clip, failures: dict | None, *args):
+        """``work(clip, *args)``, or ``None`` for a clip that failed (its error recorded in ``failures``)."""
+        if failures is not None and index in failures:
+            return None
+        try:
+            return work(clip, *args)
+        except AudioError as exc:
+            if failures is None:
+                raise
+            failures[index] = exc
+            return None
 
     def _clip_features(self, frames: np.ndarray) -> np.ndarray:
         patches = _patches(frames, self.patch_frames)

@@ -1,0 +1,153 @@
+"""Side by side on the same mp3 clips: sktag at its best, a naive loop, musicnn, the decode limit, Dask (issue 12).
+
+Every row extracts features of the same game_music clips (16 kHz mp3, 29.2 s) in
+this run:
+
+- *sktag fp32 / bf16*: ``SampleCNNFeatures(precision=...).transform(paths)`` (the
+  3^9 basic network, default ``batch_size="auto"``: the pipelined extractor);
+- *naive*: how the peers work: fp32, one file at a time, the model built for every
+  file, serial decoding, batch 1 (the same 3^9 network in plain PyTorch);
+- *musicnn*: the peer's ``musicnn.extractor.extractor(path, model="MTT_musicnn",
+  extract_features=True)``, run in its own environment (``--musicnn-python``)
+  because it needs TensorFlow::
+
+      python -m venv ~/musicnn-env
+      ~/musicnn-env/bin/pip install tensorflow-cpu==2.15.1 librosa
+      ~/musicnn-env/bin/pip install --no-deps musicnn
+
+  Without that interpreter the row is skipped with a note;
+- *decode only*: ``sktag.audio.load(path, sr=16000)`` of every clip, serially
+  (the decode limit);
+- *Dask*: ``sktag.extract.extract(..., client=...)`` on a ``LocalCluster`` of one
+  worker with 2 threads, and of two workers with one thread each.
+
+Writes ``benchmarks/results/peers.md`` / ``.json``::
+
+    python benchmarks/peers.py --musicnn-python ~/musicnn-env/bin/python
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sktag import SampleCNNFeatures
+from sktag.audio import frame, load
+from sktag.extract import extract
+from sktag.nn import SampleCNN
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from benchmarks.speed import machine  # noqa: E402
+
+SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+_MUSICNN_SCRIPT = """
+import json, sys, time
+from musicnn.extractor import extractor
+paths = json.loads(sys.argv[1])
+extractor(paths[0], model="MTT_musicnn", extract_features=True)  # warm-up: TensorFlow's first graph
+started = time.perf_counter()
+for path in paths:
+    extractor(path, model="MTT_musicnn", extract_features=True)
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+
+
+def timed(run) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def sktag_seconds(paths: list[str], precision: str) -> float:
+    features = SampleCNNFeatures(random_state=0, precision=precision).fit(paths[:1])
+    features.transform(paths[:1])  # warm-up
+    return timed(lambda: features.transform(paths))
+
+
+def naive_seconds(paths: list[str]) -> float:
+    def run():
+        for path in paths:
+            model = SampleCNN().eval()  # rebuilt per file, as the peers do
+            y, _ = load(path, sr=16000)
+            with torch.inference_mode():
+                for segment in frame(y, length=model.input_length, hop=model.input_length):
+                    model.forward_intermediates(torch.from_numpy(np.ascontiguousarray(segment))[None],
+                                                ["block7", "block8", "block9"])
+
+    return timed(run)
+
+
+def musicnn_seconds(paths: list[str], python: str | None) -> float | str:
+    if not python or not os.path.exists(python):
+        return "skipped: no --musicnn-python interpreter (see this script's docstring to make one)"
+    result = subprocess.run([python, "-c", _MUSICNN_SCRIPT, json.dumps(paths)], capture_output=True, text=True)
+    if result.returncode:
+        return "failed: " + result.stderr.strip().splitlines()[-1]
+    return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+
+
+def dask_seconds(paths: list[str], n_workers: int) -> float:
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=n_workers, threads_per_worker=2 // n_workers, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client, \
+            tempfile.TemporaryDirectory() as out:
+        transformer = SampleCNNFeatures(random_state=0)
+        extract(transformer, paths[:2], Path(out) / "warm", client=client, shard_size=1, progress=False)
+        return timed(lambda: extract(transformer, paths, Path(out) / "run", client=client,
+                                     shard_size=max(1, len(paths) // (2 * n_workers)), progress=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=12)
+    parser.add_argument("--musicnn-python", default=None, help="python of an environment with musicnn installed")
+    args = parser.parse_args()
+    paths = sorted(glob.glob(str(SHARED / "game_music" / "audio" / "*" / "*.mp3")))[:: 50][: args.clips]
+    audio_seconds = sum(len(load(p, sr=16000)[0]) for p in paths) / 16000
+
+    rows: dict[str, float | str] = {}
+    rows["sktag fp32"] = sktag_seconds(paths, "fp32")
+    rows["sktag bf16"] = sktag_seconds(paths, "bf16")
+    rows["naive (fp32, batch 1, model per file, serial)"] = naive_seconds(paths)
+    rows["musicnn extractor (MTT_musicnn)"] = musicnn_seconds(paths, args.musicnn_python)
+    rows["decode + resample only (serial)"] = timed(lambda: [load(p, sr=16000) for p in paths])
+    rows["sktag extract, Dask: 1 worker x 2 threads"] = dask_seconds(paths, 1)
+    rows["sktag extract, Dask: 2 workers x 1 thread"] = dask_seconds(paths, 2)
+
+    best = min(v for k, v in rows.items() if k.startswith("sktag") and isinstance(v, float))
+    lines = [
+        "# sktag against a naive loop and the peer, same clips, same run (issue 12)", "",
+        f"Machine: {machine()}. Command: `python benchmarks/peers.py"
+        + (" --musicnn-python ..." if args.musicnn_python else "") + f"`. {len(paths)} game_music mp3 clips, "
+        f"{audio_seconds:.0f} s of audio; the SampleCNN rows run the 3^9 basic network (random weights: speed does "
+        "not depend on them) at 16 kHz, fp32 unless said.", "",
+        "| extractor | seconds | clips/s | × real time | sktag's best is × faster |", "|---|---:|---:|---:|---:|",
+    ]
+    for name, value in rows.items():
+        if isinstance(value, str):
+            lines.append(f"| {name} | {value} | | | |")
+        else:
+            lines.append(f"| {name} | {value:.1f} | {len(paths) / value:.2f} | {audio_seconds / value:.0f}× | "
+                         f"{value / best:.1f} |")
+    results = ROOT / "benchmarks" / "results"
+    (results / "peers.json").write_text(json.dumps({"clips": paths, "audio_seconds": audio_seconds, "rows": rows,
+                                                    "machine": machine()}, indent=1))
+    (results / "peers.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
