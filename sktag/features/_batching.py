@@ -77,6 +77,12 @@ def map_segments(
         with torch.inference_mode():
             rows = fn(x).float().cpu().numpy()
         for owner, row in zip(owners, rows):
+            if not np.isfinite(row).all() and owner not in (failures or {}):
+                error = AudioError(clips[owner][0], "the network's output is not finite (overflow: are the "
+                                                    "samples scaled to [-1, 1]?)")
+                if failures is None:
+                    raise error
+                failures[owner] = error
             per_clip[owner].append(row)
         batch.clear()
         owners.clear()

@@ -69,6 +69,9 @@ def clip_log_mel(clip: Clip, *, frontend: LogMelSpectrogram, sample_rate: float,
             stop = min(start + CHUNK_FRAMES, n_frames)
             piece = torch.from_numpy(padded[start * hop : (stop - 1) * hop + n_fft])
             frames[start:stop] = frontend(piece[None])[0].T.numpy()
+    if not np.isfinite(frames).all():
+        raise audio.AudioError(clip[0], "its log-mel spectrum is not finite (overflow: are the samples scaled "
+                                        "to [-1, 1]?)")
     return frames
 
 
