@@ -30,6 +30,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", required=True)
     parser.add_argument("--name", required=True)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                        help="the network's arithmetic (bf16: autocast; issue 12 bounds its accuracy cost)")
     args = parser.parse_args()
     data = load_csv(SHARED / "game_music" / "clips.csv", tag_column="artist", split_column="split")
     known = data.target_label != "unknown"
@@ -37,7 +39,8 @@ def main() -> None:
     rows = []
     for label, weights in (("trained", args.weights), ("random init", None)):
         started = time.perf_counter()
-        features = SampleCNNFeatures(weights=weights, random_state=0).fit(list(data.paths[:1]))
+        features = SampleCNNFeatures(weights=weights, random_state=0, precision=args.precision)
+        features.fit(list(data.paths[:1]))
         Z_train = features.transform(list(data.paths[train]))
         Z_test = features.transform(list(data.paths[test]))
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
@@ -47,7 +50,7 @@ def main() -> None:
         print(f"{label}: accuracy {accuracy:.3f} ({rows[-1][2]:.0f} s)", flush=True)
     lines = [
         f"# Composer recognition on game_music, `{args.name}`", "",
-        f"`python benchmarks/composer_recognition.py --weights ... --name {args.name}`: "
+        f"`python benchmarks/composer_recognition.py --weights ... --name {args.name} --precision {args.precision}`: "
         f"{int(train.sum())} train / {int(test.sum())} test clips, "
         f"{len(set(data.target_label[train]))} composers (`unknown` left out); "
         "SampleCNNFeatures defaults (last three blocks, max within segments, mean over segments) -> "

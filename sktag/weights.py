@@ -47,8 +47,11 @@ FORMAT_VERSION = 1
 ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN": ArtistCNN}
 
 #: Name -> (file inside ``sktag/weights/``, sha256) of the weights shipped with sktag.
-#: Empty until the first trained networks are committed.
-SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {}
+#: ``samplecnn-3x9``: the basic 3^9 SampleCNN at 16 kHz, distilled from musicnn's MTT tags on
+#: game_music train+valid (benchmarks/results/distill_basic-lmse-c4*.md; test macro ROC-AUC 0.8945).
+SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {
+    "samplecnn-3x9": ("samplecnn-3x9.pt", "c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35"),
+}
 
 
 class WeightsError(ValueError):
