@@ -91,7 +91,7 @@ class MLPTagger(ClassifierMixin, BaseEstimator):
         columns, else ``0 .. n_tags - 1``).
     multilabel_ : bool
     n_features_in_ : int
-    feature_names_in_ : np.ndarray [shape=(n_features_in_,)]
+    feature_names_in_ : np.ndarray [shape=(n_features,)]
         Defined when X has string column names.
     net_ : skorch.NeuralNet
         The trained network (logits out); ``history_`` is its history.
