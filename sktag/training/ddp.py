@@ -129,7 +129,7 @@ def train_ddp(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total, steps = total + float(loss), steps + 1
+            total, steps = total + float(loss.detach()), steps + 1
         schedule.step()
         mean = torch.tensor([total / max(steps, 1)], device=device)
         dist.all_reduce(mean)
@@ -137,13 +137,15 @@ def train_ddp(
         if rank == 0:
             logger.info("sktag ddp: epoch %d/%d, train loss %.4f (%d processes, %.0f s)", epoch + 1, epochs,
                         history[-1]["train_loss"], world, history[-1]["dur"])
-    if rank != 0:
-        return None
-    meta = {"sample_rate": float(sample_rate), "tags": [str(t) for t in tags], "history": history,
-            "recipe": {"trainer": "sktag.training.ddp", "processes": world, "epochs": epochs,
-                       "batch_size_per_process": batch_size, "lr": lr, "crops_per_clip": crops_per_clip,
-                       "precision": precision, "seed": seed}}
-    return sktag_weights.save_checkpoint(out, module.eval(), config=config, meta=meta, half=True)
+    sha256 = None
+    if rank == 0:
+        meta = {"sample_rate": float(sample_rate), "tags": [str(t) for t in tags], "history": history,
+                "recipe": {"trainer": "sktag.training.ddp", "processes": world, "epochs": epochs,
+                           "batch_size_per_process": batch_size, "lr": lr, "crops_per_clip": crops_per_clip,
+                           "precision": precision, "seed": seed}}
+        sha256 = sktag_weights.save_checkpoint(out, module.eval(), config=config, meta=meta, half=True)
+    dist.barrier()  # no process tears the group down while process 0 still writes
+    return sha256
 
 
 def main(argv: list[str] | None = None) -> None:
