@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import threading
-import warnings
 from collections import OrderedDict
 from numbers import Integral, Real
 
@@ -22,12 +21,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .. import weights as sktag_weights
-from ..audio import ClipFailureWarning
 from .._devices import autocast, resolve_device, resolve_precision
 from .._runtime import settle_glibc_malloc
 from ..nn.inference import fold_batchnorm
 from ._batching import map_segments
-from ._clips import clip_content_key, validate_clips
+from ._clips import clip_content_key, report_failures, validate_clips
 
 logger = logging.getLogger("sktag")
 
@@ -130,17 +128,6 @@ def _cached_model(key: tuple, build) -> torch.nn.Module:
         while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
             _MODEL_CACHE.popitem(last=False)
         return model
-
-
-def report_failures(clips, failures: dict | None) -> list[tuple[str, str]]:
-    """``(name, error)`` of the failed clips, in order, after one :class:`ClipFailureWarning` naming them."""
-    if not failures:
-        return []
-    failed = [(clips[i][0], str(failures[i])) for i in sorted(failures)]
-    shown = "; ".join(error for _, error in failed[:5]) + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
-    warnings.warn(f"{len(failed)} of {len(clips)} clip(s) failed; their rows are NaN: {shown}", ClipFailureWarning,
-                  stacklevel=3)
-    return failed
 
 
 def _stored_segment_stats(clip_key: str, model_key: str, computed):
@@ -351,7 +338,7 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             columns = self._layer_columns(model)
         if failures is not None:  # on_error="warn" only: transform otherwise leaves the estimator unchanged
             self.failed_clips_ = report_failures(clips, failures)
-        width = sum(self._layer_widths) * len(POOLINGS[self.pooling]) * len(AGGREGATES[self.aggregate])
+        width = len(self.get_feature_names_out())
         rows = [np.full(width, np.nan) if s is None else self._aggregate(s, columns) for s in stats]
         return np.stack(rows).astype(np.float32, copy=False)
 

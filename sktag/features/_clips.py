@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Union
 
@@ -13,7 +14,7 @@ from scipy import sparse
 from .. import audio
 from ..weights import file_sha256
 
-__all__ = ["Clip", "validate_clips", "clip_blocks", "clip_segments", "clip_content_key"]
+__all__ = ["Clip", "validate_clips", "report_failures", "clip_blocks", "clip_segments", "clip_content_key"]
 
 #: One clip: ``(name, source)`` where source is a path or a validated 1-D float32 array.
 Clip = tuple[str, Union[str, np.ndarray]]
@@ -90,6 +91,20 @@ def validate_clips(X: object, *, check_files: bool = True, failures: dict | None
                 "or a 1-D numpy array of samples"
             )
     return clips
+
+
+def report_failures(clips, failures: dict | None) -> list[tuple[str, str]]:
+    """``(name, error)`` of the failed clips, in order, after one warning naming them.
+
+    The warning is a :class:`~sktag.audio.ClipFailureWarning`; nothing is warned when no clip failed.
+    """
+    if not failures:
+        return []
+    failed = [(clips[i][0], str(failures[i])) for i in sorted(failures)]
+    shown = "; ".join(error for _, error in failed[:5]) + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
+    warnings.warn(f"{len(failed)} of {len(clips)} clip(s) failed; their rows are NaN: {shown}",
+                  audio.ClipFailureWarning, stacklevel=3)
+    return failed
 
 
 def _array_to_clips(X: np.ndarray) -> list:

@@ -16,8 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..audio import AudioError
-from ._base import report_failures
-from ._clips import validate_clips
+from ._clips import report_failures, validate_clips
 from ._logmel import clip_log_mel, mel_frontend, onset_peaks
 
 __all__ = ["BagOfFeatures"]
