@@ -76,7 +76,12 @@ def _extract(args: argparse.Namespace) -> int:
         from distributed import Client
 
         client = Client(args.scheduler)
-    result = extract(transformer, paths, args.output, clip_ids=ids, shard_size=args.shard_size, client=client)
+    try:
+        result = extract(transformer, paths, args.output, clip_ids=ids, shard_size=args.shard_size, client=client,
+                         on_error=args.on_error)
+    except AudioError as exc:  # --on-error raise
+        print(f"sktag extract: {exc}", file=sys.stderr)
+        return 1
     print(f"{len(result.clip_ids)} clips x {result.features.shape[1]} features in {args.output}"
           f" ({len(result.failures)} failed, listed in failures.csv)")
     return 1 if result.failures else 0
@@ -188,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--shard-size", type=int, default=256, help="clips per shard (default 256)")
     extract.add_argument("--path-column", default="path", help="CSV inputs: the audio path column")
     extract.add_argument("--id-column", default="clip_id", help="CSV inputs: the clip id column, if any")
+    extract.add_argument("--on-error", choices=["warn", "raise"], default="warn",
+                         help="warn (default): NaN row + failures.csv and go on; raise: stop at the first bad clip")
     extract.add_argument("--scheduler", help="Dask scheduler address: run the shards on that cluster")
     extract.set_defaults(run=_extract)
     return parser

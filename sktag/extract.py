@@ -128,17 +128,21 @@ def _describe(transformer: BaseEstimator) -> dict:
             "params": json.loads(json.dumps(params, default=str))}
 
 
-def _extract_shard(transformer: BaseEstimator, paths: list[str], ids: list[str], out: str, index: int) -> dict:
+def _extract_shard(transformer: BaseEstimator, paths: list[str], ids: list[str], out: str, index: int,
+                   on_error: str = "warn") -> dict:
     """Transform one shard's clips and write its files; returns {clip id: error} of failed clips.
 
-    A clip that cannot be decoded gets a NaN row: the shard is first transformed
-    whole (fast path) and, on an audio error, clip by clip.
+    With ``on_error="warn"`` a clip that cannot be decoded gets a NaN row: the shard is
+    first transformed whole (fast path) and, on an audio error, clip by clip. With
+    ``"raise"`` the error propagates and the shard is not written.
     """
     name = _shard_name(index)
     try:
         rows = transformer.transform(paths)
         failures: dict = {}
     except AudioError:
+        if on_error == "raise":
+            raise
         rows, failures = [], {}
         n_features = len(transformer.get_feature_names_out())
         for path, clip_id in zip(paths, ids):
@@ -158,9 +162,9 @@ def _extract_shard(transformer: BaseEstimator, paths: list[str], ids: list[str],
     return failures
 
 
-def _run_shard(transformer, paths, ids, out, index):
+def _run_shard(transformer, paths, ids, out, index, on_error):
     """Dask task: the fitted transformer's network is cached per worker process, so it loads once per worker."""
-    return index, _extract_shard(transformer, paths, ids, out, index)
+    return index, _extract_shard(transformer, paths, ids, out, index, on_error)
 
 
 def extract(
@@ -172,6 +176,7 @@ def extract(
     shard_size: int = 256,
     client=None,
     progress: bool = True,
+    on_error: str = "warn",
 ) -> ExtractedFeatures:
     """Extract features of many clips into shards under ``out``, resuming finished work.
 
@@ -195,6 +200,12 @@ def extract(
         worker sees). ``None`` runs them in this process.
     progress : bool, default=True
         A progress line on stderr: shards, clips/s and the estimated time left.
+    on_error : {"warn", "raise"}, default="warn"
+        ``"warn"``: a clip that cannot be decoded gets a NaN row, is listed in
+        ``failures.csv`` and ``ExtractedFeatures.failures``, and the run goes on
+        (a batch job over a messy collection loses no good clip). ``"raise"``:
+        the first such clip stops the run with its :class:`~sktag.audio.AudioError`
+        (finished shards stay, so a rerun resumes after fixing the file).
 
     Returns
     -------
@@ -209,6 +220,8 @@ def extract(
         raise ValueError("no clips to extract")
     if shard_size < 1:
         raise ValueError(f"shard_size must be >= 1, got {shard_size}")
+    if on_error not in ("warn", "raise"):
+        raise ValueError(f"on_error must be 'warn' or 'raise', got {on_error!r}")
     out = os.path.abspath(os.fspath(out))  # workers may run in another folder
     os.makedirs(out, exist_ok=True)
     fitted = clone(transformer).fit(np.zeros((1, 1), dtype=np.float32))  # parameters and network only
@@ -242,14 +255,14 @@ def extract(
     meter = _Progress(len(manifest["shards"]), len(todo), sum(len(t[1]) for t in todo), enabled=progress)
     if client is None:
         for index, shard_paths, shard_ids in todo:
-            _extract_shard(fitted, shard_paths, shard_ids, out, index)
+            _extract_shard(fitted, shard_paths, shard_ids, out, index, on_error)
             meter.update(len(shard_paths))
     else:
         from distributed import as_completed
 
         remote = client.scatter(fitted, broadcast=True)
         sizes = {index: len(p) for index, p, _ in todo}
-        futures = [client.submit(_run_shard, remote, p, i, out, index, pure=False) for index, p, i in todo]
+        futures = [client.submit(_run_shard, remote, p, i, out, index, on_error, pure=False) for index, p, i in todo]
         for future in as_completed(futures):
             index, _ = future.result()
             meter.update(sizes[index])

@@ -9,6 +9,7 @@ import pytest
 import soundfile
 
 from sktag import SampleCNNFeatures
+from sktag.audio import AudioError
 from sktag.cli import main
 from sktag.extract import extract, find_clips, load_features
 
@@ -102,6 +103,21 @@ def test_cli_extract_with_extractor_parameters(collection, tmp_path, capsys):
     shutil.rmtree(collection / "album")
     assert main(["extract", str(collection), "-o", str(tmp_path / "ok"), "--set", "random_state=0",
                  "--set", json.dumps(SMALL).join(["architecture=", ""])]) == 0
+
+
+def test_on_error_raise_stops_at_the_bad_clip_and_keeps_finished_shards(collection, tmp_path, capsys):
+    ids, paths = find_clips([str(collection)])
+    order = [1, 2, 0, 3, 4, 5]  # the broken clip is in the second shard
+    ids, paths = [ids[i] for i in order], [paths[i] for i in order]
+    out = tmp_path / "strict"
+    with pytest.raises(AudioError, match="broken.mp3"):
+        extract(_features(), paths, out, clip_ids=ids, shard_size=2, progress=False, on_error="raise")
+    assert sorted(f.name for f in out.glob("shard-*.npy")) == ["shard-00000.npy"]  # no NaN shard written
+    with pytest.raises(ValueError, match="on_error"):
+        extract(_features(), paths, out, clip_ids=ids, shard_size=2, progress=False, on_error="ignore")
+    status = main(["extract", str(collection), "-o", str(tmp_path / "cli"), "--on-error", "raise",
+                   "--set", json.dumps(SMALL).join(["architecture=", ""])])
+    assert status == 1 and "broken.mp3" in capsys.readouterr().err
 
 
 def test_dask_cluster_gives_the_same_features_as_one_process(collection, tmp_path):
