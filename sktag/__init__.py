@@ -1,8 +1,8 @@
 """sktag: sample-level CNNs for music auto-tagging, as scikit-learn estimators."""
 
-from .features import ArtistCNNFeatures, BagOfFeatures, SampleCNNFeatures
+from .features import ArtistCNNFeatures, BagOfFeatures, MultiScaleFeatures, SampleCNNFeatures
 from .training import MLPTagger
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ArtistCNNFeatures", "BagOfFeatures", "MLPTagger", "SampleCNNFeatures", "__version__"]
+__all__ = ["ArtistCNNFeatures", "BagOfFeatures", "MLPTagger", "MultiScaleFeatures", "SampleCNNFeatures", "__version__"]

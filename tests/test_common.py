@@ -2,7 +2,7 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktag import ArtistCNNFeatures, BagOfFeatures, MLPTagger, SampleCNNFeatures
+from sktag import ArtistCNNFeatures, BagOfFeatures, MLPTagger, MultiScaleFeatures, SampleCNNFeatures
 from sktag.features._base import NetworkFeatures
 from sktag.training import ArtistCNNTagger, SampleCNNTagger, SiameseArtistCNN
 
@@ -28,6 +28,8 @@ def _estimators():
         SiameseArtistCNN(TINY_ARTIST, n_negatives=2, max_epochs=1, batch_size=4, precision="fp32", random_state=0,
                          verbose=0),
         BagOfFeatures(2, n_mels=8, patch_frames=1, dictionary="kmeans", random_state=0),
+        MultiScaleFeatures([("sample", SampleCNNFeatures(architecture=TINY_SAMPLECNN, random_state=0, batch_size=4)),
+                            ("artist", ArtistCNNFeatures(architecture=TINY_ARTIST, random_state=0, batch_size=4))]),
         MLPTagger((16,), optimizer="adam", lr=0.02, max_epochs=40, validation_fraction=None, random_state=0),
     ]
 
@@ -37,7 +39,7 @@ def _expected_failed_checks(estimator):
         "check_n_features_in": _NO_FIXED_WIDTH,
         "check_n_features_in_after_fitting": _NO_FIXED_WIDTH,
     }
-    if isinstance(estimator, (NetworkFeatures, BagOfFeatures)):
+    if isinstance(estimator, (NetworkFeatures, BagOfFeatures, MultiScaleFeatures)):
         failures["check_transformer_general"] = _NO_FIXED_WIDTH
     if isinstance(estimator, MLPTagger):  # a feature matrix in: scikit-learn's usual contract holds
         del failures["check_n_features_in"], failures["check_n_features_in_after_fitting"]

@@ -2,6 +2,7 @@
 
 from .artist import ArtistCNNFeatures
 from .bag import BagOfFeatures
+from .multiscale import MultiScaleFeatures
 from .samplecnn import SampleCNNFeatures
 
-__all__ = ["ArtistCNNFeatures", "BagOfFeatures", "SampleCNNFeatures"]
+__all__ = ["ArtistCNNFeatures", "BagOfFeatures", "MultiScaleFeatures", "SampleCNNFeatures"]

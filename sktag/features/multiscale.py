@@ -1,0 +1,257 @@
+"""MultiScaleFeatures: several sktag extractors over one decode of each clip, features concatenated."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import TransformerMixin, _fit_context, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import _BaseComposition
+from sklearn.utils.validation import check_is_fitted
+
+from .. import audio
+from ._clips import report_failures, validate_clips
+
+__all__ = ["MultiScaleFeatures"]
+
+_ARRAY_NAME = re.compile(r"X\[(\d+)\]")
+
+
+class MultiScaleFeatures(TransformerMixin, _BaseComposition):
+    """Features of several extractors (networks, scales, layers) side by side, each clip decoded once.
+
+    The multi-scale aggregation of arXiv:1706.06810: each member is any sktag
+    feature transformer (for example SampleCNNs trained at different input
+    sizes, an artist-label CNN, a bag of features), each with its own layers,
+    pooling and aggregation; their clip rows are concatenated. ``transform``
+    decodes every file once, in chunks (the next chunk is decoded while the
+    members work on the current one), and hands each member the decoded
+    waveforms, which it resamples to its own rate.
+
+    Members are grid-searchable like a :class:`~sklearn.pipeline.FeatureUnion`:
+    ``<name>__<parameter>`` sets a member's parameter, and ``<name>`` replaces
+    it, or drops it with ``"drop"``. With ``memory``, a grid search over layers,
+    pooling, aggregation and members runs each network at most once per clip.
+
+    Parameters
+    ----------
+    extractors : list of (str, estimator or "drop")
+        Named members. Names must be unique and must not contain ``"__"``.
+    sample_rate : float or None, default=None
+        Sample rate of array clips, passed to every member; ``None`` means
+        arrays are already at each member's rate (only sensible when the members
+        share one rate). Files carry their own rate.
+    memory : str, joblib.Memory or None, default=None
+        Given to every member that has a ``memory`` parameter left at ``None``
+        (the network extractors' per-clip, per-layer activation cache).
+    chunk_size : int, default=32
+        Clips decoded and held at a time (whole, as mono float32 at the file's
+        rate: mind hour-long files).
+    on_error : {"raise", "warn"}, default="raise"
+        Given to every member. ``"raise"``: a clip that cannot be used raises
+        its :class:`~sktag.audio.AudioError`, naming it. ``"warn"``: its row is
+        NaN (in every member's columns), a :class:`~sktag.audio.ClipFailureWarning`
+        names it, and ``failed_clips_`` lists it.
+    verbose : int, default=0
+        Given to every member that has a ``verbose`` parameter.
+
+    Attributes
+    ----------
+    extractors_ : list of (str, estimator)
+        The fitted members (clones; ``"drop"`` left out).
+    failed_clips_ : list of (str, str)
+        Set by each ``transform`` with ``on_error="warn"``: name and error of
+        every clip that got a NaN row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktag import ArtistCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
+    >>> X = [np.random.default_rng(i).standard_normal(16000).astype(np.float32) for i in range(3)]
+    >>> union = MultiScaleFeatures([
+    ...     ("m3", SampleCNNFeatures(architecture={"m": 3, "n": 5}, random_state=0)),
+    ...     ("m2", SampleCNNFeatures(architecture={"m": 2, "n": 8}, layers="block8", random_state=0)),
+    ... ])
+    >>> union.fit_transform(X).shape
+    (3, 1536)
+    >>> union.get_feature_names_out()[0]
+    'm3__block3_max_mean_0000'
+    """
+
+    _parameter_constraints: dict = {
+        "extractors": [list],
+        "sample_rate": [None, Interval(Real, 0, None, closed="neither")],
+        "memory": [None, str, HasMethods(["cache"])],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "on_error": [StrOptions({"raise", "warn"})],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, extractors, *, sample_rate=None, memory=None, chunk_size=32, on_error="raise", verbose=0):
+        self.extractors = extractors
+        self.sample_rate = sample_rate
+        self.memory = memory
+        self.chunk_size = chunk_size
+        self.on_error = on_error
+        self.verbose = verbose
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Parameters of this transformer and, with ``deep``, of its members as ``<name>__<param>``."""
+        return self._get_params("extractors", deep=deep)
+
+    def set_params(self, **params) -> MultiScaleFeatures:
+        """Set parameters; ``<name>`` replaces a member (or drops it with ``"drop"``)."""
+        self._set_params("extractors", **params)
+        return self
+
+    def _members(self) -> list[tuple[str, object]]:
+        try:
+            names, members = zip(*self.extractors)
+        except (TypeError, ValueError):
+            raise ValueError("extractors must be a non-empty list of (name, transformer) pairs") from None
+        self._validate_names(names)
+        for name, member in self.extractors:
+            if member != "drop" and not all(hasattr(member, m) for m in ("fit", "transform", "get_feature_names_out")):
+                raise TypeError(f"extractor {name!r} must be an sktag feature transformer or 'drop', got {member!r}")
+        kept = [(name, member) for name, member in self.extractors if member != "drop"]
+        if not kept:
+            raise ValueError("every extractor is 'drop'; keep at least one")
+        return kept
+
+    def _member_clone(self, member):
+        own = member.get_params(deep=False)
+        shared = {"sample_rate": self.sample_rate, "on_error": self.on_error, "verbose": self.verbose}
+        if "memory" in own and own["memory"] is None:
+            shared["memory"] = self.memory
+        return clone(member).set_params(**{k: v for k, v in shared.items() if k in own})
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit every member on X (the network extractors only load their networks).
+
+        Parameters
+        ----------
+        X : sequence of (str or np.ndarray [shape=(n,)]) or np.ndarray [shape=(n_clips, n_samples)]
+            Paths and/or 1-D waveforms at ``sample_rate``.
+        y : array-like or None
+            Passed to the members.
+
+        Returns
+        -------
+        self : object
+        """
+        members = self._members()
+        validate_clips(X, failures={} if self.on_error == "warn" else None)
+        self.extractors_ = [(name, self._member_clone(member).fit(X, y)) for name, member in members]
+        self._widths = [len(member.get_feature_names_out()) for _, member in self.extractors_]
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Concatenated member features of each clip.
+
+        Parameters
+        ----------
+        X : sequence of (str or np.ndarray [shape=(n,)]) or np.ndarray [shape=(n_clips, n_samples)]
+            Paths and/or 1-D waveforms at ``sample_rate``.
+
+        Returns
+        -------
+        features : np.ndarray [shape=(n_clips, sum of the members' n_features), dtype=float32]
+            The members' features in ``extractors`` order (see :meth:`get_feature_names_out`).
+        """
+        check_is_fitted(self, "extractors_")
+        failures = {} if self.on_error == "warn" else None
+        clips = validate_clips(X, failures=failures)
+        features = np.full((len(clips), sum(self._widths)), np.nan, dtype=np.float32)
+        chunks = [range(start, min(start + self.chunk_size, len(clips)))
+                  for start in range(0, len(clips), self.chunk_size)]
+        with ThreadPoolExecutor(max_workers=1) as decoder:
+            pending = decoder.submit(self._decode, clips, chunks[0], failures)
+            for k in range(len(chunks)):
+                decoded = pending.result()
+                if k + 1 < len(chunks):
+                    pending = decoder.submit(self._decode, clips, chunks[k + 1], failures)
+                self._transform_decoded(clips, decoded, features, failures)
+        if failures is not None:
+            features[sorted(failures)] = np.nan
+            self.failed_clips_ = report_failures(clips, failures)
+        return features
+
+    def _decode(self, clips, indices, failures: dict | None) -> dict[int, tuple[np.ndarray, float | None]]:
+        """Clip index -> (mono float32 waveform, its rate) for the usable clips of one chunk."""
+        decoded = {}
+        for i in indices:
+            name, source = clips[i]
+            if source is None:  # failed validation, recorded in failures
+                continue
+            if not isinstance(source, str):
+                decoded[i] = (source, self.sample_rate)
+                continue
+            try:
+                decoded[i] = audio.load(source)
+            except audio.AudioError as exc:
+                if failures is None:
+                    raise
+                failures[i] = exc
+        return decoded
+
+    def _transform_decoded(self, clips, decoded: dict, features: np.ndarray, failures: dict | None) -> None:
+        """Fill the rows of ``decoded`` clips in ``features``: each member once per group of equal rates."""
+        by_rate = defaultdict(list)
+        for i, (_, rate) in decoded.items():
+            by_rate[rate].append(i)
+        for rate, indices in by_rate.items():
+            waveforms = [decoded[i][0] for i in indices]
+            start = 0
+            for (name, member), width in zip(self.extractors_, self._widths):
+                if "sample_rate" in member.get_params(deep=False):
+                    member.set_params(sample_rate=rate)
+                try:
+                    rows = member.transform(waveforms)
+                except audio.AudioError as exc:  # on_error="raise": name the clip, not its place in the chunk
+                    raise audio.AudioError(_original_name(exc.clip, clips, indices), str(exc)) from exc
+                finally:
+                    if "sample_rate" in member.get_params(deep=False):
+                        member.set_params(sample_rate=self.sample_rate)
+                features[indices, start:start + width] = rows
+                start += width
+                for failed_name, error in getattr(member, "failed_clips_", []) if failures is not None else []:
+                    failures.setdefault(_chunk_index(failed_name, indices),
+                                        audio.AudioError(_original_name(failed_name, clips, indices),
+                                                         f"{name}: {error}"))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """``<member name>__<member feature name>`` for every feature, in column order.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (audio clips have no input feature names).
+
+        Returns
+        -------
+        names : np.ndarray [shape=(n_features,), dtype=object]
+        """
+        check_is_fitted(self, "extractors_")
+        return np.asarray([f"{name}__{feature}" for name, member in self.extractors_
+                           for feature in member.get_feature_names_out()], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _chunk_index(name: str, indices: list[int]) -> int:
+    """The clip index of ``"X[j]"``, the j-th waveform a member was given."""
+    return indices[int(_ARRAY_NAME.fullmatch(name).group(1))]
+
+
+def _original_name(name: str, clips, indices: list[int]) -> str:
+    match = _ARRAY_NAME.fullmatch(name)
+    return clips[indices[int(match.group(1))]][0] if match else name
