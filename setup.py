@@ -1,5 +1,7 @@
 from setuptools import find_packages, setup
 
+DOCS_REQUIRES = ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.15", "matplotlib>=3.7"]
+
 setup(
     name="sktag",
     version="0.1.0.dev0",
@@ -21,9 +23,10 @@ setup(
         "soxr>=0.3.5",  # streaming resampler (ResampleStream)
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "pandas>=1.5", "distributed>=2024.1"],
+        "test": ["pytest>=7", "hypothesis>=6", "pandas>=1.5", "distributed>=2024.1",
+                 *DOCS_REQUIRES],  # tests/test_docs.py builds the docs
         "dask": ["distributed>=2024.1"],  # sktag.extract.extract(client=...), sktag extract --scheduler
-        "docs": ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.15", "matplotlib>=3.7"],
+        "docs": DOCS_REQUIRES,
     },
     classifiers=[
         "Programming Language :: Python :: 3",

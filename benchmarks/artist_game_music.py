@@ -64,6 +64,8 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, default=40)
     parser.add_argument("--crops-per-clip", type=int, default=4)
     parser.add_argument("--min-tracks", type=int, default=2)
+    parser.add_argument("--siamese-epochs", type=int, default=None, help="default: --max-epochs")
+    parser.add_argument("--layers", default="block5", help="comma-separated layers of the recognition features")
     args = parser.parse_args()
     out = Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
@@ -88,7 +90,7 @@ def main() -> None:
     basic.save(out / f"{args.name}-basic.pt", meta={"training_data": "game_music train split composers"})
 
     started = time.perf_counter()
-    siamese = SiameseArtistCNN(ARCHITECTURE, max_epochs=args.max_epochs, crops_per_clip=args.crops_per_clip,
+    siamese = SiameseArtistCNN(ARCHITECTURE, max_epochs=args.siamese_epochs or args.max_epochs, crops_per_clip=args.crops_per_clip,
                                random_state=0, verbose=1)
     siamese.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
     report["siamese_train_seconds"] = time.perf_counter() - started
@@ -105,7 +107,7 @@ def main() -> None:
         if weights is None:
             common["architecture"] = ARCHITECTURE
         started = time.perf_counter()
-        features = ArtistCNNFeatures(layers="block5", **common).fit(X_train)
+        features = ArtistCNNFeatures(layers=args.layers.split(","), **common).fit(X_train)
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
         clf.fit(features.transform(X_train), clips["artist"][train])
         accuracy = clf.score(features.transform(X_test), clips["artist"][test])
@@ -123,14 +125,15 @@ def main() -> None:
     lines = [
         f"# Artist-label CNNs on game_music composers, `{args.name}`", "",
         f"`python benchmarks/artist_game_music.py --name {args.name} --out ... --max-epochs {args.max_epochs} "
-        f"--crops-per-clip {args.crops_per_clip} --min-tracks {args.min_tracks}`; "
+        f"--crops-per-clip {args.crops_per_clip} --min-tracks {args.min_tracks}"
+        f"{f' --siamese-epochs {args.siamese_epochs}' if args.siamese_epochs else ''} --layers {args.layers}`; "
         f"ArtistCNN {ARCHITECTURE} (3 s patches at 16 kHz). Trained on {len(X_fit)} train clips of "
         f"{len(kept)} composers (folded out: `unknown` and {', '.join(folded_out) or 'none'}, fewer than "
         f"{args.min_tracks} training tracks); basic = softmax head (ArtistCNNTagger, AdamW, "
         f"{report['basic_train_seconds'] / 60:.1f} min), Siamese = 1 positive + 4 negative artists, hinge 0.4 "
         f"(SiameseArtistCNN, SGD 0.1 Nesterov, {report['siamese_train_seconds'] / 60:.1f} min); "
         f"2-core CI-class CPU.", "",
-        f"Composer recognition: LogisticRegression(C=0.1) on `block5` features of {int(train.sum())} train clips, "
+        f"Composer recognition: LogisticRegression(C=0.1) on `{args.layers}` features of {int(train.sum())} train clips, "
         f"accuracy on {int(test.sum())} test clips ({len(set(clips['artist'][train]))} composers, `unknown` left "
         "out). Verification: equal error rate of the cosine similarity of clip embeddings over all pairs of test "
         "clips from different tracks.", "",

@@ -161,7 +161,7 @@ def _segment_activations(audio: torch.Tensor, model: HearModel, layers: list[str
 
 
 def frame_timestamps(n_frames: int, hop: int, sample_rate: float) -> torch.Tensor:
-    """Centres of frames ``0 .. n_frames - 1`` of ``hop`` samples, in ms, from the index (no drift).
+    """Centres, in ms, of the first ``n_frames`` frames of ``hop`` samples, computed from the index (no drift).
 
     Returns
     -------
