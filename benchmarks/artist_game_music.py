@@ -25,6 +25,7 @@ import argparse
 import csv
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,8 +66,11 @@ def main() -> None:
     parser.add_argument("--crops-per-clip", type=int, default=4)
     parser.add_argument("--min-tracks", type=int, default=2)
     parser.add_argument("--siamese-epochs", type=int, default=None, help="default: --max-epochs")
-    parser.add_argument("--layers", default="block5", help="comma-separated layers of the recognition features")
+    parser.add_argument("--layers", action="append", default=None,
+                        help="comma-separated layers of the recognition features; repeat for several sets "
+                             "(default: block5)")
     args = parser.parse_args()
+    layer_sets = [text.split(",") for text in (args.layers or ["block5"])]
     out = Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     clips = load_clips()
@@ -100,22 +104,24 @@ def main() -> None:
     test = known & (clips["split"] == "test")
     X_train, X_test = list(clips["path"][train]), list(clips["path"][test])
     rows = []
+    cache = tempfile.mkdtemp(prefix="sktag-artist-bench-")  # network activations, shared by the layer sets
     for label, weights, seed in (("basic", out / f"{args.name}-basic.pt", None),
                                  ("siamese", out / f"{args.name}-siamese.pt", None),
                                  ("random init", None, 0)):
-        common = {"weights": None if weights is None else str(weights), "random_state": seed}
+        common = {"weights": None if weights is None else str(weights), "random_state": seed, "memory": cache}
         if weights is None:
             common["architecture"] = ARCHITECTURE
-        started = time.perf_counter()
-        features = ArtistCNNFeatures(layers=args.layers.split(","), **common).fit(X_train)
-        clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
-        clf.fit(features.transform(X_train), clips["artist"][train])
-        accuracy = clf.score(features.transform(X_test), clips["artist"][test])
-        embed = ArtistCNNFeatures(layers="embedding", pooling="mean", **common).fit(X_test)
-        eer = verification_eer(embed.transform(X_test), clips["artist"][test], clips["track_id"][test])
-        rows.append({"features": label, "composer_accuracy": accuracy, "verification_eer": eer,
-                     "seconds": time.perf_counter() - started})
-        print(rows[-1], flush=True)
+        for layers in layer_sets:
+            started = time.perf_counter()
+            features = ArtistCNNFeatures(layers=layers, **common).fit(X_train)
+            clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
+            clf.fit(features.transform(X_train), clips["artist"][train])
+            accuracy = clf.score(features.transform(X_test), clips["artist"][test])
+            embed = ArtistCNNFeatures(layers="embedding", pooling="mean", **common).fit(X_test)
+            eer = verification_eer(embed.transform(X_test), clips["artist"][test], clips["track_id"][test])
+            rows.append({"features": label, "layers": ",".join(layers), "composer_accuracy": accuracy,
+                         "verification_eer": eer, "seconds": time.perf_counter() - started})
+            print(rows[-1], flush=True)
     report["results"] = rows
     report["basic_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc")}
                                for r in basic.history_]
@@ -126,20 +132,22 @@ def main() -> None:
         f"# Artist-label CNNs on game_music composers, `{args.name}`", "",
         f"`python benchmarks/artist_game_music.py --name {args.name} --out ... --max-epochs {args.max_epochs} "
         f"--crops-per-clip {args.crops_per_clip} --min-tracks {args.min_tracks}"
-        f"{f' --siamese-epochs {args.siamese_epochs}' if args.siamese_epochs else ''} --layers {args.layers}`; "
+        f"{f' --siamese-epochs {args.siamese_epochs}' if args.siamese_epochs else ''}"
+        f"{''.join(' --layers ' + ','.join(ls) for ls in layer_sets)}`; "
         f"ArtistCNN {ARCHITECTURE} (3 s patches at 16 kHz). Trained on {len(X_fit)} train clips of "
         f"{len(kept)} composers (folded out: `unknown` and {', '.join(folded_out) or 'none'}, fewer than "
         f"{args.min_tracks} training tracks); basic = softmax head (ArtistCNNTagger, AdamW, "
         f"{report['basic_train_seconds'] / 60:.1f} min), Siamese = 1 positive + 4 negative artists, hinge 0.4 "
         f"(SiameseArtistCNN, SGD 0.1 Nesterov, {report['siamese_train_seconds'] / 60:.1f} min); "
         f"2-core CI-class CPU.", "",
-        f"Composer recognition: LogisticRegression(C=0.1) on `{args.layers}` features of {int(train.sum())} train clips, "
+        f"Composer recognition: LogisticRegression(C=0.1) on the features of the listed layers (max over time, "
+        f"mean over segments) of {int(train.sum())} train clips, "
         f"accuracy on {int(test.sum())} test clips ({len(set(clips['artist'][train]))} composers, `unknown` left "
         "out). Verification: equal error rate of the cosine similarity of clip embeddings over all pairs of test "
         "clips from different tracks.", "",
-        "| features | composer accuracy | verification EER | s |", "|---|---:|---:|---:|",
-        *[f"| {r['features']} | {r['composer_accuracy']:.3f} | {r['verification_eer']:.3f} | {r['seconds']:.0f} |"
-          for r in rows],
+        "| features | layers | composer accuracy | verification EER | s |", "|---|---|---:|---:|---:|",
+        *[f"| {r['features']} | {r['layers']} | {r['composer_accuracy']:.3f} | {r['verification_eer']:.3f} | "
+          f"{r['seconds']:.0f} |" for r in rows],
         "", "SampleCNN features on the same composer split (benchmarks/results/composer_basic-lmse-c4.md): "
         "distilled 3^9 0.566, random init 0.495; ../shared/DESIGN.md: musicnn max_pool 0.604, MFCC 0.560.",
     ]
