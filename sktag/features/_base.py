@@ -15,7 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
@@ -25,7 +25,7 @@ from .._devices import autocast, resolve_device, resolve_precision
 from .._runtime import settle_glibc_malloc
 from ..nn.inference import fold_batchnorm
 from ._batching import map_segments
-from ._clips import clip_content_key, report_failures, validate_clips
+from ._clips import AudioTransformerMixin, clip_content_key, report_failures, validate_clips
 
 logger = logging.getLogger("sktag")
 
@@ -135,7 +135,7 @@ def _stored_segment_stats(clip_key: str, model_key: str, computed):
     return computed
 
 
-class NetworkFeatures(TransformerMixin, BaseEstimator):
+class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
     """Base class: multi-level, segment-aggregated features from a pretrained network.
 
     Subclasses set ``_network_class`` (a class of :mod:`sktag.nn`, built from
@@ -430,9 +430,3 @@ class NetworkFeatures(TransformerMixin, BaseEstimator):
             for channel in range(width)
         ]
         return np.asarray(names, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.input_tags.allow_nan = False
-        return tags

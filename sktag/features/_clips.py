@@ -10,14 +10,25 @@ from typing import Union
 import joblib
 import numpy as np
 from scipy import sparse
+from sklearn.base import TransformerMixin
 
 from .. import audio
 from ..weights import file_sha256
 
-__all__ = ["Clip", "validate_clips", "report_failures", "clip_blocks", "clip_segments", "clip_content_key"]
+__all__ = ["AudioTransformerMixin", "Clip", "validate_clips", "report_failures", "clip_blocks", "clip_segments", "clip_content_key"]
 
 #: One clip: ``(name, source)`` where source is a path or a validated 1-D float32 array.
 Clip = tuple[str, Union[str, np.ndarray]]
+
+
+class AudioTransformerMixin(TransformerMixin):
+    """``TransformerMixin`` for transformers of audio clips: float32 rows out, clips without NaN in."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.input_tags.allow_nan = False
+        return tags
 
 
 def validate_clips(X: object, *, check_files: bool = True, failures: dict | None = None) -> list[Clip]:

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import MiniBatchDictionaryLearning, sparse_encode
 from sklearn.utils import check_random_state
@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..audio import AudioError
-from ._clips import report_failures, validate_clips
+from ._clips import AudioTransformerMixin, report_failures, validate_clips
 from ._logmel import clip_log_mel, mel_frontend, onset_peaks
 
 __all__ = ["BagOfFeatures"]
@@ -27,7 +27,7 @@ logger = logging.getLogger("sktag")
 _ENCODE_CHUNK = 8192
 
 
-class BagOfFeatures(TransformerMixin, BaseEstimator):
+class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
     """Bag-of-features of log-mel patches: whitening, a learned dictionary, encoding, pooling.
 
     The model of Nam, Herrera and Lee (arXiv:1508.04999), with the dictionary
@@ -458,12 +458,6 @@ class BagOfFeatures(TransformerMixin, BaseEstimator):
         names = [f"atom{k:04d}{polarity}_{aggregate}" for aggregate in aggregates for polarity in polarities
                  for k in range(self.n_atoms)]
         return np.asarray(names, dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.input_tags.allow_nan = False
-        return tags
 
 
 def _patches(frames: np.ndarray, patch_frames: int) -> np.ndarray:

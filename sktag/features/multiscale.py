@@ -8,20 +8,20 @@ from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import TransformerMixin, _fit_context, clone
+from sklearn.base import _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
 from .. import audio
-from ._clips import report_failures, validate_clips
+from ._clips import AudioTransformerMixin, report_failures, validate_clips
 
 __all__ = ["MultiScaleFeatures"]
 
 _ARRAY_NAME = re.compile(r"X\[(\d+)\]")
 
 
-class MultiScaleFeatures(TransformerMixin, _BaseComposition):
+class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
     """Features of several extractors (networks, scales, layers) side by side, each clip decoded once.
 
     The multi-scale aggregation of arXiv:1706.06810: each member is any sktag
@@ -239,12 +239,6 @@ class MultiScaleFeatures(TransformerMixin, _BaseComposition):
         check_is_fitted(self, "extractors_")
         return np.asarray([f"{name}__{feature}" for name, member in self.extractors_
                            for feature in member.get_feature_names_out()], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.input_tags.allow_nan = False
-        return tags
 
 
 def _chunk_index(name: str, indices: list[int]) -> int:
