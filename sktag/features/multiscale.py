@@ -208,14 +208,15 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
             waveforms = [decoded[i][0] for i in indices]
             start = 0
             for (name, member), width in zip(self.extractors_, self._widths):
-                if "sample_rate" in member.get_params(deep=False):
+                rated = "sample_rate" in member.get_params(deep=False)
+                if rated:
                     member.set_params(sample_rate=rate)
                 try:
                     rows = member.transform(waveforms)
                 except audio.AudioError as exc:  # on_error="raise": name the clip, not its place in the chunk
                     raise audio.AudioError(_original_name(exc.clip, clips, indices), str(exc)) from exc
                 finally:
-                    if "sample_rate" in member.get_params(deep=False):
+                    if rated:
                         member.set_params(sample_rate=self.sample_rate)
                 features[indices, start:start + width] = rows
                 start += width
