@@ -43,6 +43,24 @@ def test_groups_hold_anchor_positive_and_distinct_negative_artists(tmp_path):
         ArtistGroups(store, np.zeros(6, dtype=int), 100)
 
 
+def test_positives_come_from_another_track_of_the_artist_when_there_is_one(tmp_path):
+    labels = np.array([0, 0, 0, 1, 1, 2])
+    tracks = np.array(["a", "a", "b", "c", "c", "d"])  # artist 1 has one track: positives from its other clip
+    X = [np.full(500, (i + 1) / 10, dtype=np.float32) for i in range(len(labels))]
+    store = AudioStore.build(X, sample_rate=8000, cache_dir=str(tmp_path))
+    groups = ArtistGroups(store, labels, 100, n_negatives=2, per_clip=20, groups=tracks)
+    torch.manual_seed(0)
+    pairs = set()
+    for index in range(len(groups)):
+        crops, _ = groups[index]
+        anchor, positive = (int(round(float(c[0]) * 10)) - 1 for c in crops[:2])
+        pairs.add((anchor, positive))
+    assert {p for a, p in pairs if a in (0, 1)} == {2} and {p for a, p in pairs if a == 2} == {0, 1}
+    assert {p for a, p in pairs if a == 3} == {4} and {p for a, p in pairs if a == 5} == {5}
+    with pytest.raises(ValueError, match="one track per clip"):
+        SiameseArtistCNN(SMALL, max_epochs=1).fit(X, ["x", "x", "x", "y", "y", "z"], groups=tracks[:3], input_rate=8000)
+
+
 def test_cosine_hinge_loss_by_hand():
     similarities = torch.tensor([[0.9, 0.1, 0.7], [0.2, 0.5, -1.0]])
     # row 1: max(0, .4 - .9 + .1) + max(0, .4 - .9 + .7) = 0 + .2; row 2: max(0, .4 - .2 + .5) + 0 = .7
@@ -55,6 +73,7 @@ def test_siamese_training_embeds_clips_and_saves_a_checkpoint_for_artist_feature
                              cache_dir=str(tmp_path / "cache"), random_state=0, verbose=0)
     model.fit(X, y, X_valid=X[:8], y_valid=y[:8], input_rate=8000)
     assert list(model.classes_) == ["a", "b", "c", "d"] and "valid_loss" in model.history_[-1]
+    assert any(model.history_[:, "valid_loss_best"])
     Z = model.transform(X, input_rate=8000)
     assert Z.shape == (16, 16) and Z.dtype == np.float32
     assert equal_error_rate(*pair_similarities(Z, y)) <= 0.2

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .augment import WaveformAugment
 from .store import AudioStore
 
 __all__ = ["RandomCrops", "AllSegments"]
@@ -26,20 +27,34 @@ class RandomCrops(Dataset):
     length : int
     per_clip : int, default=1
         Crops of every clip in one pass (one epoch).
+    augment : WaveformAugment or None, default=None
+        Random changes to every crop (and mixing of crops and targets).
     """
 
-    def __init__(self, store: AudioStore, targets: np.ndarray, length: int, per_clip: int = 1):
+    def __init__(self, store: AudioStore, targets: np.ndarray, length: int, per_clip: int = 1,
+                 augment: WaveformAugment | None = None):
         self.store, self.targets, self.length = store, np.asarray(targets, dtype=np.float32), int(length)
         self.per_clip = int(per_clip)
+        self.augment = augment if augment is not None and augment.active else None
 
     def __len__(self) -> int:
         return len(self.store) * self.per_clip
 
     def __getitem__(self, index: int):
         index = index % len(self.store)
+        if self.augment is not None:
+            return self._augmented(index)
         room = int(self.store.lengths[index]) - self.length
         start = int(torch.randint(room + 1, ())) if room > 0 else 0
         return torch.from_numpy(self.store.crop(index, start, self.length)), torch.from_numpy(self.targets[index])
+
+    def _augmented(self, index: int):
+        augment = self.augment
+        x, y = augment.crop(self.store, index, self.length), self.targets[index]
+        if augment.wants_mix():
+            other = int(torch.randint(len(self.store), ()))
+            x, y = augment.mix_in(x, y, augment.crop(self.store, other, self.length), self.targets[other])
+        return torch.from_numpy(x), torch.from_numpy(y)
 
 
 class AllSegments(Dataset):

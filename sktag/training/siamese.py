@@ -20,7 +20,8 @@ from .._devices import autocast, resolve_device, resolve_precision
 from ..features._batching import map_segments
 from ..features._clips import validate_clips
 from ..nn import ArtistCNN
-from .callbacks import epoch_table
+from .augment import WaveformAugment
+from .callbacks import KeepBest, epoch_table
 from .store import AudioStore
 
 __all__ = ["ArtistGroups", "CosineHingeLoss", "SiameseArtistCNN"]
@@ -31,9 +32,10 @@ class ArtistGroups(Dataset):
 
     Item ``i``: ``(crops, 0)`` with ``crops`` float32 ``(2 + n_negatives, length)``: a
     random crop of clip ``i % n_clips`` (the anchor), a random crop of another clip
-    of the same artist (of the same clip when the artist has one), and one random
-    crop from each of ``n_negatives`` other artists (distinct while there are
-    enough). Offsets and choices come from torch's RNG.
+    of the same artist — from another group (track) when ``groups`` are given and
+    the artist has one, else of the same clip when the artist has no other — and
+    one random crop from each of ``n_negatives`` other artists (distinct while
+    there are enough). Offsets and choices come from torch's RNG.
 
     Parameters
     ----------
@@ -44,11 +46,20 @@ class ArtistGroups(Dataset):
     n_negatives : int, default=4
     per_clip : int, default=1
         Groups anchored on every clip per pass.
+    groups : np.ndarray [shape=(n_clips,)] or None, default=None
+        The track (or song) of every clip: positives come from another track of
+        the artist where there is one, so that the network learns the artist, not
+        the recording.
+    augment : WaveformAugment or None, default=None
+        Random changes to every crop (gain, equaliser, speed; ``mix`` is not used).
     """
 
-    def __init__(self, store: AudioStore, labels: np.ndarray, length: int, n_negatives: int = 4, per_clip: int = 1):
+    def __init__(self, store: AudioStore, labels: np.ndarray, length: int, n_negatives: int = 4, per_clip: int = 1,
+                 groups: np.ndarray | None = None, augment: WaveformAugment | None = None):
         self.store, self.labels, self.length = store, np.asarray(labels), int(length)
         self.n_negatives, self.per_clip = int(n_negatives), int(per_clip)
+        self.groups = None if groups is None else np.asarray(groups)
+        self.augment = augment if augment is not None and augment.active else None
         self.by_artist = [np.flatnonzero(self.labels == a) for a in range(int(self.labels.max()) + 1)]
         if sum(len(c) > 0 for c in self.by_artist) < 2:
             raise ValueError("Siamese training needs clips of at least two artists")
@@ -60,6 +71,8 @@ class ArtistGroups(Dataset):
         return int(choices[int(torch.randint(len(choices), ()))])
 
     def _crop(self, clip: int) -> np.ndarray:
+        if self.augment is not None:
+            return self.augment.crop(self.store, clip, self.length)
         room = int(self.store.lengths[clip]) - self.length
         start = int(torch.randint(room + 1, ())) if room > 0 else 0
         return self.store.crop(clip, start, self.length)
@@ -69,12 +82,23 @@ class ArtistGroups(Dataset):
         artist = int(self.labels[anchor])
         same = self.by_artist[artist]
         others = same[same != anchor]
+        if self.groups is not None and (self.groups[others] != self.groups[anchor]).any():
+            others = others[self.groups[others] != self.groups[anchor]]
         positive = self._pick(others) if len(others) else anchor
         candidates = [a for a, clips in enumerate(self.by_artist) if a != artist and len(clips)]
         order = torch.randperm(len(candidates)).tolist()
         negatives = [candidates[order[k % len(order)]] for k in range(self.n_negatives)]
         clips = [anchor, positive] + [self._pick(self.by_artist[a]) for a in negatives]
         return torch.from_numpy(np.stack([self._crop(c) for c in clips])), torch.zeros(())
+
+
+def _check_groups(groups, n_clips: int, name: str) -> np.ndarray | None:
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.shape != (n_clips,):
+        raise ValueError(f"{name} must hold one track per clip, shape ({n_clips},); got {groups.shape}")
+    return groups
 
 
 class CosineHingeLoss(torch.nn.Module):
@@ -142,6 +166,9 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         Groups per step.
     crops_per_clip : int, default=1
         Groups anchored on every clip per epoch.
+    augment : dict, WaveformAugment or None, default=None
+        Random gain, equaliser and speed changes of every crop (keys of
+        :class:`~sktag.training.augment.WaveformAugment`; ``mix`` is not used).
     precision : {"fp32", "bf16", "auto"}, default="auto"
     cache_dir : str or None, default=None
         Where decoded audio is stored (default ``$SKTAG_CACHE`` or ``~/.cache/sktag``).
@@ -157,7 +184,8 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         The training artists.
     sample_rate_ : float
     history_ : skorch.History
-        Train (and valid) loss per epoch.
+        Train (and valid) loss per epoch; with validation, the weights of the
+        epoch with the lowest validation loss are kept.
     """
 
     _parameter_constraints: dict = {
@@ -169,6 +197,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "crops_per_clip": [Interval(Integral, 1, None, closed="left")],
+        "augment": [None, dict, WaveformAugment],
         "precision": [StrOptions({"fp32", "bf16", "auto"})],
         "cache_dir": [None, str, os.PathLike],
         "device": [str],
@@ -177,7 +206,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
     }
 
     def __init__(self, architecture=None, *, n_negatives=4, margin=0.4, optimizer="sgd", lr=0.1, max_epochs=30,
-                 batch_size=15, crops_per_clip=1, precision="auto", cache_dir=None, device="auto",
+                 batch_size=15, crops_per_clip=1, augment=None, precision="auto", cache_dir=None, device="auto",
                  random_state=None, verbose=1):
         self.architecture = architecture
         self.n_negatives = n_negatives
@@ -187,6 +216,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.crops_per_clip = crops_per_clip
+        self.augment = augment
         self.precision = precision
         self.cache_dir = cache_dir
         self.device = device
@@ -194,7 +224,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, *, X_valid=None, y_valid=None, input_rate=None):
+    def fit(self, X, y, *, groups=None, X_valid=None, y_valid=None, groups_valid=None, input_rate=None):
         """Train on clips ``X`` by artist ``y``; ``(X_valid, y_valid)`` adds a validation loss.
 
         Parameters
@@ -202,8 +232,14 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         X : sequence of (str or np.ndarray [shape=(n,)])
         y : array-like [shape=(n_clips,)]
             Artist labels; at least two artists.
+        groups : array-like [shape=(n_clips,)], optional
+            The track of every clip: positives are drawn from other tracks of the
+            artist (the paper's songs), not from the anchor's own recording.
         X_valid, y_valid : optional
-            Validation clips and artists (their artists may differ from training's).
+            Validation clips and artists (their artists may differ from training's);
+            the weights of the epoch with the lowest validation loss are kept.
+        groups_valid : array-like [shape=(n_valid_clips,)], optional
+            The tracks of the validation clips.
         input_rate : float, optional
             Sample rate of array clips.
 
@@ -219,6 +255,8 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
             raise ValueError(f"y must be 1-D artist labels, got shape {y.shape}")
         if "n_classes" in (self.architecture or {}):
             raise ValueError("architecture must not set n_classes: the Siamese network has no output layer")
+        augment = WaveformAugment.from_param(self.augment)
+        groups = _check_groups(groups, len(y), "groups")
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"Siamese training needs clips of at least two artists; got {len(self.classes_)} class")
@@ -232,13 +270,15 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
                                  verbose=self.verbose)
         if len(store) != len(codes):
             raise ValueError(f"X holds {len(store)} clips but y has {len(codes)} rows")
-        train = ArtistGroups(store, codes, network.input_length, self.n_negatives, self.crops_per_clip)
+        train = ArtistGroups(store, codes, network.input_length, self.n_negatives, self.crops_per_clip, groups=groups,
+                             augment=augment)
         valid = None
         if X_valid is not None:
             valid_codes = np.unique(np.asarray(y_valid), return_inverse=True)[1]
             valid_store = AudioStore.build(X_valid, sample_rate=self.sample_rate_, input_rate=input_rate,
                                            cache_dir=self.cache_dir, verbose=self.verbose)
-            valid = ArtistGroups(valid_store, valid_codes, network.input_length, self.n_negatives)
+            valid = ArtistGroups(valid_store, valid_codes, network.input_length, self.n_negatives,
+                                 groups=_check_groups(groups_valid, len(valid_codes), "groups_valid"))
         optimizer = (
             {"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9, "optimizer__nesterov": True}
             if self.optimizer == "sgd" else {"optimizer": torch.optim.AdamW}
@@ -249,6 +289,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
             iterator_train__drop_last=len(train) % self.batch_size == 1,  # BatchNorm needs 2 or more
             train_split=predefined_split(valid) if valid is not None else None, device=str(device),
             autocast_dtype=resolve_precision(self.precision, device), verbose=0,
+            callbacks=[("keep_best", KeepBest("valid_loss", lower_is_better=True))] if valid is not None else None,
         )
         if self.verbose:
             self.net_.set_params(callbacks__print_log=epoch_table())

@@ -25,6 +25,7 @@ from ..features._clips import validate_clips
 from ..nn import ArtistCNN, SampleCNN
 from ..metrics import tag_scores
 from .callbacks import ClipScoring, KeepBest, StagedLearningRate, epoch_table
+from .augment import WaveformAugment
 from .data import AllSegments, RandomCrops
 from .losses import LOSSES
 from .store import AudioStore
@@ -93,6 +94,10 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
     crops_per_clip : int, default=1
         Random crops of every training clip per epoch (1 in the papers; more gives
         longer epochs, so fewer validation passes per training step).
+    augment : dict, WaveformAugment or None, default=None
+        Random changes to every training crop, e.g. ``{"gain_db": 6, "eq_db": 6,
+        "speed": 0.06, "mix": 0.3}`` (keys of
+        :class:`~sktag.training.augment.WaveformAugment`); ``None``: plain crops.
     loss : {"bce", "logit_mse"}, default="bce"
         ``"bce"``: binary cross-entropy. ``"logit_mse"``: mean squared error to the
         logits of soft targets (:class:`~sktag.training.losses.TeacherLogitMSE`),
@@ -143,6 +148,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         "patience": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "crops_per_clip": [Interval(Integral, 1, None, closed="left")],
+        "augment": [None, dict, WaveformAugment],
         "loss": [StrOptions(set(LOSSES))],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "freeze": [None, list, tuple],
@@ -167,6 +173,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         patience=3,
         batch_size=23,
         crops_per_clip=1,
+        augment=None,
         loss="bce",
         weight_decay=0.0,
         freeze=None,
@@ -187,6 +194,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.batch_size = batch_size
         self.crops_per_clip = crops_per_clip
+        self.augment = augment
         self.loss = loss
         self.weight_decay = weight_decay
         self.freeze = freeze
@@ -271,6 +279,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             names = tags if tags is not None else [f"tag{i}" for i in range(y.shape[1])]
         else:
             names, y = _one_hot(y, tags)
+        augment = WaveformAugment.from_param(self.augment)
         if self.recipe == "staged" and X_valid is None:
             raise ValueError("recipe='staged' early-stops each stage on validation: pass X_valid and y_valid")
         device = resolve_device(self.device)
@@ -290,7 +299,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X holds {len(store)} clips but y has {len(y)} rows")
         if len(store) < 2:
             raise ValueError("training needs at least 2 clips (BatchNorm), got 1 sample")
-        train = RandomCrops(store, y, length, per_clip=self.crops_per_clip)
+        train = RandomCrops(store, y, length, per_clip=self.crops_per_clip, augment=augment)
         valid = None
         if X_valid is not None:
             y_valid = _check_targets(y_valid, "y_valid") if self.multilabel_ else _one_hot(y_valid, self.classes_)[1]
