@@ -60,6 +60,8 @@ def main() -> None:
     parser.add_argument("--weights", default=None, help="start from this checkpoint (a second training stage)")
     parser.add_argument("--train-splits", default="train", help="comma-separated splits to train on")
     parser.add_argument("--exclude-games", default="", help="comma-separated games held out of training")
+    parser.add_argument("--augment", default=None,
+                        help='training-crop augmentation as JSON, e.g. \'{"gain_db": 6, "eq_db": 6, "speed": 0.06, "mix": 0.5}\'')
     parser.add_argument("--out", required=True, help="folder for the checkpoint and the resumable run state")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -77,7 +79,7 @@ def main() -> None:
         args.weights,
         architecture=None if args.weights else {"block": args.block, "multi_level": args.multi_level},
         recipe=args.recipe, lr=args.lr, max_epochs=args.max_epochs, crops_per_clip=args.crops_per_clip,
-        loss=args.loss, checkpoint_dir=str(out / "state"),
+        loss=args.loss, augment=json.loads(args.augment) if args.augment else None, checkpoint_dir=str(out / "state"),
         random_state=0, verbose=1,
     )
     started = time.perf_counter()

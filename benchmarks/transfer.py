@@ -107,16 +107,14 @@ def shared_tasks() -> list[Task]:
 def user_task(args: argparse.Namespace) -> Task | None:
     """A task from ``--csv`` / ``--folder`` / ``--dataset`` (sktag.datasets loaders)."""
     if args.csv:
-        data = datasets.load_csv(args.csv, label_columns=args.label_columns.split(",") if args.label_columns else None,
-                                 tag_column=args.tag_column, split_column=args.split_column)
+        data = datasets.load_dataset("csv", args.csv, tag_column=args.tag_column, split_column=args.split_column,
+                                     label_columns=args.label_columns.split(",") if args.label_columns else None)
         name = Path(args.csv).stem
     elif args.folder:
-        data, name = datasets.load_folder(args.folder), Path(args.folder).name
+        data, name = datasets.load_dataset("folder", args.folder), Path(args.folder).name
     elif args.dataset:
         kind, root = args.dataset
-        loaders = {"mtat": datasets.load_magnatagatune, "gtzan": datasets.load_gtzan,
-                   "msd": lambda r: datasets.load_msd_tagging(r, audio_root=args.audio_root)}
-        data, name = loaders[kind](root), kind
+        data, name = datasets.load_dataset(kind, root, audio_root=args.audio_root if kind == "msd" else None), kind
     else:
         return None
     y = data.target

@@ -88,21 +88,19 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _load_dataset(args: argparse.Namespace):
-    from . import datasets
+    from .datasets import load_dataset
 
-    if args.dataset == "mtat":
-        return datasets.load_magnatagatune(args.root)
-    if args.dataset == "msd":
-        if not args.audio_root:
-            raise SystemExit("sktag train: --dataset msd needs --audio-root (the folder of 7digital previews)")
-        return datasets.load_msd_tagging(args.root, audio_root=args.audio_root)
-    if args.dataset == "gtzan":
-        return datasets.load_gtzan(args.root, split_dir=args.split_dir)
-    if args.dataset == "folder":
-        return datasets.load_folder(args.root)
-    labels = args.label_columns.split(",") if args.label_columns else None
-    return datasets.load_csv(args.root, label_columns=labels, tag_column=args.tag_column,
-                             tag_separator=args.tag_separator, split_column=args.split_column)
+    if args.dataset == "msd" and not args.audio_root:
+        raise SystemExit("sktag train: --dataset msd needs --audio-root (the folder of 7digital previews)")
+    options = {"audio_root": args.audio_root, "split_dir": args.split_dir, "tag_column": args.tag_column,
+               "tag_separator": args.tag_separator, "split_column": args.split_column,
+               "label_columns": args.label_columns.split(",") if args.label_columns else None}
+    try:
+        return load_dataset(args.dataset, args.root, **options)
+    except ValueError as error:
+        if "does not take" in str(error):
+            raise SystemExit(f"sktag train: {error}") from None
+        raise
 
 
 def _new_architecture(args: argparse.Namespace) -> dict:

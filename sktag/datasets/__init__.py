@@ -38,17 +38,20 @@ missing raises :class:`sktag.audio.AudioFileNotFoundError` (a
 broken are skipped with a ``UserWarning`` that names them.
 """
 
-from . import gtzan, magnatagatune, msd
+from . import by_name, gtzan, magnatagatune, msd
+from .by_name import load_dataset
 from .generic import load_csv, load_folder
 from .gtzan import load_gtzan
 from .magnatagatune import load_magnatagatune
 from .msd import load_msd_tagging
 
 __all__ = [
+    "DATASET_KINDS",
     "GTZAN_GENRES",
     "MSD_TAGS",
     "MTAT_BROKEN_FILES",
     "load_csv",
+    "load_dataset",
     "load_folder",
     "load_gtzan",
     "load_magnatagatune",
@@ -63,6 +66,9 @@ MTAT_BROKEN_FILES = magnatagatune.MTAT_BROKEN_FILES
 
 #: The 50 Last.fm tags of Choi et al.'s split (``tags.py`` of MSD_split_for_tagging), column order of y.
 MSD_TAGS = msd.MSD_TAGS
+
+#: The ``kind`` names of :func:`load_dataset`.
+DATASET_KINDS = by_name.DATASET_KINDS
 
 #: The ten GTZAN genres, in the column order of ``target``.
 GTZAN_GENRES = gtzan.GTZAN_GENRES
