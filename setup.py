@@ -1,6 +1,7 @@
 from setuptools import find_packages, setup
 
 DOCS_REQUIRES = ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.15", "matplotlib>=3.7"]
+BENCH_REQUIRES = ["librosa>=0.10", "matplotlib>=3.7"]  # sktag bench: the MFCC baseline and the plot
 
 setup(
     name="sktag",
@@ -21,12 +22,14 @@ setup(
         "joblib>=1.3",
         "soundfile>=0.12.1",  # bundles libsndfile >= 1.1: mp3 decoding
         "soxr>=0.3.5",  # streaming resampler (ResampleStream)
+        "pandas>=1.5",  # sktag.datasets: the published CSV/TSV annotation files, Bunch.metadata
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "pandas>=1.5", "distributed>=2024.1",
-                 *DOCS_REQUIRES],  # tests/test_docs.py builds the docs
+        "test": ["pytest>=7", "hypothesis>=6", "distributed>=2024.1",
+                 *DOCS_REQUIRES, *BENCH_REQUIRES],  # tests/test_docs.py builds the docs
         "dask": ["distributed>=2024.1"],  # sktag.extract.extract(client=...), sktag extract --scheduler
         "docs": DOCS_REQUIRES,
+        "bench": BENCH_REQUIRES,
     },
     classifiers=[
         "Programming Language :: Python :: 3",

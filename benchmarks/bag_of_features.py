@@ -34,30 +34,19 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktag import BagOfFeatures, MLPTagger
+from sktag.bench.baselines import mfcc_statistics
+from sktag.bench.tasks import PHILHARMONIA_LABEL_COLUMNS as LABEL_COLUMNS
+from sktag.bench.tasks import philharmonia_labels as _philharmonia_labels
 from sktag.datasets import load_csv
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from benchmarks.baselines import mfcc_statistics  # noqa: E402
 
 SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
-LABEL_COLUMNS = ("instrument_group", "family", "dynamic", "articulation")
 
 
 def philharmonia_labels(min_positives: int):
     """Paths, multi-hot labels ``(n, n_labels)``, label names and splits of Philharmonia."""
-    data = load_csv(SHARED / "philharmonia" / "clips.csv", tag_column="instrument_group", split_column="split")
-    meta = data.metadata
-    train = data.split == "train"
-    names, columns = [], []
-    for column in LABEL_COLUMNS:
-        values = meta[column].astype(str).to_numpy()
-        for value in sorted(set(values)):
-            hot = values == value
-            if hot[train].sum() >= min_positives:
-                names.append(f"{column}={value}")
-                columns.append(hot)
-    return list(data.paths), np.stack(columns, axis=1).astype(np.int64), names, data.split
+    return _philharmonia_labels(SHARED, min_positives)
 
 
 def macro_auc(Y: np.ndarray, scores: np.ndarray) -> float:

@@ -2,7 +2,8 @@
 
 ``sktag tag FILE ... [--weights W]`` prints tags; ``sktag train DATASET ROOT --out MODEL.pt``
 trains or fine-tunes a SampleCNN tagger (see ``sktag train --help``); ``sktag extract
-DIR|GLOB|CSV -o OUT`` writes resumable feature shards (see ``sktag extract --help``).
+DIR|GLOB|CSV -o OUT`` writes resumable feature shards (see ``sktag extract --help``);
+``sktag bench --data SHARED --out DIR`` runs the transfer-learning benchmark.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .audio import AudioError
+from .datasets import DATASET_KINDS
 from .weights import WeightsError
 
 __all__ = ["main"]
@@ -103,6 +105,13 @@ def _load_dataset(args: argparse.Namespace):
         raise
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from .bench.transfer import run
+
+    run(args, " ".join(["sktag", *sys.argv[1:]]))
+    return 0
+
+
 def _new_architecture(args: argparse.Namespace) -> dict:
     if args.network == "artist":  # the paper's 3 s patch and 23 ms hop at the given rate
         return {"sample_rate": args.sample_rate, "hop_length": round(512 * args.sample_rate / 22050)}
@@ -144,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     tag.set_defaults(run=_tag)
 
     train = commands.add_parser("train", help="train or fine-tune a SampleCNN tagger on a dataset")
-    train.add_argument("dataset", choices=["mtat", "msd", "gtzan", "csv", "folder"])
+    train.add_argument("dataset", choices=list(DATASET_KINDS))
     train.add_argument("root", help="dataset folder, or the CSV file for 'csv'")
     train.add_argument("--out", required=True, help="where to write the trained checkpoint (.pt)")
     train.add_argument("--audio-root", help="msd: the folder of 7digital previews")
@@ -195,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="warn (default): NaN row + failures.csv and go on; raise: stop at the first bad clip")
     extract.add_argument("--scheduler", help="Dask scheduler address: run the shards on that cluster")
     extract.set_defaults(run=_extract)
+
+    bench = commands.add_parser("bench", help="the transfer-learning benchmark: tasks x extractors x heads")
+    from .bench.transfer import add_arguments
+
+    add_arguments(bench)
+    bench.set_defaults(run=_bench)
     return parser
 
 

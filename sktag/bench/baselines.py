@@ -7,14 +7,17 @@ from collections.abc import Sequence
 import numpy as np
 from joblib import Parallel, delayed
 
-from sktag.audio import load
+from ..audio import load
 
 #: MFCCs per frame; with deltas, mean and standard deviation: 4 x 20 = 80 features per clip.
 N_MFCC = 20
 
 
 def _clip_mfcc_statistics(path: str, sample_rate: int) -> np.ndarray:
-    import librosa  # a benchmark dependency (pip install librosa), not one of sktag's
+    try:
+        import librosa  # a benchmark dependency (the bench extra), not one of sktag's
+    except ImportError as error:
+        raise ImportError("the MFCC baseline needs librosa: pip install 'sktag[bench]'") from error
 
     y, _ = load(path, sr=sample_rate)
     y = np.pad(y, (0, max(0, 2048 - len(y))))

@@ -1,0 +1,219 @@
+"""Transfer learning: every task x every sktag extractor and two baselines x three heads (issue 8).
+
+Tasks (:func:`~sktag.bench.tasks.shared_tasks`, plus a user's dataset; each fitted on
+``train``, scored on ``test``): ``composer``, ``teacher-tags``, ``philharmonia-tags``,
+``instrument``, ``digit`` and ``speaker``.
+
+Extractors: each shipped weight's multi-level features (the last three blocks) and its
+last block alone (one network pass, through ``memory``), ``BagOfFeatures`` (fitted per
+task on its training clips), and the baselines MFCC statistics and the MTAT-trained
+peer's features (musicnn ``max_pool``, precomputed in ``<data>/*/peers/``; where
+present). Heads: LogisticRegression, a linear SVM and ``MLPTagger``, each after a
+StandardScaler. Writes ``transfer<suffix>.md`` / ``.csv`` / ``.png`` to ``--out``::
+
+    sktag bench --data ../shared/data --out results/           # the full table
+    sktag bench --tasks digit,speaker --extractors mfcc,samplecnn-3x9
+
+A user's own dataset joins through :func:`sktag.datasets.load_dataset` (each adds one
+task; ``--tasks`` picks among all)::
+
+    sktag bench --csv my.csv --label-columns rock,jazz,calm --split-column split
+    sktag bench --dataset gtzan ~/data/gtzan --split-dir ~/data/gtzan_splits --tasks gtzan
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from ..features import BagOfFeatures, SampleCNNFeatures
+from ..training import MLPTagger
+from ..weights import SHIPPED_WEIGHTS
+from .baselines import mfcc_statistics
+from .tasks import Task, shared_tasks, user_task
+
+__all__ = ["add_arguments", "extract", "heads", "run", "score"]
+
+
+def extract(extractor: str, task: Task, cache: str) -> dict[str, np.ndarray]:
+    """Feature matrices (all clips) per extractor variant."""
+    paths = list(task.paths)
+    if extractor == "mfcc":
+        return {"MFCC statistics": mfcc_statistics(paths)}
+    if extractor == "peer":
+        if task.peers is None:
+            return {}
+        peer = np.load(task.peers)
+        index = {clip: i for i, clip in enumerate(peer["clip_id"])}
+        rows = peer["max_pool"][[index[c] for c in task.clip_ids]]
+        return {"musicnn max_pool (peer)": rows.astype(np.float32)}  # stored as float16
+    if extractor == "bag":
+        train = [p for p, s in zip(paths, task.split) if s == "train"]
+        bag = BagOfFeatures(random_state=0, n_jobs=2).fit(train)
+        return {"BagOfFeatures": bag.transform(paths)}
+    multi = SampleCNNFeatures(extractor, memory=cache).fit(paths)
+    last = SampleCNNFeatures(extractor, layers=multi.layers_[-1:], memory=cache).fit(paths)
+    return {f"{extractor} multi-level ({','.join(multi.layers_)})": multi.transform(paths),
+            f"{extractor} last layer ({multi.layers_[-1]})": last.transform(paths)}
+
+
+def heads() -> dict:
+    return {
+        "LogisticRegression": lambda ml: make_pipeline(StandardScaler(), OneVsRestClassifier(
+            LogisticRegression(C=0.1, max_iter=2000)) if ml else LogisticRegression(C=0.1, max_iter=2000)),
+        "linear SVM": lambda ml: make_pipeline(StandardScaler(), OneVsRestClassifier(LinearSVC(C=0.01))
+                                               if ml else LinearSVC(C=0.01)),
+        "MLPTagger": lambda ml: make_pipeline(StandardScaler(), MLPTagger(random_state=0)),
+    }
+
+
+def score(head, task: Task, X: np.ndarray) -> float:
+    train, test = task.split == "train", task.split == "test"
+    head.fit(X[train], task.y[train])
+    if not task.multilabel:
+        return accuracy_score(task.y[test], head.predict(X[test]))
+    scores = head.predict_proba(X[test]) if hasattr(head, "predict_proba") else head.decision_function(X[test])
+    present = (task.y[test].sum(axis=0) > 0) & (task.y[test].sum(axis=0) < test.sum())
+    return float(roc_auc_score(task.y[test][:, present], np.asarray(scores)[:, present], average="macro"))
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = list(dict.fromkeys(r["task"] for r in rows))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 4), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        best = {}
+        for r in rows:
+            if r["task"] == task:
+                best[r["features"]] = max(best.get(r["features"], 0), r["score"])
+        ax.barh(list(best), list(best.values()))
+        ax.set_title(f"{task} ({rows[[r['task'] for r in rows].index(task)]['metric']}, best head)")
+        ax.set_xlim(min(best.values()) * 0.9, 1)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``sktag bench`` (and ``benchmarks/transfer.py``)."""
+    parser.add_argument("--data", default=os.environ.get("SKTAG_SHARED_DATA"),
+                        help="the shared corpus folder (default: $SKTAG_SHARED_DATA)")
+    parser.add_argument("--out", default=".", help="folder for transfer<suffix>.md/.csv/.png (default: .)")
+    parser.add_argument("--no-shared", action="store_true", help="only the user's dataset, not the shared tasks")
+    parser.add_argument("--tasks", help="comma-separated task names (default: all)")
+    parser.add_argument("--extractors", default=",".join([*SHIPPED_WEIGHTS, "bag", "mfcc", "peer"]),
+                        help="comma-separated: shipped weight names, bag, mfcc, peer")
+    parser.add_argument("--heads", help="comma-separated head names (default: all)")
+    parser.add_argument("--suffix", default="", help="results file suffix, e.g. _mydata")
+    parser.add_argument("--csv", help="a user dataset: CSV with a path column (sktag.datasets.load_csv)")
+    parser.add_argument("--label-columns", help="csv: comma-separated 0/1 or probability columns")
+    parser.add_argument("--tag-column", help="csv: a label column")
+    parser.add_argument("--tag-separator", help="csv: separator of several tags in --tag-column")
+    parser.add_argument("--split-column", default="split", help="csv: column with train/valid/test")
+    parser.add_argument("--folder", help="a user dataset: a folder per class (sktag.datasets.load_folder)")
+    parser.add_argument("--dataset", nargs=2, metavar=("KIND", "ROOT"), help="mtat, gtzan or msd and its root")
+    parser.add_argument("--audio-root", help="msd: the folder of 7digital previews")
+    parser.add_argument("--split-dir", help="gtzan: the folder of the fault-filtered split lists")
+
+
+def _user_task(args: argparse.Namespace) -> Task | None:
+    if args.csv:
+        return user_task(Path(args.csv).stem, "csv", args.csv, tag_column=args.tag_column,
+                         tag_separator=args.tag_separator, split_column=args.split_column,
+                         label_columns=args.label_columns.split(",") if args.label_columns else None)
+    if args.folder:
+        return user_task(Path(args.folder).name, "folder", args.folder)
+    if args.dataset:
+        kind, root = args.dataset
+        options = {"audio_root": args.audio_root} if kind == "msd" else {}
+        if kind == "gtzan" and args.split_dir:
+            options["split_dir"] = args.split_dir
+        return user_task(kind, kind, root, **options)
+    return None
+
+
+def run(args: argparse.Namespace, command: str) -> list[dict]:
+    """Run the benchmark that ``args`` (from :func:`add_arguments`) describe; write and return its rows.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    command : str
+        The command line, recorded in the Markdown report.
+
+    Returns
+    -------
+    rows : list of dict
+        One per task x features x head: ``task``, ``metric``, ``features``, ``head``,
+        ``score``, ``n_features``, ``extract_seconds``.
+    """
+    tasks = []
+    if not args.no_shared:
+        if args.data is None:
+            raise SystemExit("sktag bench: pass --data (the shared corpus folder) or set SKTAG_SHARED_DATA; "
+                             "--no-shared runs only your --csv/--folder/--dataset")
+        tasks = shared_tasks(args.data)
+    extra = _user_task(args)
+    if extra is not None:
+        tasks.append(extra)
+    if args.tasks:
+        wanted = args.tasks.split(",")
+        tasks = [t for t in tasks if t.name in wanted]
+    if not tasks:
+        raise SystemExit("sktag bench: no task to run (check --tasks, or give a dataset with --no-shared)")
+    chosen_heads = {k: v for k, v in heads().items() if not args.heads or k in args.heads.split(",")}
+    cache = tempfile.mkdtemp(prefix="sktag-transfer-")  # network activations, shared by layer variants
+    rows = []
+    for task in tasks:
+        for extractor in args.extractors.split(","):
+            started = time.perf_counter()
+            variants = extract(extractor, task, cache)
+            seconds = time.perf_counter() - started
+            for features, X in variants.items():
+                for head_name, make in chosen_heads.items():
+                    value = score(make(task.multilabel), task, X)
+                    rows.append({"task": task.name, "metric": "macro ROC-AUC" if task.multilabel else "accuracy",
+                                 "features": features, "head": head_name, "score": value,
+                                 "n_features": X.shape[1], "extract_seconds": round(seconds, 1)})
+                    print(rows[-1], flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / f"transfer{args.suffix}.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    machine = f"{os.cpu_count()}-core {platform.machine()} CPU, {platform.python_version()}"
+    lines = [f"# Transfer learning{args.suffix}", "", f"Command: `{command}`; "
+             f"{machine}. Fitted on each task's train split, scored on its test split; every head after a "
+             "StandardScaler (LogisticRegression C=0.1, LinearSVC C=0.01, MLPTagger defaults; one-vs-rest "
+             "for tags).", ""]
+    for task in dict.fromkeys(r["task"] for r in rows):
+        mine = [r for r in rows if r["task"] == task]
+        head_names = list(dict.fromkeys(r["head"] for r in mine))
+        lines += [f"## {task} ({mine[0]['metric']})", "", "| features | dims | " + " | ".join(head_names) + " |",
+                  "|---|---:|" + "---:|" * len(head_names)]
+        for features in dict.fromkeys(r["features"] for r in mine):
+            cells = {r["head"]: r["score"] for r in mine if r["features"] == features}
+            dims = next(r["n_features"] for r in mine if r["features"] == features)
+            lines.append(f"| {features} | {dims} | " + " | ".join(f"{cells[h]:.3f}" for h in head_names) + " |")
+        lines.append("")
+    (out / f"transfer{args.suffix}.md").write_text("\n".join(lines))
+    plot(rows, out / f"transfer{args.suffix}.png")
+    print("\n".join(lines))
+    return rows
