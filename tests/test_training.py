@@ -244,23 +244,3 @@ def test_artist_tagger_learns_labels_freezes_blocks_and_feeds_artist_features(tm
     with pytest.raises(ValueError, match="holds architecture 'ArtistCNN', but SampleCNNTagger"):
         SampleCNNTagger(str(path), cache_dir=cache, recipe="adam").fit(X, labels)
 
-
-@pytest.mark.parametrize("lower_is_better, kept", [(False, 3), (True, 2)])
-def test_keep_best_restores_the_best_epoch_for_a_score_or_a_loss(lower_is_better, kept):
-    from skorch.history import History
-
-    from sktag.training.callbacks import KeepBest
-
-    class Net:
-        module_ = torch.nn.Linear(1, 1, bias=False)
-        history = History()
-
-    net, keep = Net(), KeepBest("valid_loss", lower_is_better=lower_is_better).initialize()
-    for epoch, loss in enumerate([0.5, 0.2, 0.9], start=1):
-        net.history.new_epoch()
-        net.history.record("valid_loss", loss)
-        torch.nn.init.constant_(net.module_.weight, float(epoch))
-        keep.on_epoch_end(net)
-    keep.on_train_end(net)
-    assert net.module_.weight.item() == kept  # the weights of epoch `kept`
-    assert net.history[:, "valid_loss_best"] == [True, lower_is_better, not lower_is_better]

@@ -57,14 +57,11 @@ class KeepBest(Callback):
     Parameters
     ----------
     monitor : str, default="valid_roc_auc"
-        A history key.
-    lower_is_better : bool, default=False
-        ``True`` for a loss, ``False`` for a score.
+        A history key; higher is better.
     """
 
-    def __init__(self, monitor: str = "valid_roc_auc", lower_is_better: bool = False):
+    def __init__(self, monitor: str = "valid_roc_auc"):
         self.monitor = monitor
-        self.lower_is_better = lower_is_better
 
     def initialize(self):
         self.best_score_, self.best_state_ = -np.inf, None
@@ -72,7 +69,6 @@ class KeepBest(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         score = net.history[-1].get(self.monitor, np.nan)
-        score = -score if self.lower_is_better else score
         improved = bool(np.isfinite(score) and score > self.best_score_)
         net.history.record(f"{self.monitor}_best", improved)
         if improved:

@@ -21,7 +21,7 @@ from ..features._batching import map_segments
 from ..features._clips import validate_clips
 from ..nn import ArtistCNN
 from .augment import WaveformAugment
-from .callbacks import KeepBest, epoch_table
+from .callbacks import epoch_table
 from .store import AudioStore
 
 __all__ = ["ArtistGroups", "CosineHingeLoss", "SiameseArtistCNN"]
@@ -184,8 +184,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         The training artists.
     sample_rate_ : float
     history_ : skorch.History
-        Train (and valid) loss per epoch; with validation, the weights of the
-        epoch with the lowest validation loss are kept.
+        Train (and valid) loss per epoch.
     """
 
     _parameter_constraints: dict = {
@@ -236,8 +235,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
             The track of every clip: positives are drawn from other tracks of the
             artist (the paper's songs), not from the anchor's own recording.
         X_valid, y_valid : optional
-            Validation clips and artists (their artists may differ from training's);
-            the weights of the epoch with the lowest validation loss are kept.
+            Validation clips and artists (their artists may differ from training's).
         groups_valid : array-like [shape=(n_valid_clips,)], optional
             The tracks of the validation clips.
         input_rate : float, optional
@@ -289,7 +287,6 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
             iterator_train__drop_last=len(train) % self.batch_size == 1,  # BatchNorm needs 2 or more
             train_split=predefined_split(valid) if valid is not None else None, device=str(device),
             autocast_dtype=resolve_precision(self.precision, device), verbose=0,
-            callbacks=[("keep_best", KeepBest("valid_loss", lower_is_better=True))] if valid is not None else None,
         )
         if self.verbose:
             self.net_.set_params(callbacks__print_log=epoch_table())
