@@ -58,6 +58,26 @@ def verification_eer(embeddings: np.ndarray, artists: np.ndarray, tracks: np.nda
     return equal_error_rate(same[other_track], similarity[other_track])
 
 
+def train_models(args, out: Path, X_fit, y_fit, X_valid, y_valid) -> dict:
+    """Train and save the basic and Siamese models; their training times and histories."""
+    started = time.perf_counter()
+    basic = ArtistCNNTagger(architecture=ARCHITECTURE, recipe="adam", max_epochs=args.max_epochs,
+                            crops_per_clip=args.crops_per_clip, batch_size=15, random_state=0, verbose=1)
+    basic.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
+    report = {"basic_train_seconds": time.perf_counter() - started}
+    basic.save(out / f"{args.name}-basic.pt", meta={"training_data": "game_music train split composers"})
+    started = time.perf_counter()
+    siamese = SiameseArtistCNN(ARCHITECTURE, max_epochs=args.siamese_epochs or args.max_epochs,
+                               crops_per_clip=args.crops_per_clip, random_state=0, verbose=1)
+    siamese.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
+    report["siamese_train_seconds"] = time.perf_counter() - started
+    siamese.save(out / f"{args.name}-siamese.pt", meta={"training_data": "game_music train split composers"})
+    report["basic_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc")}
+                               for r in basic.history_]
+    report["siamese_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss")} for r in siamese.history_]
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", required=True)
@@ -66,6 +86,10 @@ def main() -> None:
     parser.add_argument("--crops-per-clip", type=int, default=4)
     parser.add_argument("--min-tracks", type=int, default=2)
     parser.add_argument("--siamese-epochs", type=int, default=None, help="default: --max-epochs")
+    parser.add_argument("--random-seeds", type=int, default=5,
+                        help="random-init networks of the baseline (reported one by one and as mean and sd)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="score the two checkpoints already in --out instead of training them")
     parser.add_argument("--layers", action="append", default=None,
                         help="comma-separated layers of the recognition features; repeat for several sets "
                              "(default: block5)")
@@ -85,55 +109,57 @@ def main() -> None:
     X_valid, y_valid = list(clips["path"][valid_mask]), clips["artist"][valid_mask]
     report: dict = {"name": args.name, "architecture": ARCHITECTURE, "composers_trained": kept,
                     "folded_out": folded_out, "train_clips": len(X_fit), "valid_clips": len(X_valid)}
-
-    started = time.perf_counter()
-    basic = ArtistCNNTagger(architecture=ARCHITECTURE, recipe="adam", max_epochs=args.max_epochs,
-                            crops_per_clip=args.crops_per_clip, batch_size=15, random_state=0, verbose=1)
-    basic.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
-    report["basic_train_seconds"] = time.perf_counter() - started
-    basic.save(out / f"{args.name}-basic.pt", meta={"training_data": "game_music train split composers"})
-
-    started = time.perf_counter()
-    siamese = SiameseArtistCNN(ARCHITECTURE, max_epochs=args.siamese_epochs or args.max_epochs, crops_per_clip=args.crops_per_clip,
-                               random_state=0, verbose=1)
-    siamese.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
-    report["siamese_train_seconds"] = time.perf_counter() - started
-    siamese.save(out / f"{args.name}-siamese.pt", meta={"training_data": "game_music train split composers"})
+    results = ROOT / "benchmarks" / "results"
+    if args.reuse:  # the training record of the run that made the checkpoints
+        previous = json.loads((results / f"artist_{args.name}.json").read_text())
+        report.update({k: previous[k] for k in ("basic_train_seconds", "siamese_train_seconds", "basic_history",
+                                                "siamese_history")})
+    else:
+        report.update(train_models(args, out, X_fit, y_fit, X_valid, y_valid))
 
     train = known & (clips["split"] == "train")
     test = known & (clips["split"] == "test")
     X_train, X_test = list(clips["path"][train]), list(clips["path"][test])
     rows = []
     cache = tempfile.mkdtemp(prefix="sktag-artist-bench-")  # network activations, shared by the layer sets
-    for label, weights, seed in (("basic", out / f"{args.name}-basic.pt", None),
-                                 ("siamese", out / f"{args.name}-siamese.pt", None),
-                                 ("random init", None, 0)):
+    models = [("basic", out / f"{args.name}-basic.pt", None), ("siamese", out / f"{args.name}-siamese.pt", None)]
+    models += [(f"random init, seed {seed}", None, seed) for seed in range(args.random_seeds)]
+    for label, weights, seed in models:
         common = {"weights": None if weights is None else str(weights), "random_state": seed, "memory": cache}
         if weights is None:
             common["architecture"] = ARCHITECTURE
+        embed = ArtistCNNFeatures(layers="embedding", pooling="mean", **common).fit(X_test)
+        eer = verification_eer(embed.transform(X_test), clips["artist"][test], clips["track_id"][test])
         for layers in layer_sets:
             started = time.perf_counter()
             features = ArtistCNNFeatures(layers=layers, **common).fit(X_train)
             clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
             clf.fit(features.transform(X_train), clips["artist"][train])
             accuracy = clf.score(features.transform(X_test), clips["artist"][test])
-            embed = ArtistCNNFeatures(layers="embedding", pooling="mean", **common).fit(X_test)
-            eer = verification_eer(embed.transform(X_test), clips["artist"][test], clips["track_id"][test])
             rows.append({"features": label, "layers": ",".join(layers), "composer_accuracy": accuracy,
                          "verification_eer": eer, "seconds": time.perf_counter() - started})
             print(rows[-1], flush=True)
-    report["results"] = rows
-    report["basic_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc")}
-                               for r in basic.history_]
-    report["siamese_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss")} for r in siamese.history_]
-    results = ROOT / "benchmarks" / "results"
+    summary = []
+    for layers in layer_sets:
+        random = [r for r in rows if r["features"].startswith("random init") and r["layers"] == ",".join(layers)]
+        accuracy = np.array([r["composer_accuracy"] for r in random])
+        eer = np.array([r["verification_eer"] for r in random])
+        summary.append({"features": f"random init, mean (sd) of {len(random)} seeds", "layers": ",".join(layers),
+                        "composer_accuracy": float(accuracy.mean()), "composer_accuracy_sd": float(accuracy.std()),
+                        "verification_eer": float(eer.mean()), "verification_eer_sd": float(eer.std())})
+    report["results"], report["random_init_summary"] = rows, summary
     (results / f"artist_{args.name}.json").write_text(json.dumps(report, indent=1, default=float))
+
+    def cell(r, key):
+        return f"{r[key]:.3f}" + (f" ({r[key + '_sd']:.3f})" if key + "_sd" in r else "")
+
     lines = [
         f"# Artist-label CNNs on game_music composers, `{args.name}`", "",
         f"`python benchmarks/artist_game_music.py --name {args.name} --out ... --max-epochs {args.max_epochs} "
         f"--crops-per-clip {args.crops_per_clip} --min-tracks {args.min_tracks}"
         f"{f' --siamese-epochs {args.siamese_epochs}' if args.siamese_epochs else ''}"
-        f"{''.join(' --layers ' + ','.join(ls) for ls in layer_sets)}`; "
+        f"{''.join(' --layers ' + ','.join(ls) for ls in layer_sets)} --random-seeds {args.random_seeds}"
+        f"{' --reuse' if args.reuse else ''}`; "
         f"ArtistCNN {ARCHITECTURE} (3 s patches at 16 kHz). Trained on {len(X_fit)} train clips of "
         f"{len(kept)} composers (folded out: `unknown` and {', '.join(folded_out) or 'none'}, fewer than "
         f"{args.min_tracks} training tracks); basic = softmax head (ArtistCNNTagger, AdamW, "
@@ -142,12 +168,13 @@ def main() -> None:
         f"2-core CI-class CPU.", "",
         f"Composer recognition: LogisticRegression(C=0.1) on the features of the listed layers (max over time, "
         f"mean over segments) of {int(train.sum())} train clips, "
-        f"accuracy on {int(test.sum())} test clips ({len(set(clips['artist'][train]))} composers, `unknown` left "
+        f"accuracy on {int(test.sum())} test clips of {len(set(clips['track_id'][test]))} tracks "
+        f"({len(set(clips['artist'][train]))} composers, `unknown` left "
         "out). Verification: equal error rate of the cosine similarity of clip embeddings over all pairs of test "
         "clips from different tracks.", "",
         "| features | layers | composer accuracy | verification EER | s |", "|---|---|---:|---:|---:|",
-        *[f"| {r['features']} | {r['layers']} | {r['composer_accuracy']:.3f} | {r['verification_eer']:.3f} | "
-          f"{r['seconds']:.0f} |" for r in rows],
+        *[f"| {r['features']} | {r['layers']} | {cell(r, 'composer_accuracy')} | {cell(r, 'verification_eer')} | "
+          f"{r.get('seconds', 0):.0f} |" for r in rows + summary],
         "", "SampleCNN features on the same composer split (benchmarks/results/composer_basic-lmse-c4.md): "
         "distilled 3^9 0.566, random init 0.495; ../shared/DESIGN.md: musicnn max_pool 0.604, MFCC 0.560.",
     ]

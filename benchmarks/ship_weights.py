@@ -1,12 +1,15 @@
 """Ship a trained checkpoint inside the package, with reference outputs (issue 11).
 
 Copies the checkpoint to ``sktag/weights/<name>.pt`` (it must already be fp16 and
-under 60 MB), records the reference outputs of two fixture clips beside it
-(``<name>.reference.npz``: multi-level features of the default layers and tag
-probabilities, computed here in fp32), and prints the ``SHIPPED_WEIGHTS`` entry to
-paste into ``sktag/weights.py``::
+under 60 MB; ``--meta`` adds metadata, e.g. measured scores), records the reference
+outputs of two fixture clips beside it (``<name>.reference.npz``: features of the
+default layers and, for a network with an output layer, its tag probabilities,
+computed here in fp32), and prints the ``SHIPPED_WEIGHTS`` entry to paste into
+``sktag/weights.py``. SampleCNN and ArtistCNN checkpoints are both handled::
 
     python benchmarks/ship_weights.py ~/.cache/sktag/runs/basic/basic.pt --name samplecnn-3x9
+    python benchmarks/ship_weights.py runs/artist/gm16k-all-siamese.pt --name artist-siamese-gm19 \\
+        --meta '{"metrics": {"test_verification_eer": 0.239}}'
 
 ``tests/test_shipped_weights.py`` then checks that the installed code reproduces
 the reference outputs and that each file's sha256 matches.
@@ -15,6 +18,7 @@ the reference outputs and that each file's sha256 matches.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 from pathlib import Path
@@ -22,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sktag import SampleCNNFeatures
-from sktag.training import SampleCNNTagger
-from sktag.weights import file_sha256, load_checkpoint
+from sktag.features import FEATURES_BY_ARCHITECTURE
+from sktag.training import ArtistCNNTagger, SampleCNNTagger
+from sktag.weights import file_sha256, get_checkpoint, load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -33,11 +37,21 @@ REFERENCE_CLIPS = ("game_music/wesnoth_t002_c00.mp3", "stereo_44k_10s.flac")
 MAX_BYTES = 60 * 2**20
 
 
+#: Architecture -> the tagger that computes the reference tag probabilities.
+TAGGERS = {"SampleCNN": SampleCNNTagger, "ArtistCNN": ArtistCNNTagger}
+
+
 def reference_outputs(weights: str) -> dict[str, np.ndarray]:
-    """Features and tag probabilities of :data:`REFERENCE_CLIPS` under ``weights``."""
+    """Features and tag probabilities (``(2, 0)`` without an output layer) of :data:`REFERENCE_CLIPS`."""
     paths = [str(SHARED / "fixtures" / clip) for clip in REFERENCE_CLIPS]
-    features = SampleCNNFeatures(weights=weights, device="cpu").fit(paths).transform(paths)
-    probabilities = SampleCNNTagger.from_checkpoint(weights, device="cpu", precision="fp32").predict_proba(paths)
+    checkpoint = get_checkpoint(weights)
+    extractor = FEATURES_BY_ARCHITECTURE[checkpoint.architecture](weights=weights, device="cpu")
+    features = extractor.fit(paths).transform(paths)
+    if checkpoint.config.get("n_classes"):
+        tagger = TAGGERS[checkpoint.architecture].from_checkpoint(weights, device="cpu", precision="fp32")
+        probabilities = tagger.predict_proba(paths)
+    else:
+        probabilities = np.zeros((len(paths), 0), dtype=np.float32)
     return {"clips": np.asarray(REFERENCE_CLIPS), "features": features, "probabilities": probabilities}
 
 
@@ -45,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint")
     parser.add_argument("--name", required=True, help="e.g. samplecnn-3x9 or rese2-multilevel")
+    parser.add_argument("--meta", default="{}", help="JSON object merged into the checkpoint's metadata")
     args = parser.parse_args()
     checkpoint = load_checkpoint(args.checkpoint)
     if any(t.is_floating_point() and t.dtype != torch.float16 for t in checkpoint.state_dict.values()):
@@ -53,7 +68,12 @@ def main() -> None:
         raise SystemExit(f"{args.checkpoint} is over 60 MB")
     target = ROOT / "sktag" / "weights" / f"{args.name}.pt"
     target.parent.mkdir(exist_ok=True)
-    shutil.copyfile(args.checkpoint, target)
+    extra = json.loads(args.meta)
+    if extra:  # rewritten with the added metadata; the fp16 tensors are stored unchanged
+        save_checkpoint(target, checkpoint.build(), config=checkpoint.config, meta={**checkpoint.meta, **extra},
+                        half=True)
+    else:
+        shutil.copyfile(args.checkpoint, target)
     np.savez(target.with_suffix(".reference.npz"), **reference_outputs(str(target)))
     print(f'    "{args.name}": ("{target.name}", "{file_sha256(target)}"),')
 

@@ -49,8 +49,16 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN"
 #: Name -> (file inside ``sktag/weights/``, sha256) of the weights shipped with sktag.
 #: ``samplecnn-3x9``: the basic 3^9 SampleCNN at 16 kHz, distilled from musicnn's MTT tags on
 #: game_music train+valid (benchmarks/results/distill_basic-lmse-c4*.md; test macro ROC-AUC 0.8945).
+#: ``artist-basic-gamemusic`` / ``artist-siamese-gamemusic``: the artist-label CNN (3 s log-mel at
+#: 16 kHz) trained on the 19 composers of game_music's train split, with a softmax head / as a
+#: Siamese network (benchmarks/results/artist_gm16k-all.md: Siamese verification EER 0.239 against
+#: 0.346 for random init; composer recognition no better than random init on this small corpus).
 SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {
     "samplecnn-3x9": ("samplecnn-3x9.pt", "c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35"),
+    "artist-basic-gamemusic": (
+        "artist-basic-gamemusic.pt", "33b2ace466afb25fa5b127c9f20e4b4f9b7f57c7ad6374a262ea4f0c6e5e66cd"),
+    "artist-siamese-gamemusic": (
+        "artist-siamese-gamemusic.pt", "a88109eae3b42a79e2cb05fb2d402c3d50475a0faee599f6ee57a807e900ff1d"),
 }
 
 

@@ -8,6 +8,7 @@ from sktag import ArtistCNNFeatures
 from sktag.metrics import equal_error_rate, pair_similarities
 from sktag.training import AudioStore, SiameseArtistCNN
 from sktag.training.siamese import ArtistGroups, CosineHingeLoss
+from sktag.weights import load_checkpoint
 
 SMALL = {"sample_rate": 8000, "n_fft": 128, "hop_length": 16, "n_mels": 16, "widths": [8, 8, 8, 8, 16]}
 
@@ -78,6 +79,8 @@ def test_siamese_training_embeds_clips_and_saves_a_checkpoint_for_artist_feature
     assert equal_error_rate(*pair_similarities(Z, y)) <= 0.2
     path = tmp_path / "siamese.pt"
     model.save(path, half=False)
+    meta = load_checkpoint(str(path)).meta
+    assert meta["recipe"]["n_negatives"] == 4 and len(meta["history"]) == 15 and meta["artists"] == list("abcd")
     features = ArtistCNNFeatures(str(path), layers="embedding", pooling="mean", sample_rate=8000).fit(X)
     np.testing.assert_allclose(features.transform(X), Z, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="n_classes"):

@@ -4,8 +4,8 @@ Tasks (:func:`~sktag.bench.tasks.shared_tasks`, plus a user's dataset; each fitt
 ``train``, scored on ``test``): ``composer``, ``teacher-tags``, ``philharmonia-tags``,
 ``instrument``, ``digit`` and ``speaker``.
 
-Extractors: each shipped weight's multi-level features (the last three blocks) and its
-last block alone (one network pass, through ``memory``), ``BagOfFeatures`` (fitted per
+Extractors: each shipped weight's (SampleCNN or artist CNN) multi-level features (the
+last three blocks) and its last block alone (one network pass, through ``memory``), ``BagOfFeatures`` (fitted per
 task on its training clips), and the baselines MFCC statistics and the MTAT-trained
 peer's features (musicnn ``max_pool``, precomputed in ``<data>/*/peers/``; where
 present). Heads: LogisticRegression, a linear SVM and ``MLPTagger``, each after a
@@ -39,9 +39,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from ..features import BagOfFeatures, SampleCNNFeatures
+from ..features import FEATURES_BY_ARCHITECTURE, BagOfFeatures
 from ..training import MLPTagger
-from ..weights import SHIPPED_WEIGHTS
+from ..weights import SHIPPED_WEIGHTS, get_checkpoint
 from .baselines import mfcc_statistics
 from .tasks import Task, shared_tasks, user_task
 
@@ -64,8 +64,9 @@ def extract(extractor: str, task: Task, cache: str) -> dict[str, np.ndarray]:
         train = [p for p, s in zip(paths, task.split) if s == "train"]
         bag = BagOfFeatures(random_state=0, n_jobs=2).fit(train)
         return {"BagOfFeatures": bag.transform(paths)}
-    multi = SampleCNNFeatures(extractor, memory=cache).fit(paths)
-    last = SampleCNNFeatures(extractor, layers=multi.layers_[-1:], memory=cache).fit(paths)
+    features_class = FEATURES_BY_ARCHITECTURE[get_checkpoint(extractor).architecture]
+    multi = features_class(extractor, memory=cache).fit(paths)
+    last = features_class(extractor, layers=multi.layers_[-1:], memory=cache).fit(paths)
     return {f"{extractor} multi-level ({','.join(multi.layers_)})": multi.transform(paths),
             f"{extractor} last layer ({multi.layers_[-1]})": last.transform(paths)}
 

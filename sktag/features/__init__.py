@@ -5,4 +5,7 @@ from .bag import BagOfFeatures
 from .multiscale import MultiScaleFeatures
 from .samplecnn import SampleCNNFeatures
 
-__all__ = ["ArtistCNNFeatures", "BagOfFeatures", "MultiScaleFeatures", "SampleCNNFeatures"]
+__all__ = ["FEATURES_BY_ARCHITECTURE", "ArtistCNNFeatures", "BagOfFeatures", "MultiScaleFeatures", "SampleCNNFeatures"]
+
+#: The feature transformer of each checkpoint architecture (:data:`sktag.weights.ARCHITECTURES`).
+FEATURES_BY_ARCHITECTURE = {"SampleCNN": SampleCNNFeatures, "ArtistCNN": ArtistCNNFeatures}

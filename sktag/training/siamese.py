@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from numbers import Integral, Real
 
@@ -323,10 +324,17 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
 
     def save(self, path: str | os.PathLike, *, meta: dict | None = None, half: bool = True) -> str:
         """Write the trained :class:`~sktag.nn.ArtistCNN` as a sktag checkpoint (for
-        :class:`~sktag.ArtistCNNFeatures`); returns its sha256."""
+        :class:`~sktag.ArtistCNNFeatures`); returns its sha256.
+
+        The metadata records the training artists, the parameters (``recipe``) and
+        the loss history, besides ``meta``.
+        """
         check_is_fitted(self, "net_")
+        recipe = {k: v for k, v in self.get_params().items() if k not in {"cache_dir", "verbose"}}
+        history = [{k: row.get(k) for k in ("epoch", "train_loss", "valid_loss", "dur")} for row in self.history_]
         full_meta = {"sample_rate": self.sample_rate_, "training": "siamese", "artists": [str(a) for a in self.classes_],
-                     **(meta or {})}
+                     "recipe": json.loads(json.dumps(recipe, default=str)),
+                     "history": json.loads(json.dumps(history, default=float)), **(meta or {})}
         return sktag_weights.save_checkpoint(path, self.net_.module_.network, config=self.config_, meta=full_meta,
                                              half=half)
 
