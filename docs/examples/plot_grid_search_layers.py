@@ -10,10 +10,12 @@ clip and then only selects columns from the cache.
 
 .. note::
 
-    ``weights=None`` builds a randomly initialised network (pretrained weights
-    ship in a later release). With random weights, ``random_state`` must be an
-    int: every clone the grid search makes then builds the same network, and
-    finds the same cache entries.
+    ``weights=None`` builds a randomly initialised network, which keeps this
+    example independent of any training; ``weights="samplecnn-3x9"`` searches
+    the shipped pretrained network the same way (see the transfer-learning
+    example). With random weights, ``random_state`` must be an int: every
+    clone the grid search makes then builds the same network, and finds the
+    same cache entries.
 
 This script is not executed when the documentation is built.
 """
