@@ -27,15 +27,18 @@ def _tone_folder(root, n_per_class=8, sr=16000):
 def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, capsys):
     folder = _tone_folder(tmp_path / "tones")
     out = tmp_path / "results"
-    status = main(["bench", "--no-shared", "--folder", str(folder), "--extractors", "mfcc,samplecnn-3x9",
+    status = main(["bench", "--no-shared", "--folder", str(folder), "--extractors",
+                   "mfcc,samplecnn-3x9,samplecnn-3x9+artist-siamese-gamemusic",
                    "--heads", "LogisticRegression", "--out", str(out), "--suffix", "_tones"])
     assert status == 0
     table = (out / "transfer_tones.md").read_text()
     assert "## tones (accuracy)" in table and "MFCC statistics" in table and "samplecnn-3x9 multi-level" in table
     with open(out / "transfer_tones.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert [r["features"].split(" (")[0] for r in rows] == ["MFCC statistics", "samplecnn-3x9 multi-level",
-                                                            "samplecnn-3x9 last layer"]
+    assert [r["features"].split(" (")[0] for r in rows] == [
+        "MFCC statistics", "samplecnn-3x9 multi-level", "samplecnn-3x9 last layer",
+        "samplecnn-3x9 + artist-siamese-gamemusic multi-level"]
+    assert int(rows[3]["n_features"]) == int(rows[1]["n_features"]) + 128 + 128 + 256  # artist CNN: blocks 3-5
     scores = [float(r["score"]) for r in rows]
     assert all(s == 1.0 for s in scores)  # a low and a high tone: every extractor separates them
     assert (out / "transfer_tones.png").stat().st_size > 1000

@@ -5,7 +5,9 @@ Tasks (:func:`~sktag.bench.tasks.shared_tasks`, plus a user's dataset; each fitt
 ``instrument``, ``digit`` and ``speaker``.
 
 Extractors: each shipped weight's (SampleCNN or artist CNN) multi-level features (the
-last three blocks) and its last block alone (one network pass, through ``memory``), ``BagOfFeatures`` (fitted per
+last three blocks) and its last block alone (one network pass, through ``memory``),
+several networks' multi-level features side by side (``a+b``: :class:`~sktag.MultiScaleFeatures`,
+reusing the cached activations), ``BagOfFeatures`` (fitted per
 task on its training clips), and the baselines MFCC statistics and the MTAT-trained
 peer's features (musicnn ``max_pool``, precomputed in ``<data>/*/peers/``; where
 present). Heads: LogisticRegression, a linear SVM and ``MLPTagger``, each after a
@@ -28,6 +30,7 @@ import csv
 import os
 import platform
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -39,7 +42,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from ..features import FEATURES_BY_ARCHITECTURE, BagOfFeatures
+from ..features import FEATURES_BY_ARCHITECTURE, BagOfFeatures, MultiScaleFeatures
 from ..training import MLPTagger
 from ..weights import SHIPPED_WEIGHTS, get_checkpoint
 from .baselines import mfcc_statistics
@@ -64,11 +67,19 @@ def extract(extractor: str, task: Task, cache: str) -> dict[str, np.ndarray]:
         train = [p for p, s in zip(paths, task.split) if s == "train"]
         bag = BagOfFeatures(random_state=0, n_jobs=2).fit(train)
         return {"BagOfFeatures": bag.transform(paths)}
-    features_class = FEATURES_BY_ARCHITECTURE[get_checkpoint(extractor).architecture]
+    if "+" in extractor:
+        names = extractor.split("+")
+        union = MultiScaleFeatures([(name, _features_class(name)(name)) for name in names], memory=cache)
+        return {f"{' + '.join(names)} multi-level": union.fit(paths).transform(paths)}
+    features_class = _features_class(extractor)
     multi = features_class(extractor, memory=cache).fit(paths)
     last = features_class(extractor, layers=multi.layers_[-1:], memory=cache).fit(paths)
     return {f"{extractor} multi-level ({','.join(multi.layers_)})": multi.transform(paths),
             f"{extractor} last layer ({multi.layers_[-1]})": last.transform(paths)}
+
+
+def _features_class(weights: str) -> type:
+    return FEATURES_BY_ARCHITECTURE[get_checkpoint(weights).architecture]
 
 
 def heads() -> dict:
@@ -98,13 +109,13 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     tasks = list(dict.fromkeys(r["task"] for r in rows))
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 5), squeeze=False)
     for ax, task in zip(axes[0], tasks):
         best = {}
         for r in rows:
             if r["task"] == task:
                 best[r["features"]] = max(best.get(r["features"], 0), r["score"])
-        ax.barh(list(best), list(best.values()))
+        ax.barh([textwrap.fill(name, 32) for name in best], list(best.values()))
         ax.set_title(f"{task} ({rows[[r['task'] for r in rows].index(task)]['metric']}, best head)")
         ax.set_xlim(min(best.values()) * 0.9, 1)
     fig.tight_layout()
@@ -119,7 +130,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-shared", action="store_true", help="only the user's dataset, not the shared tasks")
     parser.add_argument("--tasks", help="comma-separated task names (default: all)")
     parser.add_argument("--extractors", default=",".join([*SHIPPED_WEIGHTS, "bag", "mfcc", "peer"]),
-                        help="comma-separated: shipped weight names, bag, mfcc, peer")
+                        help="comma-separated: shipped weight names, bag, mfcc, peer; weight names joined "
+                             "by + (samplecnn-3x9+artist-siamese-gamemusic) give their multi-level features "
+                             "side by side (MultiScaleFeatures)")
     parser.add_argument("--heads", help="comma-separated head names (default: all)")
     parser.add_argument("--suffix", default="", help="results file suffix, e.g. _mydata")
     parser.add_argument("--csv", help="a user dataset: CSV with a path column (sktag.datasets.load_csv)")
