@@ -218,8 +218,8 @@ def load_checkpoint(path: str | os.PathLike, *, sha256: str | None = None) -> Ch
             f"{source}: refused to load: it holds objects other than plain data and tensors "
             f"(torch.load(weights_only=True) said: {str(exc).splitlines()[0]})"
         ) from exc
-    except (RuntimeError, EOFError, OSError) as exc:
-        raise WeightsError(f"{source}: not a readable torch checkpoint ({exc})") from exc
+    except Exception as exc:  # a corrupt byte stream can make the unpickler raise almost anything
+        raise WeightsError(f"{source}: not a readable torch checkpoint ({type(exc).__name__}: {exc})") from exc
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise WeightsError(f"{source}: not a sktag checkpoint (no 'format': {FORMAT!r} entry)")
     if raw.get("format_version", 0) > FORMAT_VERSION:

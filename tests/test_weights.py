@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pytest
 import torch
 
@@ -125,11 +126,14 @@ def test_malformed_checkpoints(payload, match, tmp_path):
         load_checkpoint(path)
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_unreadable_and_missing_files(tmp_path):
     junk = tmp_path / "junk.pt"
-    junk.write_bytes(os.urandom(256))
-    with pytest.raises(WeightsError, match="junk.pt"):
-        load_checkpoint(junk)
+    rng = np.random.default_rng(0)
+    for _ in range(300):  # random bytes make torch's unpickler raise IndexError, KeyError, UnicodeDecodeError...
+        junk.write_bytes(rng.bytes(256))
+        with pytest.raises(WeightsError, match="junk.pt"):
+            load_checkpoint(junk)
     with pytest.raises(FileNotFoundError, match="missing.pt"):
         load_checkpoint(tmp_path / "missing.pt")
 
