@@ -26,7 +26,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .nn import ArtistCNN, SampleCNN
+from .nn import ArtistCNN, MelCNN, SampleCNN
 
 __all__ = [
     "ARCHITECTURES",
@@ -44,7 +44,7 @@ FORMAT = "sktag-checkpoint"
 FORMAT_VERSION = 1
 
 #: Architecture name -> module class; a checkpoint's ``config`` holds its keyword arguments.
-ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN": ArtistCNN}
+ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN": ArtistCNN, "MelCNN": MelCNN}
 
 #: Name -> (file inside ``sktag/weights/``, sha256) of the weights shipped with sktag.
 #: ``samplecnn-3x9``: the basic 3^9 SampleCNN at 16 kHz, distilled from musicnn's MTT tags on

@@ -2,13 +2,15 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sktag import ArtistCNNFeatures, BagOfFeatures, MLPTagger, MultiScaleFeatures, SampleCNNFeatures
+from sktag import ArtistCNNFeatures, BagOfFeatures, MelCNNFeatures, MLPTagger, MultiScaleFeatures, SampleCNNFeatures
 from sktag.features._base import NetworkFeatures
-from sktag.training import ArtistCNNTagger, SampleCNNTagger, SiameseArtistCNN
+from sktag.training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger, SiameseArtistCNN
 
 TINY_SAMPLECNN = {"m": 2, "n": 3, "widths": [4, 4, 8], "stem_width": 4}
 TINY_ARTIST = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8,
                "widths": [4, 4, 4, 4, 8]}  # 129 frames: 2048-sample segments
+TINY_MEL = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8, "n_frames": 18,
+            "widths": [4, 4, 8]}  # 272-sample segments
 
 _NO_FIXED_WIDTH = (
     "X is a collection of audio clips of any length: a clip's length is not a number of "
@@ -21,10 +23,13 @@ def _estimators():
     return [
         SampleCNNFeatures(architecture=TINY_SAMPLECNN, random_state=0, batch_size=4),
         ArtistCNNFeatures(architecture=TINY_ARTIST, random_state=0, batch_size=4),
+        MelCNNFeatures(architecture=TINY_MEL, random_state=0, batch_size=4),
         SampleCNNTagger(architecture=TINY_SAMPLECNN, recipe="adam", max_epochs=1, batch_size=4,
                         precision="fp32", random_state=0, verbose=0),
         ArtistCNNTagger(architecture=TINY_ARTIST, recipe="adam", max_epochs=1, batch_size=4,
                         precision="fp32", random_state=0, verbose=0),
+        MelCNNTagger(architecture=TINY_MEL, recipe="adam", max_epochs=1, batch_size=4,
+                     precision="fp32", random_state=0, verbose=0),
         SiameseArtistCNN(TINY_ARTIST, n_negatives=2, max_epochs=1, batch_size=4, precision="fp32", random_state=0,
                          verbose=0),
         BagOfFeatures(2, n_mels=8, patch_frames=1, dictionary="kmeans", random_state=0),

@@ -3,6 +3,6 @@
 from .mlp import MLPTagger
 from .store import AudioStore
 from .siamese import SiameseArtistCNN
-from .tagger import ArtistCNNTagger, SampleCNNTagger
+from .tagger import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
 
-__all__ = ["ArtistCNNTagger", "AudioStore", "MLPTagger", "SampleCNNTagger", "SiameseArtistCNN"]
+__all__ = ["ArtistCNNTagger", "AudioStore", "MLPTagger", "MelCNNTagger", "SampleCNNTagger", "SiameseArtistCNN"]

@@ -22,7 +22,7 @@ from .. import weights as sktag_weights
 from .._devices import autocast, resolve_device, resolve_precision
 from ..features._batching import map_segments
 from ..features._clips import validate_clips
-from ..nn import ArtistCNN, SampleCNN
+from ..nn import ArtistCNN, MelCNN, SampleCNN
 from ..metrics import tag_scores
 from .callbacks import ClipScoring, KeepBest, StagedLearningRate, epoch_table
 from .augment import WaveformAugment
@@ -526,3 +526,31 @@ class ArtistCNNTagger(SampleCNNTagger):
     """
 
     _network_class = ArtistCNN
+
+
+class MelCNNTagger(SampleCNNTagger):
+    """Train (or fine-tune) a local log-mel CNN (arXiv:1703.01793) on clips and tags, with skorch.
+
+    The multi-scale paper pre-trains one :class:`sktag.nn.MelCNN` per input size
+    (18, 27 and 54 frames), each with its own tag head, before aggregating their
+    layers. This trains one of them end to end on random crops, as
+    :class:`SampleCNNTagger` trains a SampleCNN; every parameter and method is
+    the same. ``architecture`` holds keyword arguments of
+    :class:`~sktag.nn.MelCNN`, including its front end's ``sample_rate``, which
+    is the network's rate (the ``sample_rate`` parameter is not used). The
+    saved checkpoint loads in :class:`sktag.MelCNNFeatures`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = [rng.standard_normal(9000).astype(np.float32) for _ in range(4)]
+    >>> small = {"sample_rate": 8000, "n_fft": 256, "hop_length": 64, "n_mels": 32, "n_frames": 18}
+    >>> tagger = MelCNNTagger(architecture=small, recipe="adam", max_epochs=1, batch_size=2,
+    ...                       precision="fp32", verbose=0, random_state=0)
+    >>> y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    >>> tagger.fit(X, y, input_rate=8000).predict_proba(X, input_rate=8000).shape
+    (4, 2)
+    """
+
+    _network_class = MelCNN
