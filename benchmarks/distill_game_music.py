@@ -1,6 +1,6 @@
-"""Distil the MTAT-trained teacher's 50 tags into a SampleCNN on game_music (issue 11).
+"""Distil the MTAT-trained teacher's 50 tags into a SampleCNN or a mel CNN on game_music (issues 11, 6).
 
-Trains ``SampleCNNTagger`` on the train split of ``../shared/data/game_music`` against
+Trains ``SampleCNNTagger`` (or, with ``--network melcnn``, ``MelCNNTagger``) on the train split of ``../shared/data/game_music`` against
 the teacher's soft tags (``teacher_mtt50.csv``), validates on the valid split, scores
 the test split (macro ROC-AUC with each tag's top 10 % of teacher probabilities as
 positives, and the variant binarised at 0.5 for tags with >= 5 positives), and writes
@@ -10,7 +10,10 @@ The checkpoint goes to ``--out`` (outside the repository unless it is final)::
     python benchmarks/distill_game_music.py --name basic-adam --recipe adam --max-epochs 40 \\
         --out ~/.cache/sktag/runs/basic-adam
 
-``--weights`` continues from a checkpoint (a second stage), and ``--train-splits
+``--n 8`` / ``--n 10`` train the SampleCNN at other input sizes (3^8, 3^10 samples) and
+``--network melcnn --n-frames 18|27|54`` a local log-mel CNN of arXiv:1703.01793 (at
+16 kHz, hop 372 and fmax 8 kHz: the paper's frame durations), the scales of the
+multi-scale features. ``--weights`` continues from a checkpoint (a second stage), and ``--train-splits
 train,valid`` trains on both splits with no validation (a fixed schedule: all
 ``--max-epochs`` run and the last weights are kept); test is never trained on.
 """
@@ -29,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from sktag.metrics import tag_scores
-from sktag.training import SampleCNNTagger
+from sktag.training import MelCNNTagger, SampleCNNTagger
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -55,7 +58,10 @@ def main() -> None:
     parser.add_argument("--max-epochs", type=int, default=40)
     parser.add_argument("--crops-per-clip", type=int, default=1)
     parser.add_argument("--loss", choices=["bce", "logit_mse"], default="bce")
-    parser.add_argument("--block", default="basic")
+    parser.add_argument("--network", choices=["samplecnn", "melcnn"], default="samplecnn")
+    parser.add_argument("--block", default="basic", help="samplecnn: the block type")
+    parser.add_argument("--n", type=int, default=9, help="samplecnn: blocks (input 3^(n+1) samples)")
+    parser.add_argument("--n-frames", type=int, default=27, help="melcnn: input frames (18, 27 or 54)")
     parser.add_argument("--multi-level", action="store_true")
     parser.add_argument("--weights", default=None, help="start from this checkpoint (a second training stage)")
     parser.add_argument("--train-splits", default="train", help="comma-separated splits to train on")
@@ -75,9 +81,15 @@ def main() -> None:
     X_valid, y_valid = (None, None) if "valid" in splits else load_split("valid", exclude)[:2]
     out = Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
-    tagger = SampleCNNTagger(
+    if args.network == "melcnn":
+        tagger_class = MelCNNTagger
+        architecture = {"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_frames": args.n_frames}
+    else:
+        tagger_class = SampleCNNTagger
+        architecture = {"n": args.n, "block": args.block, "multi_level": args.multi_level}
+    tagger = tagger_class(
         args.weights,
-        architecture=None if args.weights else {"block": args.block, "multi_level": args.multi_level},
+        architecture=None if args.weights else architecture,
         recipe=args.recipe, lr=args.lr, max_epochs=args.max_epochs, crops_per_clip=args.crops_per_clip,
         loss=args.loss, augment=json.loads(args.augment) if args.augment else None, checkpoint_dir=str(out / "state"),
         random_state=0, verbose=1,
