@@ -5,7 +5,7 @@ under 60 MB; ``--meta`` adds metadata, e.g. measured scores), records the refere
 outputs of two fixture clips beside it (``<name>.reference.npz``: features of the
 default layers and, for a network with an output layer, its tag probabilities,
 computed here in fp32), and prints the ``SHIPPED_WEIGHTS`` entry to paste into
-``sktag/weights.py``. SampleCNN and ArtistCNN checkpoints are both handled::
+``sktag/weights.py``. SampleCNN, ArtistCNN and MelCNN checkpoints are handled::
 
     python benchmarks/ship_weights.py ~/.cache/sktag/runs/basic/basic.pt --name samplecnn-3x9
     python benchmarks/ship_weights.py runs/artist/gm16k-all-siamese.pt --name artist-siamese-gm19 \\
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from sktag.features import FEATURES_BY_ARCHITECTURE
-from sktag.training import ArtistCNNTagger, SampleCNNTagger
+from sktag.training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
 from sktag.weights import file_sha256, get_checkpoint, load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ MAX_BYTES = 60 * 2**20
 
 
 #: Architecture -> the tagger that computes the reference tag probabilities.
-TAGGERS = {"SampleCNN": SampleCNNTagger, "ArtistCNN": ArtistCNNTagger}
+TAGGERS = {"SampleCNN": SampleCNNTagger, "ArtistCNN": ArtistCNNTagger, "MelCNN": MelCNNTagger}
 
 
 def reference_outputs(weights: str) -> dict[str, np.ndarray]:

@@ -45,7 +45,7 @@ def _tag(args: argparse.Namespace) -> int:
 
 
 #: ``sktag extract --extractor`` names.
-EXTRACTORS = {"samplecnn": "SampleCNNFeatures", "artist": "ArtistCNNFeatures"}
+EXTRACTORS = {"samplecnn": "SampleCNNFeatures", "artist": "ArtistCNNFeatures", "melcnn": "MelCNNFeatures"}
 
 
 def _parse_value(text: str):
@@ -113,20 +113,23 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _new_architecture(args: argparse.Namespace) -> dict:
-    if args.network == "artist":  # the paper's 3 s patch and 23 ms hop at the given rate
-        return {"sample_rate": args.sample_rate, "hop_length": round(512 * args.sample_rate / 22050)}
+    mel = {"sample_rate": args.sample_rate, "hop_length": round(512 * args.sample_rate / 22050)}  # the papers' hop
+    if args.network == "artist":  # the paper's 3 s patch
+        return mel
+    if args.network == "melcnn":
+        return {**mel, "n_frames": args.n_frames}
     return {"m": args.m, "n": args.n, "block": args.block, "multi_level": args.multi_level}
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .training import ArtistCNNTagger, SampleCNNTagger
+    from .training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
 
     data = _load_dataset(args)
     train, valid = data.split == "train", data.split == "valid"
     if not train.any():  # no split given: everything trains
         train, valid = np.ones(len(data.paths), bool), np.zeros(len(data.paths), bool)
     architecture = None if args.weights else _new_architecture(args)
-    trainer = ArtistCNNTagger if args.network == "artist" else SampleCNNTagger
+    trainer = {"samplecnn": SampleCNNTagger, "artist": ArtistCNNTagger, "melcnn": MelCNNTagger}[args.network]
     tagger = trainer(
         args.weights, architecture=architecture, sample_rate=args.sample_rate, recipe=args.recipe, lr=args.lr,
         max_epochs=args.max_epochs, batch_size=args.batch_size, crops_per_clip=args.crops_per_clip, loss=args.loss,
@@ -164,8 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--split-column", help="csv: column with train/valid/test")
     train.add_argument("--weights", help="start from this checkpoint or shipped name (fine-tuning)")
     train.add_argument("--freeze", help="comma-separated layers kept fixed, e.g. stem,block1,block2")
-    train.add_argument("--network", choices=["samplecnn", "artist"], default="samplecnn",
-                       help="artist: the artist-label CNN (a 3 s log-mel patch, hop 23 ms at --sample-rate)")
+    train.add_argument("--network", choices=["samplecnn", "artist", "melcnn"], default="samplecnn",
+                       help="artist: the artist-label CNN (a 3 s log-mel patch, hop 23 ms at --sample-rate); "
+                            "melcnn: a local log-mel CNN of the multi-scale paper (--n-frames)")
+    train.add_argument("--n-frames", type=int, default=27, help="melcnn: input frames, 18, 27 or 54 (default 27)")
     train.add_argument("--m", type=int, default=3, help="filter/pool size of a new network (default 3)")
     train.add_argument("--n", type=int, default=9, help="blocks of a new network (default 9: 59049 samples)")
     train.add_argument("--block", default="basic", choices=["basic", "se", "res1", "res2", "rese1", "rese2"])

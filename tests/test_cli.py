@@ -76,7 +76,9 @@ def test_train_from_a_csv_then_tag(tmp_path, capsys):
     assert set(json.loads(capsys.readouterr().out)["tags"]) == {"a", "b"}
 
 
-def test_train_an_artist_network_then_extract_its_features(tmp_path, capsys):
+@pytest.mark.parametrize("network, layers, n_features", [("artist", ["--layers", "embedding"], 256),
+                                                         ("melcnn", [], 256 + 256 + 512)])
+def test_train_a_mel_network_then_extract_its_features(network, layers, n_features, tmp_path, capsys):
     rng = np.random.default_rng(2)
     rows = ["path,artist,split"]
     for i in range(6):
@@ -85,8 +87,8 @@ def test_train_an_artist_network_then_extract_its_features(tmp_path, capsys):
     (tmp_path / "clips.csv").write_text("\n".join(rows) + "\n")
     out = tmp_path / "artist.pt"
     assert main(["train", "csv", str(tmp_path / "clips.csv"), "--tag-column", "artist", "--split-column", "split",
-                 "--network", "artist", "--sample-rate", "8000", "--out", str(out), "--recipe", "adam",
+                 "--network", network, "--sample-rate", "8000", "--out", str(out), "--recipe", "adam",
                  "--max-epochs", "1", "--batch-size", "2", "--precision", "fp32"]) == 0
-    assert main(["extract", str(tmp_path / "clips.csv"), "-o", str(tmp_path / "features"), "--extractor", "artist",
-                 "--weights", str(out), "--layers", "embedding"]) == 0
-    assert "6 clips x 256 features" in capsys.readouterr().out
+    assert main(["extract", str(tmp_path / "clips.csv"), "-o", str(tmp_path / "features"), "--extractor", network,
+                 "--weights", str(out), *layers]) == 0
+    assert f"6 clips x {n_features} features" in capsys.readouterr().out
