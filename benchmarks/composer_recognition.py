@@ -2,8 +2,8 @@
 
 LogisticRegression on clip features of the train split, accuracy on the test split
 (tracks unseen in training), the pooled ``unknown`` artist left out. Compares
-weights (a checkpoint path or shipped name) against the same network with random
-weights; writes ``benchmarks/results/composer_<name>.md``::
+weights (a checkpoint path or shipped name) against the same architecture (the
+checkpoint's configuration) with random weights; writes ``benchmarks/results/composer_<name>.md``::
 
     python benchmarks/composer_recognition.py --weights ~/.cache/sktag/runs/basic/basic.pt --name basic
 """
@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktag import SampleCNNFeatures
 from sktag.datasets import load_csv
+from sktag.weights import get_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -36,10 +37,12 @@ def main() -> None:
     data = load_csv(SHARED / "game_music" / "clips.csv", tag_column="artist", split_column="split")
     known = data.target_label != "unknown"
     train, test = known & (data.split == "train"), known & (data.split == "test")
+    config = {k: v for k, v in get_checkpoint(args.weights).config.items() if k != "n_classes"}
     rows = []
     for label, weights in (("trained", args.weights), ("random init", None)):
         started = time.perf_counter()
-        features = SampleCNNFeatures(weights=weights, random_state=0, precision=args.precision)
+        features = SampleCNNFeatures(weights=weights, architecture=None if weights else config, random_state=0,
+                                     precision=args.precision)
         features.fit(list(data.paths[:1]))
         Z_train = features.transform(list(data.paths[train]))
         Z_test = features.transform(list(data.paths[test]))
@@ -54,7 +57,8 @@ def main() -> None:
         f"{int(train.sum())} train / {int(test.sum())} test clips, "
         f"{len(set(data.target_label[train]))} composers (`unknown` left out); "
         "SampleCNNFeatures defaults (last three blocks, max within segments, mean over segments) -> "
-        "StandardScaler -> LogisticRegression(C=0.1). Measured on the 2-core CI-class CPU.", "",
+        "StandardScaler -> LogisticRegression(C=0.1); random init: the same architecture "
+        f"({', '.join(f'{k}={v}' for k, v in config.items())}), seed 0. Measured on the 2-core CI-class CPU.", "",
         "| features | test accuracy | extraction + fit (s) |", "|---|---:|---:|",
         *[f"| {label} | {acc:.3f} | {secs:.0f} |" for label, acc, secs in rows],
         "", "For reference, ../shared/DESIGN.md reports on the same split: musicnn MTT max_pool 0.604, "
