@@ -49,12 +49,17 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN"
 #: Name -> (file inside ``sktag/weights/``, sha256) of the weights shipped with sktag.
 #: ``samplecnn-3x9``: the basic 3^9 SampleCNN at 16 kHz, distilled from musicnn's MTT tags on
 #: game_music train+valid (benchmarks/results/distill_basic-lmse-c4*.md; test macro ROC-AUC 0.8945).
+#: ``rese2-multilevel``: the ReSE-2 3^9 SampleCNN (alpha 16) with the multi-level head, distilled the
+#: same way in one 91-minute stage (distill_rese2-ml-tv.md; 0.8560: a fifth of the basic network's
+#: training crops, see the user guide).
 #: ``artist-basic-gamemusic`` / ``artist-siamese-gamemusic``: the artist-label CNN (3 s log-mel at
 #: 16 kHz) trained on the 19 composers of game_music's train split, with a softmax head / as a
 #: Siamese network (benchmarks/results/artist_gm16k-all.md: Siamese verification EER 0.239 against
 #: 0.346 for random init; composer recognition no better than random init on this small corpus).
 SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {
     "samplecnn-3x9": ("samplecnn-3x9.pt", "c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35"),
+    "rese2-multilevel": (
+        "rese2-multilevel.pt", "81acd91d7e81968449afdd94c77129da735f9bbf6b59a9be142d57e7831692b5"),
     "artist-basic-gamemusic": (
         "artist-basic-gamemusic.pt", "33b2ace466afb25fa5b127c9f20e4b4f9b7f57c7ad6374a262ea4f0c6e5e66cd"),
     "artist-siamese-gamemusic": (
