@@ -52,6 +52,9 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN"
 #: ``rese2-multilevel``: the ReSE-2 3^9 SampleCNN (alpha 16) with the multi-level head, distilled the
 #: same way in one 91-minute stage (distill_rese2-ml-tv.md; 0.8560: a fifth of the basic network's
 #: training crops, see the user guide).
+#: ``melcnn-18f`` / ``melcnn-27f`` / ``melcnn-54f``: the local log-mel CNNs of arXiv:1703.01793 (18, 27 and
+#: 54 frames at 16 kHz, hop 372), distilled the same way on the train split, best validation epoch of 30
+#: (distill_mel18/27/54.md; test 0.8821 / 0.8958 / 0.8983): the scales of the multi-scale features.
 #: ``artist-basic-gamemusic`` / ``artist-siamese-gamemusic``: the artist-label CNN (3 s log-mel at
 #: 16 kHz) trained on the 19 composers of game_music's train split, with a softmax head / as a
 #: Siamese network (benchmarks/results/artist_gm16k-all.md: Siamese verification EER 0.239 against
@@ -60,6 +63,9 @@ SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {
     "samplecnn-3x9": ("samplecnn-3x9.pt", "c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35"),
     "rese2-multilevel": (
         "rese2-multilevel.pt", "81acd91d7e81968449afdd94c77129da735f9bbf6b59a9be142d57e7831692b5"),
+    "melcnn-18f": ("melcnn-18f.pt", "f1dc9920cdfceae7b010514fd6c4281d66e3aa391aff287a61b75f7580e1f60c"),
+    "melcnn-27f": ("melcnn-27f.pt", "7fc7869d6775290f2c865f3bf5ae791a52dff207b703c303e3a86a6efa8f8521"),
+    "melcnn-54f": ("melcnn-54f.pt", "b138a2316eea5e14dc670d74627777de5cc1e8970b63a4815a527c28dfba2b8f"),
     "artist-basic-gamemusic": (
         "artist-basic-gamemusic.pt", "33b2ace466afb25fa5b127c9f20e4b4f9b7f57c7ad6374a262ea4f0c6e5e66cd"),
     "artist-siamese-gamemusic": (
