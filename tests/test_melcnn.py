@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from test_training import _tone_clips  # two classes of tones in noise
 
 from sktag import MelCNNFeatures, MultiScaleFeatures
 from sktag.nn import SPL_POOL_SIZES, ArtistCNN, MelCNN
@@ -53,20 +54,8 @@ def test_inconsistent_configurations_are_refused(kwargs, match):
 TINY = {"sample_rate": 8000, "n_fft": 128, "hop_length": 32, "n_mels": 16, "n_frames": 18, "widths": [8, 8, 16]}
 
 
-def _tones(n_per_class=6, sr=8000, seconds=0.5, seed=0):
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(sr * seconds)) / sr
-    X, y = [], []
-    for i in range(2 * n_per_class):
-        high = i % 2
-        f = (2000 if high else 300) * rng.uniform(0.9, 1.1)
-        X.append((0.5 * np.sin(2 * np.pi * f * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32))
-        y.append([1 - high, high])
-    return X, np.asarray(y, dtype=np.float32)
-
-
 def test_tagger_learns_tags_and_its_checkpoint_feeds_multi_scale_features(tmp_path):
-    X, y = _tones()
+    X, y = _tone_clips(seconds=0.5)
     tagger = MelCNNTagger(architecture=TINY, recipe="adam", lr=3e-3, max_epochs=8, batch_size=4,
                           cache_dir=str(tmp_path / "cache"), random_state=0, verbose=0, precision="fp32")
     tagger.fit(X, y, X_valid=X, y_valid=y, tags=["low", "high"])
