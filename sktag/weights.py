@@ -49,6 +49,11 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN"
 #: Name -> (file inside ``sktag/weights/``, sha256) of the weights shipped with sktag.
 #: ``samplecnn-3x9``: the basic 3^9 SampleCNN at 16 kHz, distilled from musicnn's MTT tags on
 #: game_music train+valid (benchmarks/results/distill_basic-lmse-c4*.md; test macro ROC-AUC 0.8945).
+#: ``samplecnn-3x8``: the basic 3^8 SampleCNN (8 blocks, 3^9 = 19683-sample input, 1.2 s at 16 kHz), distilled
+#: the same way on the train split in 44 minutes (distill_samplecnn-3x8.md; test 0.8598): a scale of the
+#: multi-scale features.
+#: ``samplecnn-3x10``: the basic 3^10 SampleCNN (10 blocks, 177147-sample input, 11.1 s at 16 kHz), distilled
+#: the same way in 55 minutes (distill_samplecnn-3x10.md; test 0.7945 after 6 epochs of 2 crops per clip).
 #: ``rese2-multilevel``: the ReSE-2 3^9 SampleCNN (alpha 16) with the multi-level head, distilled the
 #: same way in one 91-minute stage (distill_rese2-ml-tv.md; 0.8560: a fifth of the basic network's
 #: training crops, see the user guide).
@@ -61,6 +66,8 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN"
 #: 0.346 for random init; composer recognition no better than random init on this small corpus).
 SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {
     "samplecnn-3x9": ("samplecnn-3x9.pt", "c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35"),
+    "samplecnn-3x8": ("samplecnn-3x8.pt", "e9d912fd59106680279a34a4d2856788dd794606a62123f3aa12e9da104b2f62"),
+    "samplecnn-3x10": ("samplecnn-3x10.pt", "d3832f0430195f711ea18267185e2386cfcd2afa1a68a168245680507925cdf9"),
     "rese2-multilevel": (
         "rese2-multilevel.pt", "81acd91d7e81968449afdd94c77129da735f9bbf6b59a9be142d57e7831692b5"),
     "melcnn-18f": ("melcnn-18f.pt", "f1dc9920cdfceae7b010514fd6c4281d66e3aa391aff287a61b75f7580e1f60c"),

@@ -2,7 +2,7 @@
 Two-stage tagging: multi-level, multi-network features into an MLP
 ===================================================================
 
-The SPL paper on multi-level and multi-scale features (arXiv:1706.06810)
+The SPL paper on multi-level and multi-scale features (arXiv:1703.01793)
 tags music in two stages: first, frozen pretrained networks turn every clip
 into features taken from several layers and aggregated over the clip; second,
 a small fully connected network (two hidden layers) learns the tags from

@@ -10,8 +10,9 @@ several networks' multi-level features side by side (``a+b``: :class:`~sktag.Mul
 reusing the cached activations), ``BagOfFeatures`` (fitted per
 task on its training clips), and the baselines MFCC statistics and the MTAT-trained
 peer's features (musicnn ``max_pool``, precomputed in ``<data>/*/peers/``; where
-present). Heads: LogisticRegression, a linear SVM and ``MLPTagger``, each after a
-StandardScaler. Writes ``transfer<suffix>.md`` / ``.csv`` / ``.png`` to ``--out``::
+present). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three hidden layers
+of 512, the bag-of-features paper's) and ``MLPTagger-2x512`` (two, the multi-scale
+paper's second stage), each after a StandardScaler. Writes ``transfer<suffix>.md`` / ``.csv`` / ``.png`` to ``--out``::
 
     sktag bench --data ../shared/data --out results/           # the full table
     sktag bench --tasks digit,speaker --extractors mfcc,samplecnn-3x9
@@ -89,6 +90,9 @@ def heads() -> dict:
         "linear SVM": lambda ml: make_pipeline(StandardScaler(), OneVsRestClassifier(LinearSVC(C=0.01))
                                                if ml else LinearSVC(C=0.01)),
         "MLPTagger": lambda ml: make_pipeline(StandardScaler(), MLPTagger(random_state=0)),
+        # the SPL paper's second stage (arXiv:1703.01793): two hidden layers
+        "MLPTagger-2x512": lambda ml: make_pipeline(StandardScaler(), MLPTagger(hidden_layer_sizes=(512, 512),
+                                                                                random_state=0)),
     }
 
 
@@ -212,11 +216,12 @@ def run(args: argparse.Namespace, command: str) -> list[dict]:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    machine = f"{os.cpu_count()}-core {platform.machine()} CPU, {platform.python_version()}"
-    lines = [f"# Transfer learning{args.suffix}", "", f"Command: `{command}`; "
+    machine = f"{os.cpu_count()}-core {platform.machine()} CPU, Python {platform.python_version()}"
+    title = f"Transfer learning ({args.suffix.lstrip('_')})" if args.suffix else "Transfer learning"
+    lines = [f"# {title}", "", f"Command: `{command}`; "
              f"{machine}. Fitted on each task's train split, scored on its test split; every head after a "
-             "StandardScaler (LogisticRegression C=0.1, LinearSVC C=0.01, MLPTagger defaults; one-vs-rest "
-             "for tags).", ""]
+             "StandardScaler (LogisticRegression C=0.1, LinearSVC C=0.01, MLPTagger defaults: 3 hidden layers "
+             "of 512, MLPTagger-2x512: 2; one-vs-rest for tags).", ""]
     for task in dict.fromkeys(r["task"] for r in rows):
         mine = [r for r in rows if r["task"] == task]
         head_names = list(dict.fromkeys(r["head"] for r in mine))
