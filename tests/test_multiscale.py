@@ -130,3 +130,20 @@ def test_grid_search_with_memory_runs_each_network_once_per_clip(clips, tmp_path
     network_segments.update({SampleCNN: 0, ArtistCNN: 0})
     _grid_search(None).fit(paths, y)  # the same search without memory recomputes
     assert network_segments[SampleCNN] > 10 * once[SampleCNN]
+
+
+def test_a_union_reuses_what_its_members_cached_alone_and_the_reverse(clips, tmp_path, network_segments):
+    paths, _ = clips
+    cache = str(tmp_path / "cache")
+    alone = SampleCNNFeatures(architecture=SAMPLECNN, random_state=0, memory=cache).fit(paths).transform(paths)
+    computed = network_segments[SampleCNN]
+    assert computed > 0
+
+    union = MultiScaleFeatures(_members(), memory=cache).fit(paths)
+    Z = union.transform(paths)
+    assert network_segments[SampleCNN] == computed  # cached under the files' content, not the decoded samples
+    np.testing.assert_array_equal(Z[:, : alone.shape[1]], alone)
+
+    artist_runs = network_segments[ArtistCNN]
+    ArtistCNNFeatures(architecture=ARTIST, random_state=0, memory=cache).fit(paths).transform(paths)
+    assert network_segments[ArtistCNN] == artist_runs > 0  # what the union cached, the member alone reuses

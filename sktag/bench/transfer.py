@@ -6,9 +6,8 @@ Tasks (:func:`~sktag.bench.tasks.shared_tasks`, plus a user's dataset; each fitt
 
 Extractors: each shipped weight's (SampleCNN or artist CNN) multi-level features (the
 last three blocks) and its last block alone (one network pass, through ``memory``),
-several networks' multi-level features side by side (``a+b``: :class:`~sktag.MultiScaleFeatures`;
-its members receive decoded waveforms, cached under a key of the samples rather than of
-the file, so the first ``a+b`` runs its networks again), ``BagOfFeatures`` (fitted per
+several networks' multi-level features side by side (``a+b``: :class:`~sktag.MultiScaleFeatures`,
+whose members reuse the activations cached by ``a`` and ``b`` alone), ``BagOfFeatures`` (fitted per
 task on its training clips), and the baselines MFCC statistics and the MTAT-trained
 peer's features (musicnn ``max_pool``, precomputed in ``<data>/*/peers/``; where
 present). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three hidden layers

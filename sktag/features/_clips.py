@@ -15,10 +15,45 @@ from sklearn.base import TransformerMixin
 from .. import audio
 from ..weights import file_sha256
 
-__all__ = ["AudioTransformerMixin", "Clip", "validate_clips", "report_failures", "clip_blocks", "clip_segments", "clip_content_key"]
+__all__ = ["AudioTransformerMixin", "Clip", "DecodedFile", "validate_clips", "report_failures", "clip_blocks",
+           "clip_segments", "clip_content_key"]
 
-#: One clip: ``(name, source)`` where source is a path or a validated 1-D float32 array.
-Clip = tuple[str, Union[str, np.ndarray]]
+
+class DecodedFile:
+    """A file decoded once and handed to several extractors, still known as that file.
+
+    :class:`~sktag.MultiScaleFeatures` decodes each file once and gives its members
+    these instead of bare waveforms: a member names the clip by its path and keys
+    its activation cache by the file's bytes, exactly as if it had been given the
+    path, so single extractors and unions share one cache. Resampling the whole
+    waveform gives the same samples as decoding the file in streamed blocks.
+
+    Parameters
+    ----------
+    path : str
+        The decoded file.
+    waveform : np.ndarray [shape=(n,), dtype=float32]
+        Its mono samples (from :func:`sktag.audio.load`).
+    sample_rate : float
+        The rate of ``waveform``.
+    """
+
+    def __init__(self, path: str, waveform: np.ndarray, sample_rate: float):
+        self.path = path
+        self.waveform = waveform
+        self.sample_rate = sample_rate
+        self._content_key: str | None = None
+
+    @property
+    def content_key(self) -> str:
+        """``"file-<sha256 of the file>"``, hashed on first use."""
+        if self._content_key is None:
+            self._content_key = "file-" + file_sha256(self.path)
+        return self._content_key
+
+
+#: One clip: ``(name, source)`` where source is a path, a validated 1-D float32 array or a decoded file.
+Clip = tuple[str, Union[str, np.ndarray, DecodedFile]]
 
 
 class AudioTransformerMixin(TransformerMixin):
@@ -38,7 +73,8 @@ def validate_clips(X: object, *, check_files: bool = True, failures: dict | None
     ----------
     X : sequence of (str, os.PathLike, np.ndarray [shape=(n,)] or list of float) or np.ndarray [shape=(n_clips, n_samples)]
         Paths and/or 1-D waveforms, or a 2-D array whose rows are equal-length clips.
-        Integer arrays are read as PCM and scaled to [-1, 1].
+        Integer arrays are read as PCM and scaled to [-1, 1]. :class:`DecodedFile`
+        items (from :class:`~sktag.MultiScaleFeatures`) pass as they are.
     check_files : bool, default=True
         Check that every path exists (decoding errors surface at transform time).
     failures : dict or None, default=None
@@ -87,6 +123,8 @@ def validate_clips(X: object, *, check_files: bool = True, failures: dict | None
                 failures[i] = exc
                 path = None
             clips.append((os.fspath(item), path))
+        elif isinstance(item, DecodedFile):
+            clips.append((item.path, item))
         elif isinstance(item, (np.ndarray, list, tuple)):
             name = f"X[{i}]"
             try:
@@ -140,7 +178,8 @@ def clip_blocks(clip: Clip, *, sample_rate: float, input_rate: float | None) -> 
 
     A file is decoded and resampled block by block (:func:`sktag.audio.stream`);
     an array is resampled whole, from ``input_rate`` (``None``: already at
-    ``sample_rate``), and comes as one block.
+    ``sample_rate``), and comes as one block; so is a :class:`DecodedFile`, from
+    its own rate.
 
     Yields
     ------
@@ -149,6 +188,8 @@ def clip_blocks(clip: Clip, *, sample_rate: float, input_rate: float | None) -> 
     name, source = clip
     if isinstance(source, str):
         yield from audio.stream(source, sr=sample_rate)
+    elif isinstance(source, DecodedFile):
+        yield audio.resample(source.waveform, orig_sr=source.sample_rate, target_sr=sample_rate)
     elif input_rate is None:
         yield source
     else:
@@ -178,13 +219,15 @@ def clip_segments(
     blocks = clip_blocks(clip, sample_rate=sample_rate, input_rate=input_rate)
     if isinstance(clip[1], str):
         yield from audio.iter_segments(blocks, length=length, hop=hop)
-    else:  # an array is one block: strided views, no copies
+    else:  # an array or a decoded file is one block: strided views, no copies
         yield from audio.frame(next(blocks), length=length, hop=hop)
 
 
 def clip_content_key(clip: Clip, input_rate: float | None) -> str:
-    """A hash of what a clip contains: file bytes, or array samples and rate."""
+    """A hash of what a clip contains: file bytes (of a path or a :class:`DecodedFile`), or array samples and rate."""
     name, source = clip
     if isinstance(source, str):
         return "file-" + file_sha256(source)
+    if isinstance(source, DecodedFile):
+        return source.content_key
     return "array-" + joblib.hash((source, input_rate))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
@@ -14,12 +13,9 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
 from .. import audio
-from ._clips import AudioTransformerMixin, report_failures, validate_clips
+from ._clips import AudioTransformerMixin, DecodedFile, report_failures, validate_clips
 
 __all__ = ["MultiScaleFeatures"]
-
-_ARRAY_NAME = re.compile(r"X\[(\d+)\]")
-
 
 class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
     """Features of several extractors (networks, scales, layers) side by side, each clip decoded once.
@@ -30,7 +26,10 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
     pooling and aggregation; their clip rows are concatenated. ``transform``
     decodes every file once, in chunks (the next chunk is decoded while the
     members work on the current one), and hands each member the decoded
-    waveforms, which it resamples to its own rate.
+    waveforms, which it resamples to its own rate. A member still sees each
+    file as that file: failures name its path, and with ``memory`` its
+    activations are cached under the file's content, so a union reuses what
+    the same extractor computed alone on the same files, and the reverse.
 
     Members are grid-searchable like a :class:`~sklearn.pipeline.FeatureUnion`:
     ``<name>__<parameter>`` sets a member's parameter, and ``<name>`` replaces
@@ -181,18 +180,22 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
             self.failed_clips_ = report_failures(clips, failures)
         return features
 
-    def _decode(self, clips, indices, failures: dict | None) -> dict[int, tuple[np.ndarray, float | None]]:
-        """Clip index -> (mono float32 waveform, its rate) for the usable clips of one chunk."""
+    def _decode(self, clips, indices, failures: dict | None) -> dict[int, DecodedFile | np.ndarray]:
+        """Clip index -> what every member is given, for the usable clips of one chunk.
+
+        A file becomes a :class:`DecodedFile` (members name it and cache it as the
+        file); an array clip is passed on as it is.
+        """
         decoded = {}
         for i in indices:
             name, source = clips[i]
             if source is None:  # failed validation, recorded in failures
                 continue
             if not isinstance(source, str):
-                decoded[i] = (source, self.sample_rate)
+                decoded[i] = source
                 continue
             try:
-                decoded[i] = audio.load(source)
+                decoded[i] = DecodedFile(source, *audio.load(source))
             except audio.AudioError as exc:
                 if failures is None:
                     raise
@@ -200,30 +203,26 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
         return decoded
 
     def _transform_decoded(self, clips, decoded: dict, features: np.ndarray, failures: dict | None) -> None:
-        """Fill the rows of ``decoded`` clips in ``features``: each member once per group of equal rates."""
-        by_rate = defaultdict(list)
-        for i, (_, rate) in decoded.items():
-            by_rate[rate].append(i)
-        for rate, indices in by_rate.items():
-            waveforms = [decoded[i][0] for i in indices]
-            start = 0
-            for (name, member), width in zip(self.extractors_, self._widths):
-                rated = "sample_rate" in member.get_params(deep=False)
-                if rated:
-                    member.set_params(sample_rate=rate)
-                try:
-                    rows = member.transform(waveforms)
-                except audio.AudioError as exc:  # on_error="raise": name the clip, not its place in the chunk
-                    raise audio.AudioError(_original_name(exc.clip, clips, indices), str(exc)) from exc
-                finally:
-                    if rated:
-                        member.set_params(sample_rate=self.sample_rate)
-                features[indices, start:start + width] = rows
-                start += width
-                for failed_name, error in getattr(member, "failed_clips_", []) if failures is not None else []:
-                    failures.setdefault(_chunk_index(failed_name, indices),
-                                        audio.AudioError(_original_name(failed_name, clips, indices),
-                                                         f"{name}: {error}"))
+        """Fill the rows of ``decoded`` clips in ``features``, each member once per chunk."""
+        indices = list(decoded)
+        items = [decoded[i] for i in indices]
+        # a member names a clip by its path, or "X[j]" for the j-th item it was given
+        owners = defaultdict(list)
+        for j, item in enumerate(items):
+            owners[item.path if isinstance(item, DecodedFile) else f"X[{j}]"].append(indices[j])
+        start = 0
+        for (name, member), width in zip(self.extractors_, self._widths):
+            try:
+                rows = member.transform(items)
+            except audio.AudioError as exc:  # on_error="raise": name the clip, not its place in the chunk
+                if exc.clip not in owners:
+                    raise
+                raise audio.AudioError(clips[owners[exc.clip][0]][0], str(exc)) from exc
+            features[indices, start:start + width] = rows
+            start += width
+            for failed_name, error in getattr(member, "failed_clips_", []) if failures is not None else []:
+                for i in owners[failed_name]:
+                    failures.setdefault(i, audio.AudioError(clips[i][0], f"{name}: {error}"))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """``<member name>__<member feature name>`` for every feature, in column order.
@@ -241,12 +240,3 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
         return np.asarray([f"{name}__{feature}" for name, member in self.extractors_
                            for feature in member.get_feature_names_out()], dtype=object)
 
-
-def _chunk_index(name: str, indices: list[int]) -> int:
-    """The clip index of ``"X[j]"``, the j-th waveform a member was given."""
-    return indices[int(_ARRAY_NAME.fullmatch(name).group(1))]
-
-
-def _original_name(name: str, clips, indices: list[int]) -> str:
-    match = _ARRAY_NAME.fullmatch(name)
-    return clips[indices[int(match.group(1))]][0] if match else name
