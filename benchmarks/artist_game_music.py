@@ -121,7 +121,8 @@ def main() -> None:
     test = known & (clips["split"] == "test")
     X_train, X_test = list(clips["path"][train]), list(clips["path"][test])
     rows = []
-    cache = tempfile.mkdtemp(prefix="sktag-artist-bench-")  # network activations, shared by the layer sets
+    cache_dir = tempfile.TemporaryDirectory(prefix="sktag-artist-bench-")  # activations, shared by the layer sets
+    cache = cache_dir.name
     models = [("basic", out / f"{args.name}-basic.pt", None), ("siamese", out / f"{args.name}-siamese.pt", None)]
     models += [(f"random init, seed {seed}", None, seed) for seed in range(args.random_seeds)]
     for label, weights, seed in models:
@@ -139,6 +140,7 @@ def main() -> None:
             rows.append({"features": label, "layers": ",".join(layers), "composer_accuracy": accuracy,
                          "verification_eer": eer, "seconds": time.perf_counter() - started})
             print(rows[-1], flush=True)
+    cache_dir.cleanup()
     summary = []
     for layers in layer_sets:
         random = [r for r in rows if r["features"].startswith("random init") and r["layers"] == ",".join(layers)]

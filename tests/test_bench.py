@@ -1,6 +1,7 @@
 """sktag bench: the packaged transfer-learning benchmark on a tiny user dataset and the shared tasks."""
 
 import csv
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +25,11 @@ def _tone_folder(root, n_per_class=8, sr=16000):
     return root
 
 
-def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, capsys):
+def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, capsys, monkeypatch):
     folder = _tone_folder(tmp_path / "tones")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     out = tmp_path / "results"
     status = main(["bench", "--no-shared", "--folder", str(folder), "--extractors",
                    "mfcc,samplecnn-3x9,samplecnn-3x9+artist-siamese-gamemusic",
@@ -42,6 +46,7 @@ def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, c
     scores = [float(r["score"]) for r in rows]
     assert all(s == 1.0 for s in scores)  # a low and a high tone: every extractor separates them
     assert (out / "transfer_tones.png").stat().st_size > 1000
+    assert not list(scratch.iterdir())  # the activation cache is removed
 
 
 def test_bench_refuses_to_run_without_data_or_tasks(tmp_path, monkeypatch):

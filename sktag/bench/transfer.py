@@ -196,20 +196,21 @@ def run(args: argparse.Namespace, command: str) -> list[dict]:
     if not tasks:
         raise SystemExit("sktag bench: no task to run (check --tasks, or give a dataset with --no-shared)")
     chosen_heads = {k: v for k, v in heads().items() if not args.heads or k in args.heads.split(",")}
-    cache = tempfile.mkdtemp(prefix="sktag-transfer-")  # network activations, shared by layer variants
     rows = []
-    for task in tasks:
-        for extractor in args.extractors.split(","):
-            started = time.perf_counter()
-            variants = extract(extractor, task, cache)
-            seconds = time.perf_counter() - started
-            for features, X in variants.items():
-                for head_name, make in chosen_heads.items():
-                    value = score(make(task.multilabel), task, X)
-                    rows.append({"task": task.name, "metric": "macro ROC-AUC" if task.multilabel else "accuracy",
-                                 "features": features, "head": head_name, "score": value,
-                                 "n_features": X.shape[1], "extract_seconds": round(seconds, 1)})
-                    print(rows[-1], flush=True)
+    # network activations, shared by layer variants and unions; removed at the end (several GB on a full run)
+    with tempfile.TemporaryDirectory(prefix="sktag-transfer-") as cache:
+        for task in tasks:
+            for extractor in args.extractors.split(","):
+                started = time.perf_counter()
+                variants = extract(extractor, task, cache)
+                seconds = time.perf_counter() - started
+                for features, X in variants.items():
+                    for head_name, make in chosen_heads.items():
+                        value = score(make(task.multilabel), task, X)
+                        rows.append({"task": task.name, "metric": "macro ROC-AUC" if task.multilabel else "accuracy",
+                                     "features": features, "head": head_name, "score": value,
+                                     "n_features": X.shape[1], "extract_seconds": round(seconds, 1)})
+                        print(rows[-1], flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / f"transfer{args.suffix}.csv", "w", newline="") as f:
