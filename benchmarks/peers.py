@@ -6,7 +6,11 @@ this run:
 - *sktag fp32 / bf16*: ``SampleCNNFeatures(precision=...).transform(paths)`` (the
   3^9 basic network, default ``batch_size="auto"``: the pipelined extractor);
 - *naive*: how the peers work: fp32, one file at a time, the model built for every
-  file, serial decoding, batch 1 (the same 3^9 network in plain PyTorch);
+  file, serial decoding, batch 1 (the same 3^9 network in plain PyTorch), in a
+  fresh process of its own, as a user's script runs it. In this process it would
+  inherit the malloc setting that sktag's first model applies
+  (:func:`sktag._runtime.settle_glibc_malloc`, one of sktag's speed-ups); that
+  row is reported too, as *naive, in sktag's process*;
 - *musicnn*: the peer's ``musicnn.extractor.extractor(path, model="MTT_musicnn",
   extract_features=True)``, run in its own environment (``--musicnn-python``)
   because it needs TensorFlow::
@@ -77,6 +81,8 @@ def sktag_seconds(paths: list[str], precision: str) -> float:
 
 
 def naive_seconds(paths: list[str]) -> float:
+    """The naive loop over ``paths`` in this process."""
+
     def run():
         for path in paths:
             model = SampleCNN().eval()  # rebuilt per file, as the peers do
@@ -87,6 +93,13 @@ def naive_seconds(paths: list[str]) -> float:
                                                 ["block7", "block8", "block9"])
 
     return timed(run)
+
+
+def naive_seconds_fresh_process(paths: list[str]) -> float:
+    """The naive loop in a new Python process (no sktag model loaded before it)."""
+    result = subprocess.run([sys.executable, __file__, "--naive-only", json.dumps(paths)], capture_output=True,
+                            text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
 
 
 def musicnn_seconds(paths: list[str], python: str | None) -> float | str:
@@ -114,14 +127,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=12)
     parser.add_argument("--musicnn-python", default=None, help="python of an environment with musicnn installed")
+    parser.add_argument("--naive-only", default=None, help=argparse.SUPPRESS)  # JSON paths: the fresh-process row
     args = parser.parse_args()
+    if args.naive_only:
+        print(naive_seconds(json.loads(args.naive_only)))
+        return
     paths = sorted(glob.glob(str(SHARED / "game_music" / "audio" / "*" / "*.mp3")))[:: 50][: args.clips]
     audio_seconds = sum(len(load(p, sr=16000)[0]) for p in paths) / 16000
 
     rows: dict[str, float | str] = {}
+    rows["naive (fp32, batch 1, model per file, serial; own process)"] = naive_seconds_fresh_process(paths)
     rows["sktag fp32"] = sktag_seconds(paths, "fp32")
     rows["sktag bf16"] = sktag_seconds(paths, "bf16")
-    rows["naive (fp32, batch 1, model per file, serial)"] = naive_seconds(paths)
+    rows["naive, in sktag's process (malloc settled by sktag)"] = naive_seconds(paths)
     rows["musicnn extractor (MTT_musicnn)"] = musicnn_seconds(paths, args.musicnn_python)
     rows["decode + resample only (serial)"] = timed(lambda: [load(p, sr=16000) for p in paths])
     rows["sktag extract, Dask: 1 worker x 2 threads"] = dask_seconds(paths, 1)
