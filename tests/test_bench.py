@@ -37,6 +37,10 @@ def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, c
     assert status == 0
     table = (out / "transfer_tones.md").read_text()
     assert "## tones (accuracy)" in table and "MFCC statistics" in table and "samplecnn-3x9 multi-level" in table
+    summary = table.split("## Best per task")[1].split("##")[0]
+    assert "| tones | accuracy | MFCC statistics" not in summary  # a baseline is never sktag's best
+    assert "| tones | accuracy | samplecnn-3x9 multi-level (block7,block8,block9), LogisticRegression | 1.000 | " \
+           "1.000 |  |" in summary  # MFCC scored, no peer features for a user's folder
     with open(out / "transfer_tones.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["features"].split(" (")[0] for r in rows] == [
