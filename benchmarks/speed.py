@@ -5,12 +5,18 @@ Prints a Markdown table and writes it, a CSV and the machine's description to
 
     python benchmarks/speed.py                       # full run (about 10 min on 2 cores)
     python benchmarks/speed.py --quick               # batch sizes 1, 16 only
+    python benchmarks/speed.py --device cuda --clips 180 --stride 1   # a GPU: speed_<gpu>.md / .csv
 
 Network only: random segments through the network as ``SampleCNNFeatures`` runs it
 (eval mode, BatchNorm folded, ``torch.inference_mode``, the default last three
 blocks), for the plain network too (BN not folded) and under bf16 autocast. End to
 end: ``SampleCNNFeatures(...).transform(paths)`` over game_music mp3 files from
 ``../shared/data`` (decoding, resampling, segmenting, batching, pooling, aggregation).
+
+On a GPU the network is timed with CUDA synchronisation, bf16 is CUDA autocast,
+and two more rows show the decoding side: decoding, resampling and segmenting
+alone with the threads ``SampleCNNFeatures`` uses there (every core but one),
+and end to end with a single decoding thread (how it ran before).
 
 Real-time factors are given for 22050 Hz (the paper's rate: a 59049-sample segment
 is 2.678 s) and 16 kHz (sktag's corpus rate: 3.691 s).
@@ -32,7 +38,10 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from sktag import SampleCNNFeatures
+from sktag._devices import MAX_DECODE_WORKERS, autocast, decode_workers
 from sktag._runtime import settle_glibc_malloc
+from sktag.features import _batching
+from sktag.features._clips import clip_segments, validate_clips
 from sktag.nn import SampleCNN, fold_batchnorm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,15 +51,16 @@ LAYERS = ["block7", "block8", "block9"]
 SEGMENT = 59049
 
 
-def machine() -> str:
+def machine(device: torch.device) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
+    gpu = f"{torch.cuda.get_device_name(device)} (CUDA {torch.version.cuda}) with " if device.type == "cuda" else ""
     return (
-        f"{cpu}, {os.cpu_count()} logical cores, torch {torch.__version__} "
+        f"{gpu}{cpu}, {os.cpu_count()} logical cores, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads), Python {platform.python_version()}"
     )
 
@@ -62,29 +72,64 @@ def gflop_per_segment(model: torch.nn.Module) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def network_rate(model, batch_size: int, autocast: bool, seconds: float) -> float:
-    """Segments per second through ``model`` at ``batch_size`` (after one warm-up call)."""
-    x = torch.randn(batch_size, SEGMENT, generator=torch.Generator().manual_seed(0))
+def network_rate(model, batch_size: int, bf16: bool, seconds: float) -> float:
+    """Segments per second through ``model`` (on its device) at ``batch_size`` (after one warm-up call)."""
+    device = next(model.parameters()).device
+    x = torch.randn(batch_size, SEGMENT, generator=torch.Generator().manual_seed(0)).to(device)
 
     def run():
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        with torch.inference_mode(), autocast(device, torch.bfloat16 if bf16 else None):
             model.forward_intermediates(x, LAYERS)
 
-    run()  # oneDNN primitive creation
+    def synchronize():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
+    run()  # oneDNN primitive creation, cuDNN algorithm choice
+    synchronize()
     n, started = 0, time.perf_counter()
     while n < 2 * batch_size or time.perf_counter() - started < seconds:
         run()
         n += batch_size
+        if device.type == "cuda" and n % (8 * batch_size) == 0:
+            synchronize()
+    synchronize()
     return n / (time.perf_counter() - started)
 
 
-def end_to_end_rate(paths: list[str], batch_size, precision: str = "fp32") -> float:
-    """Segments per second of ``SampleCNNFeatures(batch_size=..., precision=...).transform(paths)``."""
-    features = SampleCNNFeatures(random_state=0, batch_size=batch_size, precision=precision).fit(paths[:1])
+def end_to_end_rate(paths: list[str], batch_size, precision: str = "fp32", device: str = "cpu") -> float:
+    """Segments per second of ``SampleCNNFeatures(batch_size=..., precision=..., device=...).transform(paths)``."""
+    features = SampleCNNFeatures(random_state=0, batch_size=batch_size, precision=precision,
+                                 device=device).fit(paths[:1])
     features.transform(paths[:1])  # warm-up
     started = time.perf_counter()
     features.transform(paths)
     return count_segments(paths, features) / (time.perf_counter() - started)
+
+
+def decode_rate(paths: list[str], workers: int) -> float:
+    """Segments per second of decoding, resampling and segmenting alone, with ``workers`` threads."""
+    features = SampleCNNFeatures(random_state=0).fit(paths[:1])
+    clips = validate_clips(paths)
+
+    def source(clip):
+        return lambda: clip_segments(clip, sample_rate=features.sample_rate_, input_rate=None,
+                                     length=features.segment_length_, hop=features.segment_length_)
+
+    started = time.perf_counter()
+    n = sum(item is not None for _, item in _batching.decode_ahead([source(c) for c in clips], workers=workers,
+                                                                     maxsize=64))
+    return n / (time.perf_counter() - started)
+
+
+def threads_end_to_end_rate(paths: list[str], threads: int, device: str) -> float:
+    """``end_to_end_rate`` (fp32, default batch size) with ``threads`` decoding threads."""
+    default = _batching.decode_workers
+    _batching.decode_workers = lambda device: threads
+    try:
+        return end_to_end_rate(paths, "auto", "fp32", device)
+    finally:
+        _batching.decode_workers = default
 
 
 def count_segments(paths: list[str], features: SampleCNNFeatures) -> int:
@@ -102,15 +147,23 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=24, help="game_music mp3 files for the end-to-end run")
     parser.add_argument("--seconds", type=float, default=3.0, help="minimum timing per network-only point")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved repetitions; the table gives medians")
+    parser.add_argument("--stride", type=int, default=7, help="take every stride-th game_music mp3 (sorted)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:k] (default: cpu)")
     parser.add_argument("--out", default=str(RESULTS), help="folder for speed.md and speed.csv")
     args = parser.parse_args()
-    batch_sizes = [1, 16] if args.quick else [1, 2, 4, 8, 16, 32, 64]
+    device = torch.device(args.device)
+    on_gpu = device.type == "cuda"
+    if on_gpu:
+        batch_sizes = [1, 64] if args.quick else [1, 4, 16, 64, 256]
+    else:
+        batch_sizes = [1, 16] if args.quick else [1, 2, 4, 8, 16, 32, 64]
 
     torch.manual_seed(0)
     plain = SampleCNN().eval()
     folded = fold_batchnorm(plain)
     gflop = gflop_per_segment(folded)
-    paths = sorted(glob.glob(str(SHARED / "game_music" / "audio" / "*" / "*.mp3")))[:: 7][: args.clips]
+    plain, folded = plain.to(device), folded.to(device)
+    paths = sorted(glob.glob(str(SHARED / "game_music" / "audio" / "*" / "*.mp3")))[:: args.stride][: args.clips]
     if not paths:
         raise SystemExit(f"no game_music mp3 files under {SHARED}; set SKTAG_SHARED_DATA")
 
@@ -118,11 +171,11 @@ def main() -> None:
         "plain_fp32": lambda bs: network_rate(plain, bs, False, args.seconds),
         "sktag_fp32": lambda bs: network_rate(folded, bs, False, args.seconds),
         "sktag_bf16_autocast": lambda bs: network_rate(folded, bs, True, args.seconds),
-        "end_to_end": lambda bs: end_to_end_rate(paths, bs),
-        "end_to_end_bf16": lambda bs: end_to_end_rate(paths, bs, "bf16"),
+        "end_to_end": lambda bs: end_to_end_rate(paths, bs, "fp32", args.device),
+        "end_to_end_bf16": lambda bs: end_to_end_rate(paths, bs, "bf16", args.device),
     }
     # The straightforward PyTorch baseline: a fresh process, glibc's malloc as it starts.
-    baseline = {bs: network_rate(plain, bs, False, args.seconds) for bs in (1, 16)}
+    baseline = {bs: network_rate(plain, bs, False, args.seconds) for bs in (1, 16)} if not on_gpu else {}
     settle_glibc_malloc()  # what SampleCNNFeatures does when it builds a CPU network
     network_rate(folded, 1, False, args.seconds)  # warm-up; not reported
     measured = {(bs, name): [] for bs in batch_sizes for name in variants}
@@ -133,13 +186,18 @@ def main() -> None:
             print(f"round {round_ + 1}, batch {bs}: "
                   + ", ".join(f"{n} {measured[bs, n][-1]:.1f}" for n in variants), flush=True)
     rows = [{"batch_size": bs, **{n: float(np.median(measured[bs, n])) for n in variants}} for bs in batch_sizes]
-    auto = {p: float(np.median([end_to_end_rate(paths, "auto", p) for _ in range(args.rounds)]))
+    auto = {p: float(np.median([end_to_end_rate(paths, "auto", p, args.device) for _ in range(args.rounds)]))
             for p in ("fp32", "bf16")}
+    workers = decode_workers(device)
+    threads = sorted({1, 2, 4, 8, workers}) if on_gpu else [workers]
+    decoding = {n: float(np.median([decode_rate(paths, n) for _ in range(args.rounds)])) for n in threads}
+    by_threads = ({n: float(np.median([threads_end_to_end_rate(paths, n, args.device) for _ in range(args.rounds)]))
+                   for n in threads} if on_gpu else {})
     features = SampleCNNFeatures(random_state=0).fit(paths[:1])
     n_segments = count_segments(paths, features)
     auto_batch = {}
     for precision in ("fp32", "bf16"):
-        extractor = SampleCNNFeatures(random_state=0, precision=precision).fit(paths[:1])
+        extractor = SampleCNNFeatures(random_state=0, precision=precision, device=args.device).fit(paths[:1])
         auto_batch[precision] = extractor._network_batch_size(extractor.model_)
     audio_seconds = sum(info.frames / info.samplerate for info in map(soundfile.info, paths))
 
@@ -150,23 +208,23 @@ def main() -> None:
     lines = [
         "# Speed of the 3^9 SampleCNN (basic blocks, layers block7-9)",
         "",
-        f"Machine: {machine()}.",
+        f"Machine: {machine(device)}.",
         f"Forward cost: {gflop:.2f} GFLOP per 59049-sample segment (torch FlopCounterMode).",
-        f"Medians of {args.rounds} interleaved rounds. Command: `python benchmarks/speed.py`.",
+        f"Medians of {args.rounds} interleaved rounds. Command: `python benchmarks/speed.py"
+        + (f" --device {args.device} --clips {args.clips} --stride {args.stride}`." if on_gpu else "`."),
         "",
         "Network only: random segments, `torch.inference_mode`; *plain* = the network as trained "
         "(BatchNorm separate), *sktag* = as `SampleCNNFeatures` runs it (BatchNorm folded into the convs); "
-        "bf16 = under `torch.autocast(\"cpu\", torch.bfloat16)`. "
+        f"bf16 = under `torch.autocast(\"{device.type}\", torch.bfloat16)`. "
         f"End to end: `SampleCNNFeatures(random_state=0, batch_size=..., precision=...).transform` of {len(paths)} "
         f"game_music mp3 clips (16 kHz, {audio_seconds / len(paths):.1f} s each, {n_segments} segments): "
         "decoding, resampling, segmenting, network, pooling and aggregation.",
         "",
         "Cells: segments/s (× real time at 22050 Hz / at 16 kHz; GFLOP/s).",
         "",
-        f"Baseline, the plain network in a fresh process before sktag settles glibc's malloc "
-        f"(`sktag._runtime.settle_glibc_malloc`): batch 1 {cell(baseline[1])}, batch 16 {cell(baseline[16])}. "
-        "Every row below runs after it, as `SampleCNNFeatures` does.",
-        "",
+        *([f"Baseline, the plain network in a fresh process before sktag settles glibc's malloc "
+           f"(`sktag._runtime.settle_glibc_malloc`): batch 1 {cell(baseline[1])}, batch 16 {cell(baseline[16])}. "
+           "Every row below runs after it, as `SampleCNNFeatures` does.", ""] if baseline else []),
         "| batch | plain fp32 | sktag fp32 | sktag bf16 autocast | end to end fp32 | end to end bf16 "
         "| network / end to end (fp32) |",
         "|---:|---|---|---|---|---|---:|",
@@ -180,19 +238,30 @@ def main() -> None:
     lines += [
         "",
         *[f"Default `batch_size=\"auto\"` with `precision=\"{p}\"` (= {auto_batch[p]} segment(s) per call on "
-          f"this CPU): end to end {cell(auto[p])}; {auto[p] / n_segments * audio_seconds:.0f}× real time over the "
+          f"this device): end to end {cell(auto[p])}; {auto[p] / n_segments * audio_seconds:.0f}× real time over the "
           "whole clips." for p in ("fp32", "bf16")],
+        "",
+        *([f"Decoding, resampling and segmenting alone ({workers} thread, as `SampleCNNFeatures` decodes on "
+           f"this device): {cell(decoding[workers]).split('; ')[0]})."] if not on_gpu else [
+            f"Decoding threads (`SampleCNNFeatures` uses {workers} on this machine: every core but one, at most "
+            f"{MAX_DECODE_WORKERS}): "
+            "decoding, resampling and segmenting alone, and end to end (fp32, default batch size).",
+            "",
+            "| decoding threads | decoding alone | end to end fp32 |",
+            "|---:|---|---|",
+            *[f"| {n} | {cell(decoding[n]).split('; ')[0]}) | {cell(by_threads[n])} |" for n in threads]]),
     ]
     table = "\n".join(lines) + "\n"
     print(table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "speed.md").write_text(table)
-    with open(out / "speed.csv", "w", newline="") as f:
+    name = "speed" if not on_gpu else "speed_" + "-".join(torch.cuda.get_device_name(device).lower().split()[:2])
+    (out / f"{name}.md").write_text(table)
+    with open(out / f"{name}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) + ["gflop_per_segment", "machine"])
         writer.writeheader()
         for r in rows:
-            writer.writerow({**r, "gflop_per_segment": round(gflop, 3), "machine": machine()})
+            writer.writerow({**r, "gflop_per_segment": round(gflop, 3), "machine": machine(device)})
 
 
 if __name__ == "__main__":

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 
 import torch
 
-__all__ = ["resolve_device", "resolve_precision", "autocast"]
+__all__ = ["resolve_device", "resolve_precision", "autocast", "decode_workers"]
+
+#: The most decoding threads that feed one GPU: on a 16-core H100 machine decoding alone
+#: peaked at 8 threads (GIL-bound beyond), and so did extraction end to end
+#: (benchmarks/results/speed_nvidia-h100.md).
+MAX_DECODE_WORKERS = 8
 
 
 def resolve_device(device: str) -> torch.device:
@@ -46,3 +52,18 @@ def _cpu_has_bf16() -> bool:
             return any("avx512_bf16" in line or "amx_bf16" in line for line in f if line.startswith("flags"))
     except OSError:
         return False
+
+
+def decode_workers(device: torch.device) -> int:
+    """Threads that decode and resample clips for a network on ``device``.
+
+    One on CPU: a core decodes and resamples mp3 at ~2,400x real time, over ten
+    times what the network on all cores gets through, so more threads would only
+    take cores from it. On a GPU the network outruns one decoding core by far, so
+    every core but the one that drives the GPU decodes, up to
+    :data:`MAX_DECODE_WORKERS`.
+    """
+    if device.type == "cpu":
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_DECODE_WORKERS, cores - 1))

@@ -1,22 +1,24 @@
-"""Run a function over the segments of many clips in batches, decoding in a background thread."""
+"""Run a function over the segments of many clips in batches, decoding in background threads."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
 
+from .._devices import decode_workers
 from ..audio import AudioError
 from ._clips import Clip, clip_segments
 
 logger = logging.getLogger("sktag")
 
-__all__ = ["map_segments"]
+__all__ = ["decode_ahead", "map_segments"]
 
 
 def map_segments(
@@ -34,8 +36,10 @@ def map_segments(
 ) -> list[np.ndarray | None]:
     """Apply ``fn`` to batches of segments drawn from many clips, in order.
 
-    Clips are decoded, resampled and segmented in a background thread (bounded
-    queue) while ``fn`` runs; segments of consecutive clips share batches.
+    Clips are decoded, resampled and segmented in background threads while ``fn``
+    runs (:func:`decode_ahead`; as many threads as
+    :func:`sktag._devices.decode_workers` gives for ``device``); segments of
+    consecutive clips share batches.
 
     Parameters
     ----------
@@ -87,22 +91,20 @@ def map_segments(
         batch.clear()
         owners.clear()
 
-    def segments():
-        for index, clip in enumerate(clips):
-            if failures is not None and index in failures:
-                yield index, None
-                continue
-            try:
-                for segment in clip_segments(clip, sample_rate=sample_rate, input_rate=input_rate, length=length,
-                                             hop=hop):
-                    yield index, segment
-            except AudioError as exc:
-                if failures is None:
-                    raise
-                failures[index] = exc  # its segments already batched are dropped below
-            yield index, None
+    def segments_of(index: int) -> Iterator[np.ndarray]:
+        if failures is not None and index in failures:
+            return
+        try:
+            yield from clip_segments(clips[index], sample_rate=sample_rate, input_rate=input_rate, length=length,
+                                     hop=hop)
+        except AudioError as exc:
+            if failures is None:
+                raise
+            failures[index] = exc  # its segments already batched are dropped below
 
-    for index, segment in _prefetch(segments(), maxsize=4 * batch_size):
+    workers = decode_workers(device)
+    sources = [functools.partial(segments_of, index) for index in range(len(clips))]
+    for index, segment in decode_ahead(sources, workers=workers, maxsize=max(8, 4 * batch_size // workers)):
         if segment is None:  # end of clip `index`
             n_done += 1
             if verbose and (n_done % max(1, len(clips) // 10) == 0 or n_done == len(clips)):
@@ -120,17 +122,40 @@ def map_segments(
     return [None if index in failed else np.stack(rows) for index, rows in enumerate(per_clip)]
 
 
-def _prefetch(iterator, maxsize: int):
-    """Run ``iterator`` in a background thread (decoding overlaps the network).
+def decode_ahead(sources: Sequence[Callable[[], Iterable]], *, workers: int, maxsize: int) -> Iterator[tuple]:
+    """The items of ``sources[0]()``, ``sources[1]()``, ... in order, produced by ``workers`` threads.
 
-    Exceptions raised by the iterator are re-raised in the caller; at most
-    ``maxsize`` items wait in between, so memory stays bounded.
+    Each source (one clip's decoding) runs in one thread; ``workers`` threads
+    work on the next ``workers + 1`` sources at once, so while the caller takes
+    the items of one clip the following clips are being decoded (soundfile and
+    soxr release the GIL). At most ``maxsize`` items of each source wait, so
+    memory stays bounded however long a clip is.
+
+    Parameters
+    ----------
+    sources : sequence of callable
+        Each returns an iterable of items.
+    workers : int
+        Producer threads (at least 1).
+    maxsize : int
+        Items buffered per source.
+
+    Yields
+    ------
+    index, item : int, object
+        The source's index and one of its items; after a source's last item,
+        ``(index, None)``. An exception raised by a source is re-raised here
+        when the caller reaches it.
     """
-    items: queue.Queue = queue.Queue(maxsize=maxsize)
-    done = object()
+    n_sources = len(sources)
+    window = workers + 1
+    queues: dict[int, queue.Queue] = {}
+    state = {"next": 0, "consumed": 0}
+    changed = threading.Condition()
     stop = threading.Event()
+    done = object()
 
-    def put(item) -> bool:
+    def put(items: queue.Queue, item) -> bool:
         while not stop.is_set():
             try:
                 items.put(item, timeout=0.1)
@@ -140,24 +165,45 @@ def _prefetch(iterator, maxsize: int):
         return False
 
     def produce():
-        try:
-            for item in iterator:
-                if not put(item):
-                    return
-            put(done)
-        except BaseException as exc:  # re-raised in the consumer
-            put(exc)
-
-    worker = threading.Thread(target=produce, name="sktag-decode", daemon=True)
-    worker.start()
-    try:
         while True:
-            item = items.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+            with changed:
+                changed.wait_for(lambda: stop.is_set() or state["next"] >= n_sources
+                                 or state["next"] < state["consumed"] + window)
+                if stop.is_set() or state["next"] >= n_sources:
+                    return
+                index = state["next"]
+                state["next"] += 1
+                items = queues[index] = queue.Queue(maxsize=maxsize)
+                changed.notify_all()
+            try:
+                for item in sources[index]():
+                    if not put(items, item):
+                        return
+                put(items, done)
+            except BaseException as exc:  # re-raised in the consumer
+                put(items, exc)
+
+    threads = [threading.Thread(target=produce, name=f"sktag-decode-{k}", daemon=True)
+               for k in range(min(workers, n_sources))]
+    for thread in threads:
+        thread.start()
+    try:
+        for index in range(n_sources):
+            with changed:
+                changed.wait_for(lambda: index in queues)
+                items = queues[index]
+            while (item := items.get()) is not done:
+                if isinstance(item, BaseException):
+                    raise item
+                yield index, item
+            yield index, None
+            with changed:
+                del queues[index]
+                state["consumed"] = index + 1
+                changed.notify_all()
     finally:
         stop.set()
-        worker.join(timeout=5)
+        with changed:
+            changed.notify_all()
+        for thread in threads:
+            thread.join(timeout=5)

@@ -1,0 +1,98 @@
+"""Decoding ahead of the network: order, bounded look-ahead, errors, and features equal for any thread count."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from sktag import SampleCNNFeatures
+from sktag._devices import decode_workers
+from sktag.audio import AudioError
+from sktag.features import _batching
+from sktag.features._batching import decode_ahead
+
+SMALL = {"m": 3, "n": 5}
+
+
+def _source(index, n_items, started, delay=0.0):
+    def produce():
+        started.append(index)
+        for k in range(n_items):
+            time.sleep(delay * ((index * 7 + k) % 3))  # uneven decoding times: later clips may finish first
+            yield (index, k)
+
+    return produce
+
+
+@pytest.mark.parametrize("workers", [1, 3, 8])
+def test_items_come_in_source_order_with_an_end_marker_per_source(workers):
+    started = []
+    sources = [_source(i, n_items=i % 4, started=started, delay=0.001) for i in range(12)]
+    got = list(decode_ahead(sources, workers=workers, maxsize=2))
+    expected = []
+    for i in range(12):
+        expected += [(i, (i, k)) for k in range(i % 4)] + [(i, None)]
+    assert got == expected
+    assert sorted(started) == list(range(12))
+
+
+def test_threads_run_at_most_workers_plus_one_sources_ahead():
+    started = []
+    sources = [_source(i, n_items=50, started=started) for i in range(20)]
+    items = decode_ahead(sources, workers=3, maxsize=4)
+    assert next(items) == (0, (0, 0))
+    time.sleep(0.3)  # let the threads run as far as they may
+    assert sorted(started) == [0, 1, 2]  # three threads, each blocked on a full queue of 4
+    for _ in range(50):  # the rest of source 0 and its end marker
+        next(items)
+    time.sleep(0.3)
+    assert sorted(started) == [0, 1, 2, 3]
+    items.close()
+
+
+def test_an_error_is_raised_where_its_source_comes_and_threads_stop():
+    def failing():
+        yield "a"
+        raise AudioError("clip-3", "broken")
+
+    started = []
+    sources = [_source(i, 2, started) for i in range(3)] + [failing] + [_source(i, 2, started) for i in range(4, 30)]
+    got = []
+    with pytest.raises(AudioError, match="clip-3"):
+        for item in decode_ahead(sources, workers=4, maxsize=2):
+            got.append(item)
+    assert got[-1] == (3, "a") and len(got) == 3 * 3 + 1
+    time.sleep(0.2)
+    assert not [t for t in threading.enumerate() if t.name.startswith("sktag-decode")]
+
+
+def test_stopping_early_releases_the_threads():
+    started = []
+    items = decode_ahead([_source(i, 100, started) for i in range(10)], workers=4, maxsize=2)
+    next(items)
+    items.close()
+    time.sleep(0.2)
+    assert not [t for t in threading.enumerate() if t.name.startswith("sktag-decode")]
+
+
+def test_one_decoding_thread_on_cpu_all_cores_but_one_on_gpu():
+    assert decode_workers(torch.device("cpu")) == 1
+    assert 1 <= decode_workers(torch.device("cuda")) <= 8
+
+
+def test_features_do_not_depend_on_the_number_of_decoding_threads(fixtures_dir, tmp_path, monkeypatch):
+    paths = sorted(str(p) for p in (fixtures_dir / "philharmonia").glob("*.mp3"))
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"not audio")
+    X = paths[:3] + [str(broken)] + paths[3:] + [np.linspace(-0.5, 0.5, 9000, dtype=np.float32)]
+    one = SampleCNNFeatures(architecture=SMALL, random_state=0, batch_size=5, on_error="warn")
+    with pytest.warns(UserWarning, match="broken.mp3"):
+        expected = one.fit_transform(X)
+    monkeypatch.setattr(_batching, "decode_workers", lambda device: 6)
+    many = SampleCNNFeatures(architecture=SMALL, random_state=0, batch_size=5, on_error="warn")
+    with pytest.warns(UserWarning, match="broken.mp3"):
+        got = many.fit_transform(X)
+    np.testing.assert_array_equal(np.isnan(got[3]), True)
+    np.testing.assert_array_equal(got, expected)
