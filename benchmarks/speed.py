@@ -51,7 +51,7 @@ LAYERS = ["block7", "block8", "block9"]
 SEGMENT = 59049
 
 
-def machine(device: torch.device) -> str:
+def machine(device: torch.device = torch.device("cpu")) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:

@@ -51,6 +51,22 @@ def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, c
     assert all(s == 1.0 for s in scores)  # a low and a high tone: every extractor separates them
     assert (out / "transfer_tones.png").stat().st_size > 1000
     assert not list(scratch.iterdir())  # the activation cache is removed
+    assert "StandardScaler (LogisticRegression C=0.1; one-vs-rest" in table  # only the heads that ran
+
+    # parts run apart merge into one report; a later file's row replaces an earlier one's
+    changed = [dict(r, score="0.5") for r in rows[:1]] + [dict(r, task="other") for r in rows[1:2]]
+    with open(tmp_path / "later.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(changed)
+    assert main(["bench", "--merge", str(out / "transfer_tones.csv"), str(tmp_path / "later.csv"),
+                 "--out", str(out), "--suffix", "_merged"]) == 0
+    with open(out / "transfer_merged.csv", newline="") as f:
+        merged = list(csv.DictReader(f))
+    assert [(r["task"], r["features"], float(r["score"])) for r in merged] == [
+        ("tones", rows[0]["features"], 0.5), *[("tones", r["features"], 1.0) for r in rows[1:]],
+        ("other", rows[1]["features"], 1.0)]
+    assert "## other (accuracy)" in (out / "transfer_merged.md").read_text()
 
 
 def test_bench_refuses_to_run_without_data_or_tasks(tmp_path, monkeypatch):

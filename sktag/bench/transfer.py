@@ -16,6 +16,7 @@ paper's second stage), each after a StandardScaler. Writes ``transfer<suffix>.md
 
     sktag bench --data ../shared/data --out results/           # the full table
     sktag bench --tasks digit,speaker --extractors mfcc,samplecnn-3x9
+    sktag bench --merge results/transfer_a.csv results/transfer_b.csv --out results/   # parts run apart
 
 A user's own dataset joins through :func:`sktag.datasets.load_dataset` (each adds one
 task; ``--tasks`` picks among all)::
@@ -49,7 +50,7 @@ from ..weights import SHIPPED_WEIGHTS, get_checkpoint
 from .baselines import mfcc_statistics
 from .tasks import Task, shared_tasks, user_task
 
-__all__ = ["add_arguments", "extract", "heads", "run", "score", "write_report"]
+__all__ = ["add_arguments", "extract", "heads", "read_rows", "run", "score", "write_report"]
 
 #: Features that are not sktag's: the baselines of the per-task summary.
 BASELINES = ("MFCC statistics", "musicnn max_pool (peer)")
@@ -92,6 +93,11 @@ def extract(extractor: str, task: Task, cache: str) -> dict[str, np.ndarray]:
 
 def _features_class(weights: str) -> type:
     return FEATURES_BY_ARCHITECTURE[get_checkpoint(weights).architecture]
+
+
+#: How each head is set up, for the report's header.
+HEAD_SETTINGS = {"LogisticRegression": "LogisticRegression C=0.1", "linear SVM": "LinearSVC C=0.01",
+                 "MLPTagger": "MLPTagger defaults: 3 hidden layers of 512", "MLPTagger-2x512": "MLPTagger-2x512: 2"}
 
 
 def heads() -> dict:
@@ -150,6 +156,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "side by side (MultiScaleFeatures)")
     parser.add_argument("--heads", help="comma-separated head names (default: all)")
     parser.add_argument("--suffix", default="", help="results file suffix, e.g. _mydata")
+    parser.add_argument("--merge", nargs="+", metavar="CSV",
+                        help="run nothing: write one report from the CSVs of earlier runs (say, parts of the "
+                             "tasks or extractors run apart); a later file's row replaces an earlier one's for "
+                             "the same task, features and head")
     parser.add_argument("--csv", help="a user dataset: CSV with a path column (sktag.datasets.load_csv)")
     parser.add_argument("--label-columns", help="csv: comma-separated 0/1 or probability columns")
     parser.add_argument("--tag-column", help="csv: a label column")
@@ -183,8 +193,8 @@ def write_report(rows: list[dict], out: Path, *, suffix: str = "", command: str 
     tasks = list(dict.fromkeys(r["task"] for r in rows))
     lines = [f"# {title}", "", f"Command: `{command}`; "
              f"{machine}. Fitted on each task's train split, scored on its test split; every head after a "
-             "StandardScaler (LogisticRegression C=0.1, LinearSVC C=0.01, MLPTagger defaults: 3 hidden layers "
-             "of 512, MLPTagger-2x512: 2; one-vs-rest for tags).", "",
+             f"StandardScaler ({', '.join(HEAD_SETTINGS[h] for h in dict.fromkeys(r['head'] for r in rows))}; "
+             "one-vs-rest for tags).", "",
              "## Best per task (best head for each)", "",
              "| task | metric | sktag's best features | score | MFCC statistics | musicnn peer |",
              "|---|---|---|---:|---:|---:|"]
@@ -219,6 +229,21 @@ def _best(rows: list[dict], keep) -> dict | None:
     return max((r for r in rows if keep(r["features"])), key=lambda r: r["score"], default=None)
 
 
+def read_rows(paths: list[str]) -> list[dict]:
+    """The rows of CSVs written by :func:`write_report`, in order; a later file's row replaces an earlier
+    one's for the same task, features and head."""
+    merged = {}
+    for path in paths:
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                row.update(score=float(row["score"]), n_features=int(row["n_features"]),
+                           extract_seconds=float(row["extract_seconds"]))
+                merged[row["task"], row["features"], row["head"]] = row
+    if not merged:
+        raise SystemExit(f"sktag bench --merge: no rows in {paths}")
+    return list(merged.values())
+
+
 def _user_task(args: argparse.Namespace) -> Task | None:
     if args.csv:
         return user_task(Path(args.csv).stem, "csv", args.csv, tag_column=args.tag_column,
@@ -250,6 +275,10 @@ def run(args: argparse.Namespace, command: str) -> list[dict]:
         One per task x features x head: ``task``, ``metric``, ``features``, ``head``,
         ``score``, ``n_features``, ``extract_seconds``.
     """
+    if args.merge:
+        rows = read_rows(args.merge)
+        write_report(rows, Path(args.out), suffix=args.suffix, command=command)
+        return rows
     tasks = []
     if not args.no_shared:
         if args.data is None:
