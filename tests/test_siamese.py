@@ -82,7 +82,9 @@ def test_siamese_training_embeds_clips_and_saves_a_checkpoint_for_artist_feature
     meta = load_checkpoint(str(path)).meta
     assert meta["recipe"]["n_negatives"] == 4 and len(meta["history"]) == 15 and meta["artists"] == list("abcd")
     features = ArtistCNNFeatures(str(path), layers="embedding", pooling="mean", sample_rate=8000).fit(X)
-    np.testing.assert_allclose(features.transform(X), Z, rtol=1e-4, atol=1e-5)
+    # on CUDA both run TF32 convolutions, the features with BatchNorm folded in: ~1e-3 apart (measured on an H100)
+    tolerance = {"rtol": 1e-2, "atol": 5e-3} if torch.cuda.is_available() else {"rtol": 1e-4, "atol": 1e-5}
+    np.testing.assert_allclose(features.transform(X), Z, **tolerance)
     with pytest.raises(ValueError, match="n_classes"):
         SiameseArtistCNN({**SMALL, "n_classes": 3}).fit(X, y, input_rate=8000)
 
