@@ -97,7 +97,8 @@ def _features_class(weights: str) -> type:
 
 #: How each head is set up, for the report's header.
 HEAD_SETTINGS = {"LogisticRegression": "LogisticRegression C=0.1", "linear SVM": "LinearSVC C=0.01",
-                 "MLPTagger": "MLPTagger defaults: 3 hidden layers of 512", "MLPTagger-2x512": "MLPTagger-2x512: 2"}
+                 "MLPTagger": "MLPTagger defaults: 3 hidden layers of 512",
+                 "MLPTagger-2x512": "MLPTagger-2x512: 2 hidden layers of 512"}
 
 
 def heads() -> dict:
