@@ -131,7 +131,9 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     tasks = list(dict.fromkeys(r["task"] for r in rows))
-    fig, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 5), squeeze=False)
+    most_bars = max(len({r["features"] for r in rows if r["task"] == task}) for task in tasks)
+    # room for two lines of label per bar, so that long feature names never overlap
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), max(5.0, 0.45 * most_bars)), squeeze=False)
     for ax, task in zip(axes[0], tasks):
         best = {}
         for r in rows:
