@@ -260,7 +260,10 @@ def extract(
     else:
         from distributed import as_completed
 
-        remote = client.scatter(fitted, broadcast=True)
+        # hash=False: a fresh key per call. With content-hashed keys a second extract() of the same transformer
+        # on this client reuses the first call's key while the scheduler releases it, and its tasks are
+        # cancelled for "lost dependencies" (dask/distributed#3703).
+        remote = client.scatter(fitted, broadcast=True, hash=False)
         sizes = {index: len(p) for index, p, _ in todo}
         futures = [client.submit(_run_shard, remote, p, i, out, index, on_error, pure=False) for index, p, i in todo]
         for future in as_completed(futures):

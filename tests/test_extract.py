@@ -128,6 +128,10 @@ def test_dask_cluster_gives_the_same_features_as_one_process(collection, tmp_pat
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         remote = extract(_features(), paths, tmp_path / "dask", clip_ids=ids, shard_size=2, client=client,
                          progress=False)
+        for rerun in range(4):  # the same transformer again on this client: its scattered copy must not be lost
+            again = extract(_features(), paths, tmp_path / f"again{rerun}", clip_ids=ids, shard_size=2,
+                            client=client, progress=False)
+            np.testing.assert_array_equal(again.features, remote.features)
         models = client.run(_cached_networks)
     assert len(models) == 2 and set(models.values()) <= {0, 1} and sum(models.values()) >= 1  # one per worker
     assert list(remote.clip_ids) == ids and remote.failures.keys() == local.failures.keys()
