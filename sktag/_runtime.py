@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
+import ctypes
 import platform
-
-import numpy as np
 
 __all__ = ["settle_glibc_malloc"]
 
 _SETTLED = False
 #: Just under glibc's DEFAULT_MMAP_THRESHOLD_MAX (32 MiB on 64-bit systems).
-_PRIMING_BYTES = 31 * 2**20
+MMAP_THRESHOLD_BYTES = 31 * 2**20
+#: glibc's own rule once the threshold has grown: keep twice that free at the heap's top.
+TRIM_THRESHOLD_BYTES = 2 * MMAP_THRESHOLD_BYTES
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters, <malloc.h>
 
 
 def settle_glibc_malloc() -> None:
-    """Let glibc's malloc reuse heap memory for activations of up to ~31 MiB.
+    """Let glibc's malloc reuse heap memory for activations of up to 31 MiB.
 
-    glibc serves allocations above a *dynamic* threshold (128 KiB at start) with
+    glibc serves allocations above its mmap threshold (128 KiB at start) with
     fresh ``mmap`` pages and unmaps them at ``free``, so every network call
-    page-faults and zero-fills its large activations again; it raises the
-    threshold to the size of the largest mmap'd chunk freed so far (at most
-    32 MiB) and the heap's trim threshold to twice that. Allocating and freeing
-    one 31 MiB buffer puts the process in the state any long-running job reaches
-    anyway, from the first call on: the 3^9 SampleCNN then runs one segment per
-    call about 2x faster on a 2-core CPU (benchmarks/results/speed.md). A no-op
-    off glibc and after the first call.
+    page-faults and zero-fills its large activations again. Left alone, glibc
+    raises the threshold as large chunks are freed, so a long-running job gets
+    there eventually; it never does where the environment fixes a threshold, as
+    Dask workers do (``MALLOC_TRIM_THRESHOLD_=65536``), which turns the dynamic
+    rule off. This sets the end state from the first call on, with
+    ``mallopt``: mmap threshold 31 MiB, heap trim threshold 62 MiB (at most
+    that much freed memory is kept per heap). The 3^9 SampleCNN then runs one
+    segment per call about 1.4-2x faster on a 2-core CPU
+    (``benchmarks/results/speed.md``, ``peers.md``). A no-op off glibc and after
+    the first call.
     """
     global _SETTLED
     if _SETTLED:
         return
     _SETTLED = True
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        np.empty(_PRIMING_BYTES, dtype=np.uint8)  # allocated with mmap, freed at once
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
