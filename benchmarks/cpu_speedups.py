@@ -15,7 +15,8 @@ runs it (BatchNorm folded into the convs: ``sktag.nn.fold_batchnorm``):
   fusion of conv + ReLU);
 - *torch.compile*: the inductor backend (C++/OpenMP kernels; compile time excluded).
 
-Medians of ``--rounds`` interleaved rounds. Writes ``benchmarks/results/cpu_speedups.md`` / ``.json``::
+Medians of ``--rounds`` interleaved rounds. Writes ``benchmarks/results/cpu_speedups.md`` / ``.json``
+(``cpu_speedups_<class>.*`` on a CPU without native bf16, which leaves out the bf16 points)::
 
     python benchmarks/cpu_speedups.py            # about 6 min on 2 cores
 """
@@ -33,12 +34,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from sktag._devices import cpu_has_native_bf16
 from sktag._runtime import settle_glibc_malloc
 from sktag.nn import SampleCNN, fold_batchnorm
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.speed import LAYERS, SEGMENT, machine  # noqa: E402
+from benchmarks.speed import LAYERS, SEGMENT, machine, results_stem  # noqa: E402
 
 
 class _Conv1dAs2d(nn.Module):
@@ -118,6 +120,8 @@ def main() -> None:
     settle_glibc_malloc()
     threads = torch.get_num_threads()
     points = [(1, False), (16, False), (3, True), (16, True)]  # (batch, bf16): auto's batch and a large one
+    if not cpu_has_native_bf16():  # emulated bf16, ~30x slower than fp32: nothing to learn from it
+        points = [(bs, bf16) for bs, bf16 in points if not bf16]
 
     def in_threads(n: int, call):
         def run(x):
@@ -176,9 +180,10 @@ def main() -> None:
     print(table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "cpu_speedups.md").write_text(table)
+    stem = results_stem("cpu_speedups")
+    (out / f"{stem}.md").write_text(table)
     rounds = {f"{name} | batch {bs} | {'bf16' if bf16 else 'fp32'}": v for (name, bs, bf16), v in measured.items()}
-    (out / "cpu_speedups.json").write_text(json.dumps({"machine": machine(), "segments_per_s": rounds}, indent=1))
+    (out / f"{stem}.json").write_text(json.dumps({"machine": machine(), "segments_per_s": rounds}, indent=1))
 
 
 if __name__ == "__main__":

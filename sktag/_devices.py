@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 
 import torch
 
-__all__ = ["resolve_device", "resolve_precision", "autocast", "decode_workers"]
+__all__ = ["resolve_device", "resolve_precision", "autocast", "decode_workers", "cpu_has_native_bf16"]
 
 #: The most decoding threads that feed one GPU: on a 16-core H100 machine decoding alone
 #: peaked at 8 threads (GIL-bound beyond), and so did extraction end to end
@@ -33,10 +34,15 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     if precision == "fp32":
         return None
     if precision == "bf16":
+        if device.type == "cpu" and not cpu_has_native_bf16():
+            warnings.warn("precision='bf16' on a CPU without native bf16 (no avx512_bf16 or amx_bf16 flag): "
+                          "torch emulates it, 15-50x slower than fp32 on a 2-core AVX2 EPYC "
+                          "(benchmarks/results/speed_avx2.md); precision='auto' picks fp32 here",
+                          UserWarning, stacklevel=2)
         return torch.bfloat16
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    return torch.bfloat16 if torch.backends.mkldnn.is_available() and _cpu_has_bf16() else None
+    return torch.bfloat16 if torch.backends.mkldnn.is_available() and cpu_has_native_bf16() else None
 
 
 def autocast(device: torch.device, dtype: torch.dtype | None):
@@ -46,7 +52,7 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
     return torch.autocast("cuda" if device.type == "cuda" else "cpu", dtype=dtype)
 
 
-def _cpu_has_bf16() -> bool:
+def cpu_has_native_bf16() -> bool:
     try:
         with open("/proc/cpuinfo") as f:
             return any("avx512_bf16" in line or "amx_bf16" in line for line in f if line.startswith("flags"))

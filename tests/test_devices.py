@@ -1,0 +1,29 @@
+"""Devices and precisions: what ``precision`` resolves to on CPUs with and without native bf16."""
+
+import warnings
+
+import pytest
+import torch
+
+from sktag import _devices
+
+CPU = torch.device("cpu")
+
+
+def test_bf16_on_a_cpu_that_emulates_it_warns(monkeypatch):
+    monkeypatch.setattr(_devices, "cpu_has_native_bf16", lambda: False)
+    with pytest.warns(UserWarning, match="emulates it"):
+        assert _devices.resolve_precision("bf16", CPU) is torch.bfloat16
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _devices.resolve_precision("auto", CPU) is None  # quietly fp32
+        assert _devices.resolve_precision("fp32", CPU) is None
+
+
+def test_bf16_on_a_cpu_with_native_bf16_is_quiet(monkeypatch):
+    monkeypatch.setattr(_devices, "cpu_has_native_bf16", lambda: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _devices.resolve_precision("bf16", CPU) is torch.bfloat16
+        expected = torch.bfloat16 if torch.backends.mkldnn.is_available() else None
+        assert _devices.resolve_precision("auto", CPU) is expected
