@@ -25,7 +25,8 @@ this run:
 - *Dask*: ``sktag.extract.extract(..., client=...)`` on a ``LocalCluster`` of one
   worker with 2 threads, and of two workers with one thread each.
 
-Writes ``benchmarks/results/peers.md`` / ``.json``::
+Writes ``benchmarks/results/peers.md`` / ``.json`` on CPUs with native bf16 (issue 12's
+class), ``peers_<class>.md`` / ``.json`` on others (``benchmarks.speed.results_stem``)::
 
     python benchmarks/peers.py --musicnn-python ~/musicnn-env/bin/python
 """
@@ -46,15 +47,20 @@ import numpy as np
 import torch
 
 from sktag import SampleCNNFeatures
+from sktag._devices import cpu_has_native_bf16
 from sktag.audio import frame, load
 from sktag.extract import extract
 from sktag.nn import SampleCNN
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.speed import machine  # noqa: E402
+from benchmarks.speed import machine, results_stem  # noqa: E402
 
 SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
+#: The environment this script started with, for its subprocesses: a Dask LocalCluster writes its workers'
+#: OMP_NUM_THREADS=1 and MALLOC_TRIM_THRESHOLD_=65536 into this process's os.environ, and a naive run started
+#: after it would inherit them (2.5x slower: one thread, malloc unsettled).
+_START_ENVIRONMENT = dict(os.environ)
 
 _MUSICNN_SCRIPT = """
 import json, sys, time
@@ -98,14 +104,15 @@ def naive_seconds(paths: list[str]) -> float:
 def naive_seconds_fresh_process(paths: list[str]) -> float:
     """The naive loop in a new Python process (no sktag model loaded before it)."""
     result = subprocess.run([sys.executable, __file__, "--naive-only", json.dumps(paths)], capture_output=True,
-                            text=True, check=True)
+                            text=True, check=True, env=_START_ENVIRONMENT)
     return float(result.stdout.strip().splitlines()[-1])
 
 
 def musicnn_seconds(paths: list[str], python: str | None) -> float | str:
     if not python or not os.path.exists(python):
         return "skipped: no --musicnn-python interpreter (see this script's docstring to make one)"
-    result = subprocess.run([python, "-c", _MUSICNN_SCRIPT, json.dumps(paths)], capture_output=True, text=True)
+    result = subprocess.run([python, "-c", _MUSICNN_SCRIPT, json.dumps(paths)], capture_output=True, text=True,
+                            env=_START_ENVIRONMENT)
     if result.returncode:
         return "failed: " + result.stderr.strip().splitlines()[-1]
     return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
@@ -126,6 +133,7 @@ def dask_seconds(paths: list[str], n_workers: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved repetitions; the table gives medians")
     parser.add_argument("--musicnn-python", default=None, help="python of an environment with musicnn installed")
     parser.add_argument("--naive-only", default=None, help=argparse.SUPPRESS)  # JSON paths: the fresh-process row
     args = parser.parse_args()
@@ -135,21 +143,32 @@ def main() -> None:
     paths = sorted(glob.glob(str(SHARED / "game_music" / "audio" / "*" / "*.mp3")))[:: 50][: args.clips]
     audio_seconds = sum(len(load(p, sr=16000)[0]) for p in paths) / 16000
 
-    rows: dict[str, float | str] = {}
-    rows["naive (fp32, batch 1, model per file, serial; own process)"] = naive_seconds_fresh_process(paths)
-    rows["sktag fp32"] = sktag_seconds(paths, "fp32")
-    rows["sktag bf16"] = sktag_seconds(paths, "bf16")
-    rows["naive, in sktag's process (malloc settled by sktag)"] = naive_seconds(paths)
-    rows["musicnn extractor (MTT_musicnn)"] = musicnn_seconds(paths, args.musicnn_python)
-    rows["decode + resample only (serial)"] = timed(lambda: [load(p, sr=16000) for p in paths])
-    rows["sktag extract, Dask: 1 worker x 2 threads"] = dask_seconds(paths, 1)
-    rows["sktag extract, Dask: 2 workers x 1 thread"] = dask_seconds(paths, 2)
+    # In this order within a round: the in-process naive row must follow sktag's first model (malloc settled).
+    measures: dict[str, object] = {
+        "naive (fp32, batch 1, model per file, serial; own process)": lambda: naive_seconds_fresh_process(paths),
+        "sktag fp32": lambda: sktag_seconds(paths, "fp32"),
+        "sktag bf16": ((lambda: sktag_seconds(paths, "bf16")) if cpu_has_native_bf16() else
+                       "not run: this CPU emulates bf16 (no avx512_bf16/amx_bf16), 15-50x slower than fp32"),
+        "naive, in sktag's process (malloc settled by sktag)": lambda: naive_seconds(paths),
+        "musicnn extractor (MTT_musicnn)": lambda: musicnn_seconds(paths, args.musicnn_python),
+        "decode + resample only (serial)": lambda: timed(lambda: [load(p, sr=16000) for p in paths]),
+        "sktag extract, Dask: 1 worker x 2 threads": lambda: dask_seconds(paths, 1),
+        "sktag extract, Dask: 2 workers x 1 thread": lambda: dask_seconds(paths, 2),
+    }
+    measured: dict[str, list] = {name: [] for name in measures}
+    for round_ in range(args.rounds):  # interleaved: a drift of this shared machine hits every row alike
+        for name, measure in measures.items():
+            measured[name].append(measure() if callable(measure) else measure)
+            print(f"round {round_ + 1}: {name}: {measured[name][-1]}", flush=True)
+    rows = {name: (float(np.median(v)) if all(isinstance(x, float) for x in v) else v[-1])
+            for name, v in measured.items()}
 
     best = min(v for k, v in rows.items() if k.startswith("sktag") and isinstance(v, float))
     lines = [
         "# sktag against a naive loop and the peer, same clips, same run (issue 12)", "",
         f"Machine: {machine()}. Command: `python benchmarks/peers.py"
-        + (" --musicnn-python ..." if args.musicnn_python else "") + f"`. {len(paths)} game_music mp3 clips, "
+        + (" --musicnn-python ..." if args.musicnn_python else "") + f"`. Medians of {args.rounds} interleaved rounds. "
+        f"{len(paths)} game_music mp3 clips, "
         f"{audio_seconds:.0f} s of audio; the SampleCNN rows run the 3^9 basic network (random weights: speed does "
         "not depend on them) at 16 kHz, fp32 unless said.", "",
         "| extractor | seconds | clips/s | × real time | sktag's best is × faster |", "|---|---:|---:|---:|---:|",
@@ -160,10 +179,10 @@ def main() -> None:
         else:
             lines.append(f"| {name} | {value:.1f} | {len(paths) / value:.2f} | {audio_seconds / value:.0f}× | "
                          f"{value / best:.1f} |")
-    results = ROOT / "benchmarks" / "results"
-    (results / "peers.json").write_text(json.dumps({"clips": paths, "audio_seconds": audio_seconds, "rows": rows,
-                                                    "machine": machine()}, indent=1))
-    (results / "peers.md").write_text("\n".join(lines) + "\n")
+    results, stem = ROOT / "benchmarks" / "results", results_stem("peers")
+    (results / f"{stem}.json").write_text(json.dumps({"clips": paths, "audio_seconds": audio_seconds, "rows": rows,
+                                                     "rounds": measured, "machine": machine()}, indent=1))
+    (results / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
