@@ -19,6 +19,8 @@ import numpy as np
 import soundfile
 import soxr
 
+from . import _ffmpeg
+
 __all__ = [
     "AudioError",
     "AudioFileNotFoundError",
@@ -185,7 +187,8 @@ class _SequentialSoundFile(soundfile.SoundFile):
         return False
 
 
-def _open(path: PathLike) -> soundfile.SoundFile:
+def _open(path: PathLike) -> soundfile.SoundFile | _ffmpeg.FFmpegReader:
+    """libsndfile, or FFmpeg (PyAV, if installed) for the formats libsndfile cannot read (``FFMPEG_EXTENSIONS``)."""
     name = os.fspath(path)
     if not os.path.exists(name):
         raise AudioFileNotFoundError(name, "file not found")
@@ -194,6 +197,15 @@ def _open(path: PathLike) -> soundfile.SoundFile:
     try:
         return _SequentialSoundFile(name)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
+        sndfile_error = exc
+    if not name.lower().endswith(_ffmpeg.FFMPEG_EXTENSIONS):  # libsndfile's formats: its verdict stands
+        raise AudioError(name, f"cannot decode audio ({sndfile_error})") from sndfile_error
+    if not _ffmpeg.available():
+        raise AudioError(name, f"cannot decode audio ({sndfile_error}); libsndfile does not read this format: "
+                         'pip install "sktag[ffmpeg]" to decode it through FFmpeg') from sndfile_error
+    try:
+        return _ffmpeg.FFmpegReader(name)
+    except ValueError as exc:
         raise AudioError(name, f"cannot decode audio ({exc})") from exc
 
 
@@ -209,7 +221,9 @@ def stream(
     Parameters
     ----------
     path : str or os.PathLike
-        A file that libsndfile decodes: wav, flac, ogg/vorbis, opus, mp3, ...
+        A file that libsndfile decodes (wav, flac, ogg/vorbis, opus, mp3, ...)
+        or, with PyAV installed (``pip install "sktag[ffmpeg]"``), any audio
+        FFmpeg decodes: AAC or ALAC in .m4a/.mp4, WMA, ...
     sr : float, optional
         Target sample rate in Hz; ``None`` keeps the file's rate.
     block_frames : int, default=65536

@@ -28,14 +28,16 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
+from ._ffmpeg import FFMPEG_EXTENSIONS
 from .audio import AudioError
 
 logger = logging.getLogger("sktag")
 
 __all__ = ["find_clips", "extract", "load_features", "ExtractedFeatures", "AUDIO_EXTENSIONS"]
 
-#: File endings ``find_clips`` picks up in a folder.
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".w64", ".caf")
+#: File endings ``find_clips`` picks up in a folder: libsndfile's formats, and FFmpeg's (decoded with PyAV).
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".w64", ".caf",
+                    *FFMPEG_EXTENSIONS)
 MANIFEST = "manifest.json"
 FORMAT = "sktag-features"
 

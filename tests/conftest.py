@@ -39,4 +39,29 @@ def write_audio(tmp_path):
     return _write
 
 
+@pytest.fixture
+def write_aac(tmp_path):
+    """Encode ``data`` as AAC in an MP4 container (a .m4a, which libsndfile cannot read) with PyAV's FFmpeg.
+
+    ``write_aac(name, data, sr)``; ``data`` is (n,) or (n, channels) float32. Skips without PyAV.
+    """
+    av = pytest.importorskip("av")
+    import numpy as np
+
+    def _write(name, data, sr):
+        data = np.asarray(data, dtype=np.float32).reshape(len(data), -1)
+        layout = {1: "mono", 2: "stereo"}[data.shape[1]]
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with av.open(str(path), "w") as container:
+            stream = container.add_stream("aac", rate=sr, layout=layout)
+            frame = av.AudioFrame.from_ndarray(data.reshape(1, -1), format="flt", layout=layout)
+            frame.sample_rate = sr
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                container.mux(packet)
+        return path
+
+    return _write
+
+
 # ---------------------------------------------------------------------------

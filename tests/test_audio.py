@@ -778,3 +778,40 @@ def test_long_file_streams_in_bounded_memory(tmp_path):
     assert count == (seconds * 16000 - length) // hop + 1 == 16
     assert peak > length * 4  # tracemalloc does see numpy buffers (at least one segment)
     assert peak < 0.25 * decoded_float32_bytes, f"peak {peak} bytes vs decoded file {decoded_float32_bytes}"
+
+
+# -- formats libsndfile does not read: FFmpeg through PyAV ---------------------------------------------------------
+AAC_PRIMING_MAX = 2112  # encoder delay of AAC encoders, in samples
+
+
+def test_m4a_decodes_through_ffmpeg(write_aac):
+    sr = 44100
+    sine = _sine(sr=sr, seconds=1.0)
+    path = write_aac("tone.m4a", np.stack([sine, sine], axis=1), sr)
+    with pytest.raises(soundfile.LibsndfileError):  # libsndfile alone cannot: this is FFmpeg's work
+        soundfile.info(path)
+    y, rate = audio.load(path)
+    assert rate == sr and len(sine) <= len(y) <= len(sine) + AAC_PRIMING_MAX + 1024
+    best = max(np.corrcoef(y[lag + 4096: lag + 40000], sine[4096:40000])[0, 1] for lag in range(AAC_PRIMING_MAX))
+    assert best > 0.999  # the tone, up to the encoder's delay
+    blocks = list(audio.stream(path, block_frames=1000))  # small reads cross FFmpeg's 1024-frame packets
+    np.testing.assert_array_equal(np.concatenate(blocks), y)
+    resampled, rate = audio.load(path, sr=16000)
+    assert rate == 16000 and abs(_dominant_hz(resampled, 16000) - SINE_HZ) < 2
+
+
+def test_damaged_m4a_is_an_audio_error(tmp_path):
+    pytest.importorskip("av")
+    path = tmp_path / "x.m4a"
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(AudioError, match="cannot decode") as exc:
+        audio.load(path)
+    assert str(path) in str(exc.value)
+
+
+def test_m4a_without_pyav_says_how_to_install_it(tmp_path, monkeypatch):
+    path = tmp_path / "x.m4a"
+    path.write_bytes(b"\0" * 64)
+    monkeypatch.setattr(audio._ffmpeg, "available", lambda: False)
+    with pytest.raises(AudioError, match=r'pip install "sktag\[ffmpeg\]"'):
+        audio.load(path)
