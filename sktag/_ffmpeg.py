@@ -70,11 +70,17 @@ class FFmpegReader:
         self._pending = np.zeros((0, self.channels), dtype=np.float32)
 
     def _decode(self) -> Iterator[np.ndarray]:
+        converted_any = False
         for frame in self._container.decode(self._stream):
-            for converted in self._resampler.resample(frame):
+            if frame.format.name == "fltp":  # AAC's, Vorbis', Opus' output: (channels, n) float32 as it is
+                yield frame.to_ndarray().T
+            else:  # any other sample format through FFmpeg's converter
+                converted_any = True
+                for converted in self._resampler.resample(frame):
+                    yield converted.to_ndarray().reshape(-1, self.channels)
+        if converted_any:
+            for converted in self._resampler.resample(None):  # what the converter still holds
                 yield converted.to_ndarray().reshape(-1, self.channels)
-        for converted in self._resampler.resample(None):  # what the converter still holds
-            yield converted.to_ndarray().reshape(-1, self.channels)
 
     def read(self, frames: int, dtype: str = "float32", always_2d: bool = True) -> np.ndarray:
         """The next ``frames`` frames, fewer at the end of the file.

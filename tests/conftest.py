@@ -40,22 +40,27 @@ def write_audio(tmp_path):
 
 
 @pytest.fixture
-def write_aac(tmp_path):
-    """Encode ``data`` as AAC in an MP4 container (a .m4a, which libsndfile cannot read) with PyAV's FFmpeg.
+def write_ffmpeg(tmp_path):
+    """Encode ``data`` in a container libsndfile cannot read, with PyAV's FFmpeg; return the path.
 
-    ``write_aac(name, data, sr)``; ``data`` is (n,) or (n, channels) float32. Skips without PyAV.
+    ``write_ffmpeg(name, data, sr, codec="aac")``: ``data`` is (n,) or (n, channels) float32; ``"aac"`` is
+    lossy, ``"alac"`` stores it as 16-bit PCM, losslessly. Skips without PyAV.
     """
     av = pytest.importorskip("av")
     import numpy as np
 
-    def _write(name, data, sr):
+    def _write(name, data, sr, codec="aac"):
         data = np.asarray(data, dtype=np.float32).reshape(len(data), -1)
         layout = {1: "mono", 2: "stereo"}[data.shape[1]]
+        if codec == "alac":
+            planes, sample_format = np.ascontiguousarray(np.round(data.T * 32767).astype(np.int16)), "s16p"
+        else:
+            planes, sample_format = np.ascontiguousarray(data.T), "fltp"
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         with av.open(str(path), "w") as container:
-            stream = container.add_stream("aac", rate=sr, layout=layout)
-            frame = av.AudioFrame.from_ndarray(data.reshape(1, -1), format="flt", layout=layout)
+            stream = container.add_stream(codec, rate=sr, layout=layout)
+            frame = av.AudioFrame.from_ndarray(planes, format=sample_format, layout=layout)
             frame.sample_rate = sr
             for packet in [*stream.encode(frame), *stream.encode(None)]:
                 container.mux(packet)

@@ -784,10 +784,10 @@ def test_long_file_streams_in_bounded_memory(tmp_path):
 AAC_PRIMING_MAX = 2112  # encoder delay of AAC encoders, in samples
 
 
-def test_m4a_decodes_through_ffmpeg(write_aac):
+def test_m4a_decodes_through_ffmpeg(write_ffmpeg):
     sr = 44100
     sine = _sine(sr=sr, seconds=1.0)
-    path = write_aac("tone.m4a", np.stack([sine, sine], axis=1), sr)
+    path = write_ffmpeg("tone.m4a", np.stack([sine, sine], axis=1), sr)
     with pytest.raises(soundfile.LibsndfileError):  # libsndfile alone cannot: this is FFmpeg's work
         soundfile.info(path)
     y, rate = audio.load(path)
@@ -798,6 +798,17 @@ def test_m4a_decodes_through_ffmpeg(write_aac):
     np.testing.assert_array_equal(np.concatenate(blocks), y)
     resampled, rate = audio.load(path, sr=16000)
     assert rate == 16000 and abs(_dominant_hz(resampled, 16000) - SINE_HZ) < 2
+
+
+def test_alac_m4a_decodes_losslessly_through_ffmpeg(write_ffmpeg):
+    """ALAC decodes to 16-bit planes, which go through FFmpeg's sample-format converter: exact samples back."""
+    sine = _sine(sr=SINE_SR, seconds=0.5)
+    stereo = np.stack([sine, -0.5 * sine], axis=1)
+    path = write_ffmpeg("tone.m4a", stereo, SINE_SR, codec="alac")
+    y, rate = audio.load(path)
+    expected = (np.round(stereo * 32767).astype(np.int16) / np.float32(32768)).mean(axis=1, dtype=np.float32)
+    assert rate == SINE_SR
+    np.testing.assert_array_equal(y, expected)
 
 
 def test_damaged_m4a_is_an_audio_error(tmp_path):

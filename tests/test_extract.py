@@ -120,11 +120,11 @@ def test_on_error_raise_stops_at_the_bad_clip_and_keeps_finished_shards(collecti
     assert status == 1 and "broken.mp3" in capsys.readouterr().err
 
 
-def test_m4a_clips_are_found_and_extracted_through_ffmpeg(tmp_path, write_aac):
+def test_m4a_clips_are_found_and_extracted_through_ffmpeg(tmp_path, write_ffmpeg):
     rng = np.random.default_rng(1)
     root = tmp_path / "itunes"
-    write_aac("itunes/album/a.m4a", 0.3 * rng.standard_normal(8000), 16000)
-    write_aac("itunes/b.m4a", 0.3 * rng.standard_normal((12000, 2)), 24000)
+    write_ffmpeg("itunes/album/a.m4a", 0.3 * rng.standard_normal(8000), 16000)
+    write_ffmpeg("itunes/b.m4a", 0.3 * rng.standard_normal((12000, 2)), 24000)
     ids, paths = find_clips([str(root)])
     assert ids == ["album/a.m4a", "b.m4a"]
     result = extract(_features(), paths, tmp_path / "out", clip_ids=ids, progress=False, on_error="raise")
