@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress and the device to stderr")
     commands = parser.add_subparsers(dest="command", required=True)
     tag = commands.add_parser("tag", help="print the top tags of audio files")
-    tag.add_argument("files", nargs="+", help="audio files (wav, flac, ogg, mp3, ...; m4a, aac, wma with sktag[ffmpeg])")
+    tag.add_argument("files", nargs="+",
+                     help="audio files (wav, flac, ogg, mp3, ...; m4a, aac, wma with sktag[ffmpeg])")
     tag.add_argument("--weights", default="default", help="shipped weights name or checkpoint path")
     tag.add_argument("--top", type=int, default=5, help="tags printed per file (default 5)")
     tag.add_argument("--json", action="store_true", help="one JSON object per file with every tag's probability")
