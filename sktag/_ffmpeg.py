@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import numpy as np
 
 #: Containers and codecs that libsndfile cannot read, which real music collections hold.
-FFMPEG_EXTENSIONS = (".m4a", ".mp4", ".aac", ".alac", ".wma", ".webm", ".mka")
+FFMPEG_EXTENSIONS = (".m4a", ".mp4", ".aac", ".wma", ".webm", ".mka", ".ape", ".wv")
 
 
 def available() -> bool:

@@ -27,8 +27,8 @@ def settle_glibc_malloc() -> None:
     rule off. This sets the end state from the first call on, with
     ``mallopt``: mmap threshold 31 MiB, heap trim threshold 62 MiB (at most
     that much freed memory is kept per heap). The 3^9 SampleCNN then runs one
-    segment per call about 1.4-2x faster on a 2-core CPU
-    (``benchmarks/results/speed.md``, ``peers.md``). A no-op off glibc and after
+    segment per call 1.3-1.6x faster on a 2-core CPU, and 2x in a Dask worker
+    (``benchmarks/results/speed.md``, ``speed_avx2.md``, ``README.md``). A no-op off glibc and after
     the first call.
     """
     global _SETTLED
