@@ -44,7 +44,7 @@ def write_ffmpeg(tmp_path):
     """Encode ``data`` in a container libsndfile cannot read, with PyAV's FFmpeg; return the path.
 
     ``write_ffmpeg(name, data, sr, codec="aac")``: ``data`` is (n,) or (n, channels) float32; ``"aac"`` is
-    lossy, ``"alac"`` stores it as 16-bit PCM, losslessly. Skips without PyAV.
+    lossy, ``"alac"`` and ``"wavpack"`` store it as 16-bit PCM, losslessly. Skips without PyAV.
     """
     av = pytest.importorskip("av")
     import numpy as np
@@ -52,7 +52,7 @@ def write_ffmpeg(tmp_path):
     def _write(name, data, sr, codec="aac"):
         data = np.asarray(data, dtype=np.float32).reshape(len(data), -1)
         layout = {1: "mono", 2: "stereo"}[data.shape[1]]
-        if codec == "alac":
+        if codec in ("alac", "wavpack"):
             planes, sample_format = np.ascontiguousarray(np.round(data.T * 32767).astype(np.int16)), "s16p"
         else:
             planes, sample_format = np.ascontiguousarray(data.T), "fltp"
@@ -60,6 +60,7 @@ def write_ffmpeg(tmp_path):
         path.parent.mkdir(parents=True, exist_ok=True)
         with av.open(str(path), "w") as container:
             stream = container.add_stream(codec, rate=sr, layout=layout)
+            stream.codec_context.format = sample_format  # else an encoder may pick 8 bits (WavPack does)
             frame = av.AudioFrame.from_ndarray(planes, format=sample_format, layout=layout)
             frame.sample_rate = sr
             for packet in [*stream.encode(frame), *stream.encode(None)]:

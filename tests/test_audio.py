@@ -806,11 +806,12 @@ def test_m4a_decodes_through_ffmpeg(write_ffmpeg):
     assert rate == 16000 and abs(_dominant_hz(resampled, 16000) - SINE_HZ) < 2
 
 
-def test_alac_m4a_decodes_losslessly_through_ffmpeg(write_ffmpeg):
-    """ALAC decodes to 16-bit planes, which go through FFmpeg's sample-format converter: exact samples back."""
+@pytest.mark.parametrize("name, codec", [("tone.m4a", "alac"), ("tone.wv", "wavpack")])
+def test_lossless_ffmpeg_formats_decode_exactly(write_ffmpeg, name, codec):
+    """ALAC and WavPack decode to 16-bit samples, which go through FFmpeg's format converter: exact samples back."""
     sine = _sine(sr=SINE_SR, seconds=0.5)
     stereo = np.stack([sine, -0.5 * sine], axis=1)
-    path = write_ffmpeg("tone.m4a", stereo, SINE_SR, codec="alac")
+    path = write_ffmpeg(name, stereo, SINE_SR, codec=codec)
     y, rate = audio.load(path)
     expected = (np.round(stereo * 32767).astype(np.int16) / np.float32(32768)).mean(axis=1, dtype=np.float32)
     assert rate == SINE_SR
