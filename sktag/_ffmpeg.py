@@ -65,6 +65,7 @@ class FFmpegReader:
             raise ValueError(f"FFmpeg finds no usable audio stream in it ({self.samplerate} Hz, "
                              f"{self.channels} channels)")
         self._stream = stream
+        self._decode_error = av.error.FFmpegError
         self._resampler = av.AudioResampler(format="flt")  # packed float32; same layout and rate
         self._blocks = self._decode()
         self._pending = np.zeros((0, self.channels), dtype=np.float32)
@@ -102,8 +103,6 @@ class FFmpegReader:
         RuntimeError
             FFmpeg fails while decoding.
         """
-        import av
-
         pieces, n = [self._pending], len(self._pending)
         try:
             while n < frames:
@@ -112,7 +111,7 @@ class FFmpegReader:
                     break
                 pieces.append(block)
                 n += len(block)
-        except av.error.FFmpegError as exc:
+        except self._decode_error as exc:
             raise RuntimeError(f"FFmpeg: {exc}") from exc
         data = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
         self._pending = data[frames:]

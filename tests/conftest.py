@@ -43,13 +43,14 @@ def write_audio(tmp_path):
 def write_ffmpeg(tmp_path):
     """Encode ``data`` in a container libsndfile cannot read, with PyAV's FFmpeg; return the path.
 
-    ``write_ffmpeg(name, data, sr, codec="aac")``: ``data`` is (n,) or (n, channels) float32; ``"aac"`` is
-    lossy, ``"alac"`` and ``"wavpack"`` store it as 16-bit PCM, losslessly. Skips without PyAV.
+    ``write_ffmpeg(name, data, sr, codec="aac", **muxer_options)``: ``data`` is (n,) or (n, channels)
+    float32; ``"aac"`` is lossy, ``"alac"`` and ``"wavpack"`` store it as 16-bit PCM, losslessly. Skips
+    without PyAV.
     """
     av = pytest.importorskip("av")
     import numpy as np
 
-    def _write(name, data, sr, codec="aac"):
+    def _write(name, data, sr, codec="aac", **container_options):
         data = np.asarray(data, dtype=np.float32).reshape(len(data), -1)
         layout = {1: "mono", 2: "stereo"}[data.shape[1]]
         if codec in ("alac", "wavpack"):
@@ -58,7 +59,7 @@ def write_ffmpeg(tmp_path):
             planes, sample_format = np.ascontiguousarray(data.T), "fltp"
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        with av.open(str(path), "w") as container:
+        with av.open(str(path), "w", options=container_options) as container:
             stream = container.add_stream(codec, rate=sr, layout=layout)
             stream.codec_context.format = sample_format  # else an encoder may pick 8 bits (WavPack does)
             frame = av.AudioFrame.from_ndarray(planes, format=sample_format, layout=layout)

@@ -827,6 +827,18 @@ def test_damaged_m4a_is_an_audio_error(tmp_path):
     assert str(path) in str(exc.value)
 
 
+def test_m4a_cut_short_fails_while_decoding_with_an_audio_error(write_ffmpeg):
+    """moov atom first ("faststart", as streamed files have it): FFmpeg opens the cut file and fails later."""
+    noise = 0.3 * np.random.default_rng(0).standard_normal(16000 * 5)
+    path = write_ffmpeg("whole.m4a", noise, 16000, movflags="faststart")
+    cut = path.with_name("cut.m4a")
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert len(audio.load(path)[0]) >= len(noise)
+    with pytest.raises(AudioError, match="decoding failed") as exc:
+        audio.load(cut)
+    assert str(cut) in str(exc.value)
+
+
 def test_m4a_without_pyav_says_how_to_install_it(tmp_path, monkeypatch):
     path = tmp_path / "x.m4a"
     path.write_bytes(b"\0" * 64)
