@@ -148,7 +148,7 @@ def main() -> None:
         "naive (fp32, batch 1, model per file, serial; own process)": lambda: naive_seconds_fresh_process(paths),
         "sktag fp32": lambda: sktag_seconds(paths, "fp32"),
         "sktag bf16": ((lambda: sktag_seconds(paths, "bf16")) if cpu_has_native_bf16() else
-                       "not run: this CPU emulates bf16 (no avx512_bf16/amx_bf16), 15-50x slower than fp32"),
+                       "not run: this CPU emulates bf16 (no avx512_bf16/amx_bf16), 14-47x slower than fp32"),
         "naive, in sktag's process (malloc settled by sktag)": lambda: naive_seconds(paths),
         "musicnn extractor (MTT_musicnn)": lambda: musicnn_seconds(paths, args.musicnn_python),
         "decode + resample only (serial)": lambda: timed(lambda: [load(p, sr=16000) for p in paths]),

@@ -36,7 +36,7 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     if precision == "bf16":
         if device.type == "cpu" and not cpu_has_native_bf16():
             warnings.warn("precision='bf16' on a CPU without native bf16 (no avx512_bf16 or amx_bf16 flag): "
-                          "torch emulates it, 15-50x slower than fp32 on a 2-core AVX2 EPYC "
+                          "torch emulates it, 14-47x slower than fp32 on a 2-core AVX2 EPYC "
                           "(benchmarks/results/speed_avx2.md); precision='auto' picks fp32 here",
                           UserWarning, stacklevel=2)
         return torch.bfloat16
