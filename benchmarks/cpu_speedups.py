@@ -120,7 +120,7 @@ def main() -> None:
     settle_glibc_malloc()
     threads = torch.get_num_threads()
     points = [(1, False), (16, False), (3, True), (16, True)]  # (batch, bf16): auto's batch and a large one
-    if not cpu_has_native_bf16():  # emulated bf16, ~30x slower than fp32: nothing to learn from it
+    if not cpu_has_native_bf16():  # emulated bf16, 14-47x slower than fp32 (speed_avx2.md): nothing to learn from it
         points = [(bs, bf16) for bs, bf16 in points if not bf16]
 
     def in_threads(n: int, call):

@@ -10,7 +10,7 @@ Prints a Markdown table and writes it, a CSV and the machine's description to
 Issue 12's CPU targets are set for CPUs with native bf16 (``avx512_bf16`` or
 ``amx_bf16``), whose results go to ``speed.md``; any other CPU writes
 ``speed_<class>.md`` (e.g. ``speed_avx2.md``) and leaves out the end-to-end
-bf16 runs, since torch emulates bf16 there at about 1/30 of fp32's speed (the
+bf16 runs, since torch emulates bf16 there 14-47x slower than fp32 (the
 network-only bf16 column shows it).
 
 Network only: random segments through the network as ``SampleCNNFeatures`` runs it
@@ -66,7 +66,10 @@ def _cpuinfo_first(key: str) -> str:
 
 
 def cpu_class() -> str:
-    """The CPU's widest vector unit that matters here: ``amx-bf16``, ``avx512-bf16``, ``avx512``, ``avx2`` or the arch."""
+    """The CPU's widest vector unit that matters here.
+
+    ``amx-bf16``, ``avx512-bf16``, ``avx512``, ``avx2``, or the architecture's name.
+    """
     flags = set(_cpuinfo_first("flags").split())
     for flag, name in (("amx_bf16", "amx-bf16"), ("avx512_bf16", "avx512-bf16"), ("avx512f", "avx512"),
                        ("avx2", "avx2")):
@@ -191,7 +194,7 @@ def main() -> None:
     if not paths:
         raise SystemExit(f"no game_music mp3 files under {SHARED}; set SKTAG_SHARED_DATA")
 
-    # Emulated bf16 (a CPU without avx512_bf16/amx_bf16) is ~30x slower than fp32: its network-only column is
+    # Emulated bf16 (a CPU without avx512_bf16/amx_bf16) is 14-47x slower than fp32: its network-only column is
     # measured (time-bounded), the end-to-end runs over every clip would take an hour and are left out.
     bf16 = on_gpu or cpu_has_native_bf16()
     precisions = ("fp32", "bf16") if bf16 else ("fp32",)
@@ -288,7 +291,8 @@ def main() -> None:
     print(table)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    name = results_stem("speed") if not on_gpu else "speed_" + "-".join(torch.cuda.get_device_name(device).lower().split()[:2])
+    gpu_name = "-".join(torch.cuda.get_device_name(device).lower().split()[:2]) if on_gpu else ""
+    name = f"speed_{gpu_name}" if on_gpu else results_stem("speed")
     (out / f"{name}.md").write_text(table)
     with open(out / f"{name}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) + ["gflop_per_segment", "machine"])
