@@ -37,8 +37,8 @@ from sktag import ArtistCNNFeatures, BagOfFeatures, SampleCNNFeatures
 kind, path = sys.argv[1], sys.argv[2]
 rng = np.random.default_rng(0)
 short = [rng.standard_normal(48000).astype(np.float32) * 0.1 for _ in range(3)]
-extractor = {"SampleCNNFeatures": lambda: SampleCNNFeatures(random_state=0),
-             "ArtistCNNFeatures": lambda: ArtistCNNFeatures(random_state=0),
+extractor = {"SampleCNNFeatures": lambda: SampleCNNFeatures(weights=None, random_state=0),
+             "ArtistCNNFeatures": lambda: ArtistCNNFeatures(weights=None, random_state=0),
              "BagOfFeatures": lambda: BagOfFeatures(256, dictionary="kmeans", random_state=0, sample_rate=16000)}[kind]()
 extractor.fit(short)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -97,7 +97,7 @@ def extraction_growth(n_clips: int, folder: Path) -> list[tuple[int, float]]:
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    extract(SampleCNNFeatures(random_state=0), paths, out, shard_size=shard_size, progress=False)
+    extract(SampleCNNFeatures(weights=None, random_state=0), paths, out, shard_size=shard_size, progress=False)
     finished.set()
     watcher.join()
     samples[n_clips] = process.memory_info().rss / 2**20

@@ -3,7 +3,7 @@
 Every row extracts features of the same game_music clips (16 kHz mp3, 29.2 s) in
 this run:
 
-- *sktag fp32 / bf16*: ``SampleCNNFeatures(precision=...).transform(paths)`` (the
+- *sktag fp32 / bf16*: ``SampleCNNFeatures(weights=None, precision=...).transform(paths)`` (the
   3^9 basic network, default ``batch_size="auto"``: the pipelined extractor);
 - *naive*: how the peers work: fp32, one file at a time, the model built for every
   file, serial decoding, batch 1 (the same 3^9 network in plain PyTorch), in a
@@ -81,7 +81,7 @@ def timed(run) -> float:
 
 
 def sktag_seconds(paths: list[str], precision: str) -> float:
-    features = SampleCNNFeatures(random_state=0, precision=precision).fit(paths[:1])
+    features = SampleCNNFeatures(weights=None, random_state=0, precision=precision).fit(paths[:1])
     features.transform(paths[:1])  # warm-up
     return timed(lambda: features.transform(paths))
 
@@ -124,7 +124,7 @@ def dask_seconds(paths: list[str], n_workers: int) -> float:
     with LocalCluster(n_workers=n_workers, threads_per_worker=2 // n_workers, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client, \
             tempfile.TemporaryDirectory() as out:
-        transformer = SampleCNNFeatures(random_state=0)
+        transformer = SampleCNNFeatures(weights=None, random_state=0)
         extract(transformer, paths[:2], Path(out) / "warm", client=client, shard_size=1, progress=False)
         return timed(lambda: extract(transformer, paths, Path(out) / "run", client=client,
                                      shard_size=max(1, len(paths) // (2 * n_workers)), progress=False))

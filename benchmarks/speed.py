@@ -125,8 +125,8 @@ def network_rate(model, batch_size: int, bf16: bool, seconds: float) -> float:
 
 
 def end_to_end_rate(paths: list[str], batch_size, precision: str = "fp32", device: str = "cpu") -> float:
-    """Segments per second of ``SampleCNNFeatures(batch_size=..., precision=..., device=...).transform(paths)``."""
-    features = SampleCNNFeatures(random_state=0, batch_size=batch_size, precision=precision,
+    """Segments per second of a random 3^9 ``SampleCNNFeatures(weights=None, ...).transform(paths)``."""
+    features = SampleCNNFeatures(weights=None, random_state=0, batch_size=batch_size, precision=precision,
                                  device=device).fit(paths[:1])
     features.transform(paths[:1])  # warm-up
     started = time.perf_counter()
@@ -136,7 +136,7 @@ def end_to_end_rate(paths: list[str], batch_size, precision: str = "fp32", devic
 
 def decode_rate(paths: list[str], workers: int) -> float:
     """Segments per second of decoding, resampling and segmenting alone, with ``workers`` threads."""
-    features = SampleCNNFeatures(random_state=0).fit(paths[:1])
+    features = SampleCNNFeatures(weights=None, random_state=0).fit(paths[:1])
     clips = validate_clips(paths)
 
     def source(clip):
@@ -226,11 +226,12 @@ def main() -> None:
     decoding = {n: float(np.median([decode_rate(paths, n) for _ in range(args.rounds)])) for n in threads}
     by_threads = ({n: float(np.median([threads_end_to_end_rate(paths, n, args.device) for _ in range(args.rounds)]))
                    for n in threads} if on_gpu else {})
-    features = SampleCNNFeatures(random_state=0).fit(paths[:1])
+    features = SampleCNNFeatures(weights=None, random_state=0).fit(paths[:1])
     n_segments = count_segments(paths, features)
     auto_batch = {}
     for precision in precisions:
-        extractor = SampleCNNFeatures(random_state=0, precision=precision, device=args.device).fit(paths[:1])
+        extractor = SampleCNNFeatures(weights=None, random_state=0, precision=precision,
+                                      device=args.device).fit(paths[:1])
         auto_batch[precision] = extractor._network_batch_size(extractor.model_)
     audio_seconds = sum(info.frames / info.samplerate for info in map(soundfile.info, paths))
 
@@ -252,7 +253,8 @@ def main() -> None:
         "Network only: random segments, `torch.inference_mode`; *plain* = the network as trained "
         "(BatchNorm separate), *sktag* = as `SampleCNNFeatures` runs it (BatchNorm folded into the convs); "
         f"bf16 = under `torch.autocast(\"{device.type}\", torch.bfloat16)`. "
-        f"End to end: `SampleCNNFeatures(random_state=0, batch_size=..., precision=...).transform` of {len(paths)} "
+        f"End to end: `SampleCNNFeatures(weights=None, random_state=0, batch_size=..., precision=...).transform` "
+        f"of {len(paths)} "
         f"game_music mp3 clips (16 kHz, {audio_seconds / len(paths):.1f} s each, {n_segments} segments): "
         "decoding, resampling, segmenting, network, pooling and aggregation.",
         "",

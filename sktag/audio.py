@@ -27,6 +27,7 @@ __all__ = [
     "AudioTypeError",
     "check_audio",
     "ClipFailureWarning",
+    "ShortClipWarning",
     "to_mono",
     "resample",
     "load",
@@ -68,6 +69,10 @@ class AudioTypeError(AudioError, TypeError):
 
 class ClipFailureWarning(UserWarning):
     """Clips that could not be used were skipped (``on_error="warn"``): their feature rows are NaN."""
+
+
+class ShortClipWarning(UserWarning):
+    """A clip shorter than one network segment was zero-padded to one: its features partly describe silence."""
 
 
 def clip_name(clip: object, index: int | None = None) -> str:

@@ -3,20 +3,26 @@ process or a Dask cluster.
 
 Layout of an output folder::
 
-    manifest.json          extractor class and parameters, feature names, shard list
+    manifest.json          what defines the features (extractor, parameters, the network's sha256 or
+                           seed, precision, sktag and torch versions), feature names, clip list hash,
+                           shard list
     shard-00000.npy        float32 (n_clips_in_shard, n_features); NaN rows for failed clips
     shard-00000.clips.txt  the shard's clip ids, one per line
     failures.csv           clip_id, error (clips that could not be decoded)
 
 A shard is written to a temporary name and renamed when complete, so a rerun
 after a crash or an interrupt skips every finished shard and recomputes only the
-rest; the finished output is byte-identical to an uninterrupted run.
+rest; the finished output is byte-identical to an uninterrupted run. A rerun whose
+features would differ (another network, parameter, precision, version or clip list)
+is refused with :class:`ManifestMismatchError`; the same network named two ways
+(``"default"`` and ``"samplecnn-3x9"``) is the same network.
 """
 
 from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import json
 import logging
 import os
@@ -33,13 +39,20 @@ from .audio import AudioError
 
 logger = logging.getLogger("sktag")
 
-__all__ = ["find_clips", "extract", "load_features", "ExtractedFeatures", "AUDIO_EXTENSIONS"]
+__all__ = ["find_clips", "extract", "load_features", "ExtractedFeatures", "ManifestMismatchError", "AUDIO_EXTENSIONS"]
 
 #: File endings ``find_clips`` picks up in a folder: libsndfile's formats, and FFmpeg's (decoded with PyAV).
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".w64", ".caf",
                     *FFMPEG_EXTENSIONS)
 MANIFEST = "manifest.json"
 FORMAT = "sktag-features"
+FORMAT_VERSION = 2
+#: Parameters that change how features are computed, not what they are.
+HOW_PARAMETERS = frozenset({"verbose", "memory", "device", "batch_size", "chunk_size", "on_error"})
+
+
+class ManifestMismatchError(ValueError):
+    """An output folder holds features that this run would not reproduce (its message names the difference)."""
 
 
 @dataclass
@@ -124,10 +137,56 @@ def _shard_name(index: int) -> str:
 
 
 def _describe(transformer: BaseEstimator) -> dict:
-    ignored = {"verbose", "memory", "device", "batch_size"}  # how, not what, is computed
-    params = {k: v for k, v in transformer.get_params(deep=False).items() if k not in ignored}
+    params = {k: v for k, v in transformer.get_params(deep=False).items() if k not in HOW_PARAMETERS}
     return {"class": f"{type(transformer).__module__}.{type(transformer).__qualname__}",
             "params": json.loads(json.dumps(params, default=str))}
+
+
+def _definition(fitted: BaseEstimator) -> dict:
+    """What defines a fitted transformer's features: class, parameters, network, precision (members too).
+
+    The network is its checkpoint's sha256 (however it was named) or, for a random one, its
+    architecture and seed; so ``weights`` and ``random_state`` themselves are left out, except
+    ``random_state`` of a random network, which says whether it was seeded.
+    """
+    params = {k: v for k, v in fitted.get_params(deep=False).items()
+              if k not in HOW_PARAMETERS | {"weights", "random_state", "precision", "extractors"}}
+    definition = {"class": f"{type(fitted).__module__}.{type(fitted).__qualname__}",
+                  "params": json.loads(json.dumps(params, default=str))}
+    if hasattr(fitted, "weights_id_"):
+        definition["network"] = fitted.weights_id_
+        definition["precision"] = "fp32" if fitted.autocast_dtype_ is None else str(fitted.autocast_dtype_)[6:]
+        if fitted.weights_id_.startswith("random-"):
+            definition["random_state"] = json.loads(json.dumps(fitted.random_state, default=str))
+    if hasattr(fitted, "extractors_"):
+        definition["members"] = {name: _definition(member) for name, member in fitted.extractors_}
+    return definition
+
+
+def _unseeded(definition: dict) -> bool:
+    """Whether a definition (or a member's) is a random network drawn without a ``random_state``."""
+    return (definition.get("network", "").startswith("random-") and definition.get("random_state") is None
+            or any(_unseeded(member) for member in definition.get("members", {}).values()))
+
+
+def _first_difference(before, now, where: str = "") -> str | None:
+    """``"key: X (in the folder) vs Y (this run)"`` for the first entry where two manifests differ."""
+    if isinstance(before, dict) and isinstance(now, dict):
+        for key in sorted(set(before) | set(now)):
+            found = _first_difference(before.get(key), now.get(key), f"{where}.{key}" if where else key)
+            if found:
+                return found
+        return None
+    if before == now:
+        return None
+    def shown(value):
+        text = json.dumps(value, default=str)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return f"{where}: {shown(before)} (in the folder) vs {shown(now)} (this run)"
+
+
+def _clips_sha256(ids: list[str]) -> str:
+    return hashlib.sha256("".join(i + "\n" for i in ids).encode()).hexdigest()
 
 
 def _extract_shard(transformer: BaseEstimator, paths: list[str], ids: list[str], out: str, index: int,
@@ -190,8 +249,11 @@ def extract(
     paths : sequence of str
         Audio files.
     out : str or os.PathLike
-        Output folder (created). A folder holding features of another
-        configuration or clip list is refused rather than mixed.
+        Output folder (created). A folder holding features that this run would
+        not reproduce (another extractor, parameter, network, precision, sktag
+        or torch version, or clip list) is refused with
+        :class:`ManifestMismatchError` rather than mixed; so is resuming the
+        features of a random network drawn without a ``random_state``.
     clip_ids : sequence of str, optional
         Ids stored with the features (default: the paths).
     shard_size : int, default=256
@@ -227,19 +289,23 @@ def extract(
     out = os.path.abspath(os.fspath(out))  # workers may run in another folder
     os.makedirs(out, exist_ok=True)
     fitted = clone(transformer).fit(np.zeros((1, 1), dtype=np.float32))  # parameters and network only
+    import torch
+
+    from . import __version__
+
     manifest = {
-        "format": FORMAT, "format_version": 1, "extractor": _describe(transformer),
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "definition": {**_definition(fitted), "sktag_version": __version__, "torch_version": torch.__version__},
+        "extractor": _describe(transformer),  # as the user wrote it; "definition" is what is compared
         "feature_names": [str(n) for n in fitted.get_feature_names_out()],
-        "n_clips": len(paths), "shard_size": shard_size,
+        "n_clips": len(paths), "clips_sha256": _clips_sha256(ids), "shard_size": shard_size,
         "shards": [_shard_name(i) for i in range(-(-len(paths) // shard_size))],
     }
     manifest_path = os.path.join(out, MANIFEST)
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             previous = json.load(f)
-        if previous != manifest:
-            raise ValueError(f"{out} holds features of another extractor, parameters or clip count; "
-                             "use a new folder (or delete it)")
+        _check_resumable(out, previous, manifest)
     else:
         with open(manifest_path, "w") as f:
             json.dump(manifest, f, indent=1)
@@ -251,7 +317,7 @@ def extract(
         if os.path.exists(done_path):
             with open(os.path.join(out, name + ".clips.txt")) as f:
                 if f.read().splitlines() != ids[chunk]:
-                    raise ValueError(f"{out}: {name} holds other clips than this run's; use a new folder")
+                    raise ManifestMismatchError(f"{out}: {name} holds other clips than this run's; use a new folder")
             continue
         todo.append((index, paths[chunk], ids[chunk]))
     meter = _Progress(len(manifest["shards"]), len(todo), sum(len(t[1]) for t in todo), enabled=progress)
@@ -275,6 +341,23 @@ def extract(
     result = load_features(out)
     _write_failures(out, result.failures)
     return result
+
+
+def _check_resumable(out: str, previous: dict, manifest: dict) -> None:
+    """Raise :class:`ManifestMismatchError` unless ``out``'s features are what this run computes."""
+    if previous.get("format") != FORMAT or previous.get("format_version") != FORMAT_VERSION:
+        raise ManifestMismatchError(f"{out} holds no sktag features of this format (format "
+                                    f"{previous.get('format')!r} version {previous.get('format_version')}); "
+                                    "use a new folder")
+    if _unseeded(manifest["definition"]):
+        raise ManifestMismatchError(f"{out}: features of a random network drawn without a random_state cannot "
+                                    "be resumed (each run draws another network); set random_state, or use "
+                                    "shipped weights, and start a new folder")
+    compared = ("definition", "feature_names", "n_clips", "clips_sha256", "shard_size")
+    difference = _first_difference({k: previous.get(k) for k in compared}, {k: manifest[k] for k in compared})
+    if difference:
+        raise ManifestMismatchError(f"{out} holds other features than this run would compute ({difference}); "
+                                    "use a new folder, or the settings of the first run")
 
 
 def _write_failures(out: str, failures: dict) -> None:

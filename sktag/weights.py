@@ -30,6 +30,7 @@ from .nn import ArtistCNN, MelCNN, SampleCNN
 
 __all__ = [
     "ARCHITECTURES",
+    "DEFAULT_WEIGHTS",
     "SHIPPED_WEIGHTS",
     "Checkpoint",
     "WeightsError",
@@ -37,6 +38,7 @@ __all__ = [
     "file_sha256",
     "get_checkpoint",
     "load_checkpoint",
+    "resolve_weights_name",
     "save_checkpoint",
 ]
 
@@ -77,6 +79,17 @@ SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {
         "artist-basic-gamemusic.pt", "33b2ace466afb25fa5b127c9f20e4b4f9b7f57c7ad6374a262ea4f0c6e5e66cd"),
     "artist-siamese-gamemusic": (
         "artist-siamese-gamemusic.pt", "a88109eae3b42a79e2cb05fb2d402c3d50475a0faee599f6ee57a807e900ff1d"),
+}
+
+#: Architecture -> the shipped weights that ``weights="default"`` loads for it: each family's best on the
+#: transfer benchmark (benchmarks/results/transfer.md). SampleCNN: the 3^9 basic network (distilled
+#: longest, 0.8945 against the teacher); MelCNN: the 54-frame network (0.8983, the best log-mel scale);
+#: ArtistCNN: the softmax-head artist CNN, whose multi-level features beat the Siamese one on composer
+#: recognition (0.467 against 0.451) and teacher tags (0.818 against 0.808).
+DEFAULT_WEIGHTS: dict[str, str] = {
+    "SampleCNN": "samplecnn-3x9",
+    "MelCNN": "melcnn-54f",
+    "ArtistCNN": "artist-basic-gamemusic",
 }
 
 
@@ -251,7 +264,32 @@ def load_checkpoint(path: str | os.PathLike, *, sha256: str | None = None) -> Ch
     return Checkpoint(raw["architecture"], raw["config"], raw["state_dict"], meta, source)
 
 
-def get_checkpoint(weights: str | os.PathLike, *, sha256: str | None = None) -> Checkpoint:
+def resolve_weights_name(weights: str | os.PathLike, *, architecture: str = "SampleCNN") -> str:
+    """The shipped name ``weights`` stands for, or the path as given.
+
+    Parameters
+    ----------
+    weights : str or os.PathLike
+        ``"default"``, a key of :data:`SHIPPED_WEIGHTS`, or a checkpoint path.
+    architecture : str, default="SampleCNN"
+        The family whose :data:`DEFAULT_WEIGHTS` ``"default"`` means.
+
+    Returns
+    -------
+    name : str
+    """
+    name = os.fspath(weights)
+    if name == "default":
+        if architecture not in DEFAULT_WEIGHTS:
+            raise WeightsError(f"no shipped default weights for {architecture!r}; defaults exist for "
+                               f"{sorted(DEFAULT_WEIGHTS)}")
+        return DEFAULT_WEIGHTS[architecture]
+    return name
+
+
+def get_checkpoint(
+    weights: str | os.PathLike, *, sha256: str | None = None, architecture: str = "SampleCNN"
+) -> Checkpoint:
     """Resolve ``weights`` (a shipped name or a checkpoint path) and load it.
 
     Shipped weights are verified against their recorded sha256.
@@ -259,18 +297,18 @@ def get_checkpoint(weights: str | os.PathLike, *, sha256: str | None = None) -> 
     Parameters
     ----------
     weights : str or os.PathLike
-        A key of :data:`SHIPPED_WEIGHTS` (``"default"``: its first entry), or the
-        path of a sktag checkpoint.
+        A key of :data:`SHIPPED_WEIGHTS`, ``"default"`` (the family's entry of
+        :data:`DEFAULT_WEIGHTS`), or the path of a sktag checkpoint.
     sha256 : str, optional
         Expected hash of a checkpoint file given by path.
+    architecture : str, default="SampleCNN"
+        The family ``"default"`` is resolved for.
 
     Returns
     -------
     checkpoint : Checkpoint
     """
-    name = os.fspath(weights)
-    if name == "default" and SHIPPED_WEIGHTS:
-        name = next(iter(SHIPPED_WEIGHTS))
+    name = resolve_weights_name(weights, architecture=architecture)
     if name in SHIPPED_WEIGHTS:
         filename, sha256 = SHIPPED_WEIGHTS[name]
         return load_checkpoint(os.path.join(os.path.dirname(__file__), "weights", filename), sha256=sha256)

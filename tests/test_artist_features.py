@@ -19,7 +19,7 @@ def test_pipeline_on_real_clips_beats_chance():
     """Random-init features of the paper's configuration separate cello from flute."""
     X_train, y_train = _philharmonia("train", 20)
     X_test, y_test = _philharmonia("test", 15)
-    features = ArtistCNNFeatures(random_state=0)
+    features = ArtistCNNFeatures(weights=None, random_state=0)
     clf = make_pipeline(features, StandardScaler(), LogisticRegression(max_iter=1000)).fit(X_train, y_train)
     assert features.sample_rate_ == 22050 and features.segment_length_ == 65536
     assert clf.score(X_test, y_test) >= 0.7
@@ -52,4 +52,4 @@ def test_checkpoint_is_loaded_and_a_samplecnn_checkpoint_is_refused(tmp_path):
 
 def test_unknown_layer_names_the_artist_layers():
     with pytest.raises(ValueError, match="embedding"):
-        ArtistCNNFeatures(architecture=SMALL, layers=["block9"]).fit([np.zeros(100)])
+        ArtistCNNFeatures(weights=None, architecture=SMALL, layers=["block9"]).fit([np.zeros(100)])

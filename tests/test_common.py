@@ -21,9 +21,9 @@ _NO_FIXED_WIDTH = (
 
 def _estimators():
     return [
-        SampleCNNFeatures(architecture=TINY_SAMPLECNN, random_state=0, batch_size=4),
-        ArtistCNNFeatures(architecture=TINY_ARTIST, random_state=0, batch_size=4),
-        MelCNNFeatures(architecture=TINY_MEL, random_state=0, batch_size=4),
+        SampleCNNFeatures(weights=None, architecture=TINY_SAMPLECNN, random_state=0, batch_size=4),
+        ArtistCNNFeatures(weights=None, architecture=TINY_ARTIST, random_state=0, batch_size=4),
+        MelCNNFeatures(weights=None, architecture=TINY_MEL, random_state=0, batch_size=4),
         SampleCNNTagger(architecture=TINY_SAMPLECNN, recipe="adam", max_epochs=1, batch_size=4,
                         precision="fp32", random_state=0, verbose=0),
         ArtistCNNTagger(architecture=TINY_ARTIST, recipe="adam", max_epochs=1, batch_size=4,
@@ -33,8 +33,8 @@ def _estimators():
         SiameseArtistCNN(TINY_ARTIST, n_negatives=2, max_epochs=1, batch_size=4, precision="fp32", random_state=0,
                          verbose=0),
         BagOfFeatures(2, n_mels=8, patch_frames=1, dictionary="kmeans", random_state=0),
-        MultiScaleFeatures([("sample", SampleCNNFeatures(architecture=TINY_SAMPLECNN, random_state=0, batch_size=4)),
-                            ("artist", ArtistCNNFeatures(architecture=TINY_ARTIST, random_state=0, batch_size=4))]),
+        MultiScaleFeatures([("sample", SampleCNNFeatures(weights=None, architecture=TINY_SAMPLECNN, random_state=0, batch_size=4)),
+                            ("artist", ArtistCNNFeatures(weights=None, architecture=TINY_ARTIST, random_state=0, batch_size=4))]),
         MLPTagger((16,), optimizer="adam", lr=0.02, max_epochs=40, validation_fraction=None, random_state=0),
     ]
 

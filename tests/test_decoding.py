@@ -87,11 +87,11 @@ def test_features_do_not_depend_on_the_number_of_decoding_threads(fixtures_dir, 
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(b"not audio")
     X = paths[:3] + [str(broken)] + paths[3:] + [np.linspace(-0.5, 0.5, 9000, dtype=np.float32)]
-    one = SampleCNNFeatures(architecture=SMALL, random_state=0, batch_size=5, on_error="warn")
+    one = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, batch_size=5, on_error="warn")
     with pytest.warns(UserWarning, match="broken.mp3"):
         expected = one.fit_transform(X)
     monkeypatch.setattr(_batching, "decode_workers", lambda device: 6)
-    many = SampleCNNFeatures(architecture=SMALL, random_state=0, batch_size=5, on_error="warn")
+    many = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, batch_size=5, on_error="warn")
     with pytest.warns(UserWarning, match="broken.mp3"):
         got = many.fit_transform(X)
     np.testing.assert_array_equal(np.isnan(got[3]), True)

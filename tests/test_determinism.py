@@ -11,15 +11,15 @@ _FEATURES_IN_A_FRESH_PROCESS = """
 import sys
 import numpy as np
 from sktag import SampleCNNFeatures
-features = SampleCNNFeatures(random_state=0).fit([sys.argv[1]]).transform([sys.argv[1]])
+features = SampleCNNFeatures(weights=None, random_state=0).fit([sys.argv[1]]).transform([sys.argv[1]])
 sys.stdout.write(features.tobytes().hex())
 """
 
 
 def test_bit_identical_across_runs_and_processes(fixtures_dir):
     clip = str(fixtures_dir / "game_music" / "wesnoth_t002_c00.mp3")
-    first = SampleCNNFeatures(random_state=0).fit([clip]).transform([clip])
-    second = SampleCNNFeatures(random_state=0).fit([clip]).transform([clip])
+    first = SampleCNNFeatures(weights=None, random_state=0).fit([clip]).transform([clip])
+    second = SampleCNNFeatures(weights=None, random_state=0).fit([clip]).transform([clip])
     np.testing.assert_array_equal(first, second)
     output = subprocess.run([sys.executable, "-c", _FEATURES_IN_A_FRESH_PROCESS, clip], capture_output=True,
                             text=True, check=True).stdout

@@ -11,7 +11,8 @@ import soundfile
 from sktag import SampleCNNFeatures
 from sktag.audio import AudioError
 from sktag.cli import main
-from sktag.extract import extract, find_clips, load_features
+from sktag.extract import ManifestMismatchError, extract, find_clips, load_features
+from sktag.weights import SHIPPED_WEIGHTS
 
 SMALL = {"m": 3, "n": 4}  # 243-sample segments
 
@@ -32,7 +33,7 @@ def collection(tmp_path):
 
 
 def _features(**params):
-    return SampleCNNFeatures(architecture=SMALL, random_state=0, **params)
+    return SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, **params)
 
 
 def test_find_clips_in_folders_globs_and_csv(collection, tmp_path):
@@ -74,8 +75,50 @@ def test_extract_writes_shards_reports_failures_and_resumes_byte_identically(col
     (out / "shard-00002.npy").write_bytes(first["shard-00002.npy"])
     np.testing.assert_array_equal(load_features(out).features, result.features)
 
-    with pytest.raises(ValueError, match="another extractor"):
+    with pytest.raises(ManifestMismatchError, match=r"other features .*definition.params.layers: null .in the "
+                                                   r'folder. vs \["block4"\] .this run.'):
         extract(_features(layers=["block4"]), paths, out, clip_ids=ids, shard_size=2, progress=False)
+
+
+def test_cli_extract_uses_the_shipped_weights_reproducibly_and_guards_resumes(fixtures_dir, tmp_path, capsys):
+    clips = str(fixtures_dir / "game_music" / "wesnoth_t00*.mp3")
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["extract", clips, "-o", str(first)]) == 0
+    assert main(["extract", clips, "-o", str(second)]) == 0
+    shards = sorted(f.name for f in first.glob("shard-*"))
+    assert shards and all((first / name).read_bytes() == (second / name).read_bytes() for name in shards)
+    definition = load_features(first).manifest["definition"]
+    assert definition["network"] == "sha256-" + SHIPPED_WEIGHTS["samplecnn-3x9"][1]  # pretrained by default
+    assert definition["precision"] == "fp32" and definition["torch_version"] and definition["sktag_version"]
+
+    os.remove(first / "shard-00000.npy")  # the same network named another way resumes the folder
+    capsys.readouterr()
+    assert main(["extract", clips, "-o", str(first), "--weights", "samplecnn-3x9"]) == 0
+    assert (first / "shard-00000.npy").read_bytes() == (second / "shard-00000.npy").read_bytes()
+
+    capsys.readouterr()
+    assert main(["extract", clips, "-o", str(first), "--layers", "block9"]) != 0  # other parameters: refused
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "definition.params.layers" in err and "Traceback" not in err
+    assert main(["extract", clips, "-o", str(first), "--weights", "samplecnn-3x8"]) != 0
+    assert "definition.network" in capsys.readouterr().err
+
+
+def test_a_resume_is_refused_when_versions_differ_or_the_network_is_unseeded(collection, tmp_path):
+    _, paths = find_clips([str(collection / "album" / "c*.wav")])
+    out = tmp_path / "features"
+    extract(_features(), paths, out, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["definition"]["torch_version"] = "1.0.0"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ManifestMismatchError, match=r"definition.torch_version: \"1.0.0\" \(in the folder\)"):
+        extract(_features(), paths, out, progress=False)
+
+    unseeded = SampleCNNFeatures(weights=None, architecture=SMALL)
+    extract(unseeded, paths, tmp_path / "unseeded", progress=False)  # a first run is fine: its seed is recorded
+    assert load_features(tmp_path / "unseeded").manifest["definition"]["network"].startswith("random-")
+    with pytest.raises(ManifestMismatchError, match="without a random_state cannot be resumed"):
+        extract(unseeded, paths, tmp_path / "unseeded", progress=False)
 
 
 def test_load_features_refuses_an_unfinished_folder(collection, tmp_path):
@@ -89,7 +132,7 @@ def test_load_features_refuses_an_unfinished_folder(collection, tmp_path):
 
 def test_cli_extract_with_extractor_parameters(collection, tmp_path, capsys):
     out = tmp_path / "cli"
-    status = main(["extract", str(collection), "-o", str(out), "--set", json.dumps(SMALL).join(["architecture=", ""]),
+    status = main(["extract", str(collection), "-o", str(out), "--set", json.dumps(SMALL).join(["architecture=", ""]), "--set", "weights=null",
                    "--set", "random_state=0", "--layers", "block3,block4", "--pooling", "max+mean",
                    "--shard-size", "4"])
     assert status == 1  # one clip failed, and the others are all there
@@ -102,7 +145,7 @@ def test_cli_extract_with_extractor_parameters(collection, tmp_path, capsys):
     assert result.manifest["extractor"]["params"]["layers"] == ["block3", "block4"]
     shutil.rmtree(collection / "album")
     assert main(["extract", str(collection), "-o", str(tmp_path / "ok"), "--set", "random_state=0",
-                 "--set", json.dumps(SMALL).join(["architecture=", ""])]) == 0
+                 "--set", json.dumps(SMALL).join(["architecture=", ""]), "--set", "weights=null"]) == 0
 
 
 def test_on_error_raise_stops_at_the_bad_clip_and_keeps_finished_shards(collection, tmp_path, capsys):
@@ -116,7 +159,7 @@ def test_on_error_raise_stops_at_the_bad_clip_and_keeps_finished_shards(collecti
     with pytest.raises(ValueError, match="on_error"):
         extract(_features(), paths, out, clip_ids=ids, shard_size=2, progress=False, on_error="ignore")
     status = main(["extract", str(collection), "-o", str(tmp_path / "cli"), "--on-error", "raise",
-                   "--set", json.dumps(SMALL).join(["architecture=", ""])])
+                   "--set", json.dumps(SMALL).join(["architecture=", ""]), "--set", "weights=null"])
     assert status == 1 and "broken.mp3" in capsys.readouterr().err
 
 

@@ -3,6 +3,7 @@
 import csv
 import os
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -15,11 +16,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktag import SampleCNNFeatures
-from sktag.audio import AudioError, AudioFileNotFoundError, AudioTypeError, load
+from sktag import ArtistCNNFeatures, MelCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
+from sktag.audio import AudioError, AudioFileNotFoundError, AudioTypeError, ShortClipWarning, load
 from sktag.features._clips import validate_clips
 from sktag.nn import SampleCNN
-from sktag.weights import save_checkpoint
+from sktag.weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS, save_checkpoint
 
 SMALL = {"m": 3, "n": 5}  # 729-sample segments: fast, yet a real SampleCNN
 PHILHARMONIA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "data", "philharmonia")
@@ -55,7 +56,7 @@ def test_pipeline_on_real_clips_beats_chance():
     """Random-init features of the paper's 3^9 network separate cello from flute."""
     X_train, y_train = _philharmonia("train", 20)
     X_test, y_test = _philharmonia("test", 15)
-    clf = make_pipeline(SampleCNNFeatures(random_state=0), StandardScaler(), LogisticRegression(max_iter=1000))
+    clf = make_pipeline(SampleCNNFeatures(weights=None, random_state=0), StandardScaler(), LogisticRegression(max_iter=1000))
     clf.fit(X_train, y_train)
     assert clf.score(X_test, y_test) >= 0.7
 
@@ -66,7 +67,7 @@ def test_bf16_features_stay_close_to_fp32_and_probe_as_well():
     X_test, y_test = _philharmonia("test", 15)
     scores, features = {}, {}
     for precision in ("fp32", "bf16"):
-        extractor = SampleCNNFeatures(random_state=0, precision=precision).fit(X_train)
+        extractor = SampleCNNFeatures(weights=None, random_state=0, precision=precision).fit(X_train)
         assert extractor.autocast_dtype_ == (None if precision == "fp32" else torch.bfloat16)
         # "auto" batches keep the largest activation under 16 MiB: bf16 activations are half the size
         assert extractor._network_batch_size(extractor.model_) == {"fp32": 1, "bf16": 3}[precision]
@@ -80,7 +81,7 @@ def test_bf16_features_stay_close_to_fp32_and_probe_as_well():
 
 def test_pipeline_on_mixed_rates_and_channels(mixed_clips):
     paths, labels = mixed_clips
-    features = SampleCNNFeatures(architecture=SMALL, random_state=0)
+    features = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0)
     clf = make_pipeline(features, LogisticRegression(max_iter=1000)).fit(paths, labels)
     assert 0.0 <= clf.score(paths, labels) <= 1.0
     Z = clf[0].transform(paths).reshape(6, 3, -1)  # original, 44.1k stereo, 8k copies of each clip
@@ -97,7 +98,7 @@ def test_arrays_give_the_same_features_as_paths(mixed_clips):
     flacs = paths[1::3]
     arrays = [soundfile.read(p, dtype="float32")[0].T for p in flacs]  # (2, n) stereo
     mono = [a.mean(axis=0) for a in arrays]
-    features = SampleCNNFeatures(architecture=SMALL, random_state=0, sample_rate=44100).fit(mono)
+    features = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, sample_rate=44100).fit(mono)
     from_arrays = features.transform(mono)
     from_paths = features.transform(flacs)
     np.testing.assert_allclose(from_arrays, from_paths, rtol=1e-4, atol=1e-5)
@@ -108,7 +109,7 @@ def test_arrays_give_the_same_features_as_paths(mixed_clips):
 def test_two_d_array_equals_list_of_rows():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, size=(5, 3000)).astype(np.float32)
-    features = SampleCNNFeatures(architecture=SMALL, random_state=0).fit(X)
+    features = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0).fit(X)
     np.testing.assert_array_equal(features.transform(X), features.transform(list(X)))
     pcm = (X * 32767).astype(np.int16)
     np.testing.assert_allclose(features.transform(pcm), features.transform(pcm / 32768.0), rtol=1e-5, atol=1e-6)
@@ -117,7 +118,7 @@ def test_two_d_array_equals_list_of_rows():
 def test_output_shapes_names_and_dtype():
     rng = np.random.default_rng(1)
     X = [rng.standard_normal(n).astype(np.float32) for n in (500, 3000, 8000)]
-    base = SampleCNNFeatures(architecture=SMALL, random_state=0)
+    base = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0)
     Z = base.fit_transform(X)
     assert Z.dtype == np.float32 and Z.shape == (3, 256 + 256 + 512)  # blocks 3-5 of a 3^5 net
     names = base.get_feature_names_out()
@@ -134,7 +135,7 @@ def test_output_shapes_names_and_dtype():
 def test_aggregation_matches_manual_computation():
     rng = np.random.default_rng(2)
     y = rng.standard_normal(729 * 4 + 100).astype(np.float32)
-    features = SampleCNNFeatures(architecture=SMALL, random_state=0, layers="block2", pooling="max+mean",
+    features = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, layers="block2", pooling="max+mean",
                                  aggregate="mean+std").fit([y])
     (row,) = features.transform([y])
     segments = torch.from_numpy(y[: 729 * 4].reshape(4, 729))
@@ -145,40 +146,98 @@ def test_aggregation_matches_manual_computation():
     np.testing.assert_allclose(row, expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("cls, family, name", [(SampleCNNFeatures, "SampleCNN", "samplecnn-3x9"),
+                                                (MelCNNFeatures, "MelCNN", "melcnn-54f"),
+                                                (ArtistCNNFeatures, "ArtistCNN", "artist-basic-gamemusic")])
+def test_transformers_load_their_familys_shipped_weights_by_default(cls, family, name):
+    assert DEFAULT_WEIGHTS[family] == name
+    features = cls().fit([np.zeros(100, dtype=np.float32)])
+    assert features.weights_id_ == "sha256-" + SHIPPED_WEIGHTS[name][1] and features.sample_rate_ == 16000
+    assert cls("default").fit([np.zeros(100)]).weights_id_ == cls(name).fit([np.zeros(100)]).weights_id_
+    with pytest.raises(ValueError, match="architecture builds a randomly initialised network: pass weights=None"):
+        cls(architecture={}).fit([np.zeros(100)])
+
+
+def test_multiscale_default_is_the_papers_three_samplecnn_scales():
+    union = MultiScaleFeatures().fit([np.zeros(100, dtype=np.float32)])
+    assert [name for name, _ in union.extractors_] == ["samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10"]
+    assert [member.weights_id_ for _, member in union.extractors_] == [
+        "sha256-" + SHIPPED_WEIGHTS[name][1] for name in ("samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10")]
+    assert all(member.layers_ == member.model_.layer_names[-4:-1] for _, member in union.extractors_)
+    grid_point = clone(MultiScaleFeatures()).set_params(**{"samplecnn-3x10": "drop", "samplecnn-3x9__layers": -2})
+    assert [name for name, _ in grid_point.fit([np.zeros(100)]).extractors_] == ["samplecnn-3x8", "samplecnn-3x9"]
+    assert grid_point.extractors_[1][1].layers_ == ["block9"]
+
+
+def test_layers_by_position_count_from_the_end_like_forward_intermediates():
+    X = [np.zeros(100, dtype=np.float32)]
+    names = SampleCNN(**SMALL).layer_names  # stem, block1..block5, fc
+    assert SampleCNNFeatures(weights=None, architecture=SMALL, layers=-1).fit(X).layers_ == ["fc"]
+    assert SampleCNNFeatures(weights=None, architecture=SMALL, layers=[-3, -2, -1]).fit(X).layers_ == names[-3:]
+    assert SampleCNNFeatures(weights=None, architecture=SMALL, layers=[1, "block5"]).fit(X).layers_ == [
+        "block1", "block5"]
+    with pytest.raises(ValueError, match=r"layer positions \[7\] are out of range: this network has 7 layers"):
+        SampleCNNFeatures(weights=None, architecture=SMALL, layers=7).fit(X)
+    with pytest.raises(ValueError, match="lists a layer twice"):
+        SampleCNNFeatures(weights=None, architecture=SMALL, layers=[-1, "fc"]).fit(X)
+    with pytest.raises(ValueError, match="give layer names or positions"):
+        SampleCNNFeatures(weights=None, architecture=SMALL, layers=[1.5]).fit(X)
+
+
+def test_a_one_column_table_of_paths_is_its_column(fixtures_dir):
+    pandas = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+
+    paths = [str(p) for p in sorted((fixtures_dir / "philharmonia").glob("*.mp3"))]
+    table = pandas.DataFrame({"path": paths, "label": range(len(paths))})
+    features = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0)
+    expected = clone(features).fit_transform(paths)
+    np.testing.assert_array_equal(clone(features).fit_transform(table[["path"]]), expected)
+    np.testing.assert_array_equal(ColumnTransformer([("audio", features, ["path"])]).fit_transform(table), expected)
+
+
 def test_short_clip_is_zero_padded_and_hop_overlaps(fixtures_dir):
     short = str(fixtures_dir / "short_0p5s_16k.wav")  # 8000 samples < one 59049 segment
-    features = SampleCNNFeatures(random_state=0, layers="block9").fit([short])
+    features = SampleCNNFeatures(weights=None, random_state=0, layers="block9").fit([short])
     y, _ = load(short)
     padded = np.zeros(59049, dtype=np.float32)
     padded[: len(y)] = y
-    np.testing.assert_allclose(features.transform([short]), features.transform([padded]), rtol=1e-6)
-    overlapping = SampleCNNFeatures(architecture=SMALL, random_state=0, segment_hop=243).fit([y])
+    with pytest.warns(ShortClipWarning, match=r"short_0p5s_16k.wav': 0.50 s, shorter than the network's segment "
+                                              r"\(3.69 s\), was zero-padded"):
+        from_file = features.transform([short])
+    with pytest.warns(ShortClipWarning, match=r"'X\[0\]': 0.50 s"):
+        features.transform([y])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a clip of one whole segment is not padded, and not warned about
+        np.testing.assert_allclose(from_file, features.transform([padded]), rtol=1e-6)
+    overlapping = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, segment_hop=243).fit([y])
     stats = overlapping._segment_stats(validate_clips([y]), overlapping.model_, ["block5"])
     assert stats[0].shape[0] == 1 + (8000 - 729) // 243
 
 
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")
 def test_batch_composition_does_not_change_features(fixtures_dir):
     clips = [str(p) for p in sorted((fixtures_dir / "game_music").glob("*.mp3"))[:2]]
     clips += [str(fixtures_dir / "short_0p5s_16k.wav")]
-    one = SampleCNNFeatures(random_state=0, batch_size=1).fit(clips).transform(clips)
-    many = SampleCNNFeatures(random_state=0, batch_size=7).fit(clips).transform(clips)
-    alone = SampleCNNFeatures(random_state=0, batch_size=7).fit(clips).transform(clips[1:2])
+    one = SampleCNNFeatures(weights=None, random_state=0, batch_size=1).fit(clips).transform(clips)
+    many = SampleCNNFeatures(weights=None, random_state=0, batch_size=7).fit(clips).transform(clips)
+    alone = SampleCNNFeatures(weights=None, random_state=0, batch_size=7).fit(clips).transform(clips[1:2])
     np.testing.assert_allclose(one, many, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(alone[0], many[1], rtol=1e-5, atol=1e-5)
 
 
 def test_random_state_controls_the_random_network():
     X = np.random.default_rng(3).standard_normal((2, 1000)).astype(np.float32)
-    a = SampleCNNFeatures(architecture=SMALL, random_state=0).fit_transform(X)
-    b = SampleCNNFeatures(architecture=SMALL, random_state=0).fit_transform(X)
-    c = SampleCNNFeatures(architecture=SMALL, random_state=1).fit_transform(X)
+    a = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0).fit_transform(X)
+    b = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0).fit_transform(X)
+    c = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=1).fit_transform(X)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
 
 def test_model_is_never_pickled_or_cloned():
     X = np.random.default_rng(4).standard_normal((2, 1000)).astype(np.float32)
-    features = SampleCNNFeatures(architecture=SMALL, random_state=0).fit(X)
+    features = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0).fit(X)
     model = features.model_
     assert "model_" not in vars(features)
     assert all(not isinstance(v, torch.nn.Module) for v in vars(features).values())
@@ -203,7 +262,7 @@ def test_checkpoint_weights_are_loaded(tmp_path):
     with torch.inference_mode():
         (act,) = net.forward_intermediates(torch.from_numpy(y.reshape(2, 243)), ["block4"])
     np.testing.assert_allclose(features.transform([y])[0], act.amax(-1).mean(0).numpy(), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="architecture applies to weights=None only"):
+    with pytest.raises(ValueError, match="architecture builds a randomly initialised network: pass weights=None"):
         SampleCNNFeatures(weights=str(path), architecture=config).fit([y])
 
 
@@ -220,7 +279,7 @@ def test_grid_search_over_layers_runs_the_network_once_per_clip(tmp_path, monkey
 
     monkeypatch.setattr(SampleCNN, "forward_intermediates", counting)
     pipe = make_pipeline(
-        SampleCNNFeatures(architecture=SMALL, random_state=0, memory=str(tmp_path / "cache")),
+        SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, memory=str(tmp_path / "cache")),
         LogisticRegression(max_iter=200),
     )
     grid = {"samplecnnfeatures__layers": [["block5"], ["block4", "block5"], ["block3", "block4", "block5"], "fc"],
@@ -237,8 +296,8 @@ def test_grid_search_over_layers_runs_the_network_once_per_clip(tmp_path, monkey
 def test_memory_cache_is_keyed_by_content_and_weights(tmp_path):
     rng = np.random.default_rng(7)
     X = [rng.standard_normal(1500).astype(np.float32) for _ in range(3)]
-    cached = SampleCNNFeatures(architecture=SMALL, random_state=0, memory=str(tmp_path))
-    plain = SampleCNNFeatures(architecture=SMALL, random_state=0)
+    cached = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, memory=str(tmp_path))
+    plain = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0)
     np.testing.assert_allclose(cached.fit_transform(X), plain.fit_transform(X), rtol=1e-6)
     X[1] = X[1] * 0.5
     np.testing.assert_allclose(cached.transform(X), plain.transform(X), rtol=1e-6)
@@ -253,7 +312,7 @@ def test_memory_cache_is_keyed_by_content_and_weights(tmp_path):
 @pytest.fixture(scope="module")
 def small():
     X = [np.zeros(1000, dtype=np.float32)]
-    return SampleCNNFeatures(architecture=SMALL, random_state=0).fit(X)
+    return SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0).fit(X)
 
 
 def test_missing_file_is_named(small, tmp_path):
@@ -319,22 +378,22 @@ def test_bad_containers(small, X, error, match):
 def test_bad_parameters_raise_in_fit():
     X = [np.zeros(1000, dtype=np.float32)]
     with pytest.raises(ValueError, match="unknown layers"):
-        SampleCNNFeatures(architecture=SMALL, layers=["block9"]).fit(X)
+        SampleCNNFeatures(weights=None, architecture=SMALL, layers=["block9"]).fit(X)
     with pytest.raises(ValueError, match="pooling"):
-        SampleCNNFeatures(architecture=SMALL, pooling="median").fit(X)
+        SampleCNNFeatures(weights=None, architecture=SMALL, pooling="median").fit(X)
     with pytest.raises(ValueError, match="not the name of shipped weights"):
         SampleCNNFeatures(weights="no-such-weights").fit(X)
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA"):
-            SampleCNNFeatures(architecture=SMALL, device="cuda").fit(X)
+            SampleCNNFeatures(weights=None, architecture=SMALL, device="cuda").fit(X)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_gpu_features_match_cpu():
     """Within the error of the TF32 convolutions that PyTorch runs for fp32 on CUDA by default."""
     X = np.random.default_rng(8).standard_normal((3, 3000)).astype(np.float32)
-    cpu = SampleCNNFeatures(architecture=SMALL, random_state=0, device="cpu").fit_transform(X)
-    gpu = SampleCNNFeatures(architecture=SMALL, random_state=0, device="cuda").fit_transform(X)
+    cpu = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, device="cpu").fit_transform(X)
+    gpu = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, device="cuda").fit_transform(X)
     error = (np.linalg.norm(gpu - cpu, axis=1) / np.linalg.norm(cpu, axis=1)).max()
     print(f"largest relative L2 error of a clip's features against the CPU: {error}")
     assert error < 2e-3
@@ -344,10 +403,10 @@ def test_gpu_features_match_cpu():
 def test_gpu_on_files_matches_cpu_and_bf16_stays_close(fixtures_dir):
     """Files decoded by several threads feed the GPU; CUDA fp32 (TF32 convolutions) and bf16 against the CPU."""
     paths = sorted(str(p) for p in (fixtures_dir / "philharmonia").glob("*.mp3"))
-    cpu = SampleCNNFeatures(random_state=0, device="cpu").fit_transform(paths)
+    cpu = SampleCNNFeatures(weights=None, random_state=0, device="cpu").fit_transform(paths)
     errors = {}
     for precision in ("fp32", "bf16"):
-        gpu = SampleCNNFeatures(random_state=0, device="cuda", precision=precision).fit_transform(paths)
+        gpu = SampleCNNFeatures(weights=None, random_state=0, device="cuda", precision=precision).fit_transform(paths)
         errors[precision] = (np.linalg.norm(gpu - cpu, axis=1) / np.linalg.norm(cpu, axis=1)).max()
     print(f"largest relative L2 error of a clip's features against the CPU: {errors}")
     assert errors["fp32"] < 2e-3 and 0 < errors["bf16"] < 0.02

@@ -18,8 +18,8 @@ def _fitted():
     rng = np.random.default_rng(0)
     clips = [rng.standard_normal(4000).astype(np.float32) * 0.1 for _ in range(3)]
     return [
-        SampleCNNFeatures(architecture=TINY_SAMPLECNN, random_state=0, sample_rate=8000).fit(clips),
-        ArtistCNNFeatures(architecture=TINY_ARTIST, random_state=0, sample_rate=8000).fit(clips),
+        SampleCNNFeatures(weights=None, architecture=TINY_SAMPLECNN, random_state=0, sample_rate=8000).fit(clips),
+        ArtistCNNFeatures(weights=None, architecture=TINY_ARTIST, random_state=0, sample_rate=8000).fit(clips),
         BagOfFeatures(4, n_mels=8, dictionary="kmeans", random_state=0, sample_rate=8000).fit(clips),
     ]
 

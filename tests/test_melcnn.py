@@ -67,7 +67,7 @@ def test_tagger_learns_tags_and_its_checkpoint_feeds_multi_scale_features(tmp_pa
     assert features.transform(X).shape == (12, 8 + 8 + 16)
     scales = MultiScaleFeatures([
         ("f18", MelCNNFeatures(weights=str(path))),
-        ("f27", MelCNNFeatures(architecture={**TINY, "n_frames": 27}, random_state=0)),
+        ("f27", MelCNNFeatures(weights=None, architecture={**TINY, "n_frames": 27}, random_state=0)),
     ]).fit(X)
     Z = scales.transform(X)
     assert Z.shape == (12, 32 + 32) and np.isfinite(Z).all()

@@ -17,8 +17,8 @@ ARTIST = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8,
 
 
 def _members():
-    return [("sample", SampleCNNFeatures(architecture=SAMPLECNN, random_state=0)),
-            ("artist", ArtistCNNFeatures(architecture=ARTIST, random_state=0))]
+    return [("sample", SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0)),
+            ("artist", ArtistCNNFeatures(weights=None, architecture=ARTIST, random_state=0))]
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_columns_are_the_members_own_features(clips):
     assert len(names) == Z.shape[1] and names[0].startswith("sample__block") and names[-1].startswith("artist__")
     arrays = [np.random.default_rng(i).standard_normal(4000).astype(np.float32) for i in range(2)]
     exact = MultiScaleFeatures(_members(), sample_rate=8000).fit(arrays).transform(arrays)
-    alone = SampleCNNFeatures(architecture=SAMPLECNN, random_state=0, sample_rate=8000).fit(arrays).transform(arrays)
+    alone = SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0, sample_rate=8000).fit(arrays).transform(arrays)
     np.testing.assert_array_equal(exact[:, : alone.shape[1]], alone)
 
 
@@ -63,7 +63,7 @@ def test_members_are_grid_searchable_and_droppable(clips):
     with pytest.raises(ValueError, match="keep at least one"):
         MultiScaleFeatures([("a", "drop")]).fit(paths)
     with pytest.raises(ValueError, match="unique"):
-        MultiScaleFeatures([("a", SampleCNNFeatures()), ("a", SampleCNNFeatures())]).fit(paths)
+        MultiScaleFeatures([("a", SampleCNNFeatures(weights=None)), ("a", SampleCNNFeatures(weights=None))]).fit(paths)
     with pytest.raises(TypeError, match="feature transformer"):
         MultiScaleFeatures([("a", LogisticRegression())]).fit(paths)
 
@@ -112,7 +112,7 @@ def _grid_search(memory):
                          ("clf", LogisticRegression())])
     grid = {"features__sample__layers": ["block3", "block4", ["block2", "block3", "block4"]],
             "features__sample__pooling": ["max", "max+mean"],
-            "features__artist": [ArtistCNNFeatures(architecture=ARTIST, random_state=0, layers="block5"), "drop"]}
+            "features__artist": [ArtistCNNFeatures(weights=None, architecture=ARTIST, random_state=0, layers="block5"), "drop"]}
     return GridSearchCV(pipeline, grid, cv=2)
 
 
@@ -135,7 +135,7 @@ def test_grid_search_with_memory_runs_each_network_once_per_clip(clips, tmp_path
 def test_a_union_reuses_what_its_members_cached_alone_and_the_reverse(clips, tmp_path, network_segments):
     paths, _ = clips
     cache = str(tmp_path / "cache")
-    alone = SampleCNNFeatures(architecture=SAMPLECNN, random_state=0, memory=cache).fit(paths).transform(paths)
+    alone = SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0, memory=cache).fit(paths).transform(paths)
     computed = network_segments[SampleCNN]
     assert computed > 0
 
@@ -145,5 +145,5 @@ def test_a_union_reuses_what_its_members_cached_alone_and_the_reverse(clips, tmp
     np.testing.assert_array_equal(Z[:, : alone.shape[1]], alone)
 
     artist_runs = network_segments[ArtistCNN]
-    ArtistCNNFeatures(architecture=ARTIST, random_state=0, memory=cache).fit(paths).transform(paths)
+    ArtistCNNFeatures(weights=None, architecture=ARTIST, random_state=0, memory=cache).fit(paths).transform(paths)
     assert network_segments[ArtistCNN] == artist_runs > 0  # what the union cached, the member alone reuses

@@ -12,8 +12,8 @@ SMALL_ARTIST = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8,
 
 def _transformers():
     return [
-        SampleCNNFeatures(architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000),
-        ArtistCNNFeatures(architecture=SMALL_ARTIST, random_state=0, sample_rate=8000),
+        SampleCNNFeatures(weights=None, architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000),
+        ArtistCNNFeatures(weights=None, architecture=SMALL_ARTIST, random_state=0, sample_rate=8000),
         BagOfFeatures(4, n_mels=8, dictionary="kmeans", random_state=0),
     ]
 
@@ -64,7 +64,7 @@ def test_raise_names_the_clip(transformer, messy, bad_index):
 
 def test_warn_with_the_memory_cache_never_caches_a_failure(messy, tmp_path):
     X, good, bad = messy
-    features = SampleCNNFeatures(architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000,
+    features = SampleCNNFeatures(weights=None, architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000,
                                  memory=str(tmp_path / "cache"), on_error="warn").fit(X[:1])
     with pytest.warns(ClipFailureWarning):
         first = features.transform(X)
@@ -72,13 +72,13 @@ def test_warn_with_the_memory_cache_never_caches_a_failure(messy, tmp_path):
         second = features.transform(X)  # cached clips come back; failed ones fail again, not NaN from the cache
     np.testing.assert_array_equal(first, second)
     assert len(features.failed_clips_) == len(bad)
-    plain = SampleCNNFeatures(architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000).fit(X[:1])
+    plain = SampleCNNFeatures(weights=None, architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000).fit(X[:1])
     np.testing.assert_allclose(first[good], plain.transform([X[i] for i in good]), rtol=1e-5, atol=1e-6)
 
 
 def test_no_failures_no_warning(messy, recwarn):
     X, good, _ = messy
-    features = SampleCNNFeatures(architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000, on_error="warn")
+    features = SampleCNNFeatures(weights=None, architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000, on_error="warn")
     features.fit([X[i] for i in good]).transform([X[i] for i in good])
     assert features.failed_clips_ == []
     assert not [w for w in recwarn if issubclass(w.category, ClipFailureWarning)]

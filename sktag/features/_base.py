@@ -88,7 +88,8 @@ SHARED_PARAMETERS_DOC = """\
         :class:`~sktag.audio.ClipFailureWarning` names it, ``failed_clips_``
         lists it, and every other clip's features are computed as usual.
     random_state : int, RandomState instance or None, default=None
-        Seeds the random initialisation for ``weights=None``.
+        Seeds the random initialisation for ``weights=None`` (``None``: a fresh
+        seed, drawn in ``fit`` and kept in ``seed_``).
     verbose : int, default=0
         Log progress (clips/s) to the ``"sktag"`` logger.
 """
@@ -150,7 +151,7 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "weights": [None, str, os.PathLike],
         "architecture": [None, dict],
-        "layers": [None, str, list, tuple],
+        "layers": [None, str, Integral, list, tuple],
         "pooling": [StrOptions(set(POOLINGS))],
         "aggregate": [StrOptions(set(AGGREGATES))],
         "sample_rate": [None, Interval(Real, 0, None, closed="neither")],
@@ -175,7 +176,7 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
 
     def __init__(
         self,
-        weights=None,
+        weights="default",
         *,
         architecture=None,
         layers=None,
@@ -233,8 +234,9 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
             checkpoint = None
         else:
             if self.architecture is not None:
-                raise ValueError("architecture applies to weights=None only; a checkpoint defines its own network")
-            checkpoint = sktag_weights.get_checkpoint(self.weights)
+                raise ValueError(f"architecture builds a randomly initialised network: pass weights=None with it "
+                                 f"(weights={self.weights!r} is a checkpoint, which defines its own network)")
+            checkpoint = sktag_weights.get_checkpoint(self.weights, architecture=network)
             if checkpoint.architecture != network:
                 raise ValueError(f"{checkpoint.source} holds architecture {checkpoint.architecture!r}, but "
                                  f"{type(self).__name__} runs {network!r}")
@@ -265,14 +267,24 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
         return int(np.clip(CPU_ACTIVATION_BUDGET // (itemsize * largest), 1, MAX_AUTO_BATCH))
 
     def _resolve_layers(self, model: torch.nn.Module) -> list[str]:
+        """``layers`` as names: names stay, positions in ``layer_names`` (negative from the end) become names."""
         if self.layers is None:
             return self._default_layers(model)
-        layers = [self.layers] if isinstance(self.layers, str) else list(self.layers)
+        layers = [self.layers] if isinstance(self.layers, (str, Integral)) else list(self.layers)
         if not layers:
             raise ValueError("layers is empty; name at least one layer")
-        unknown = [name for name in layers if name not in model.layer_names]
+        bad = [layer for layer in layers if not isinstance(layer, (str, Integral)) or isinstance(layer, bool)]
+        if bad:
+            raise ValueError(f"layers holds {bad}: give layer names or positions (ints, negative from the end)")
+        unknown = [name for name in layers if isinstance(name, str) and name not in model.layer_names]
         if unknown:
             raise ValueError(f"unknown layers {unknown}; this network has {model.layer_names}")
+        n_layers = len(model.layer_names)
+        outside = [index for index in layers if not isinstance(index, str) and not -n_layers <= index < n_layers]
+        if outside:
+            raise ValueError(f"layer positions {outside} are out of range: this network has {n_layers} layers "
+                             f"{model.layer_names} (-1 is {model.layer_names[-1]!r})")
+        layers = [name if isinstance(name, str) else model.layer_names[name] for name in layers]
         if len(set(layers)) != len(layers):
             raise ValueError(f"layers lists a layer twice: {layers}")
         return layers

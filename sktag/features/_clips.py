@@ -72,7 +72,9 @@ def validate_clips(X: object, *, check_files: bool = True, failures: dict | None
     Parameters
     ----------
     X : sequence of (str, os.PathLike, np.ndarray [shape=(n,)] or list of float) or np.ndarray [shape=(n_clips, n_samples)]
-        Paths and/or 1-D waveforms, or a 2-D array whose rows are equal-length clips.
+        Paths and/or 1-D waveforms, or a 2-D array whose rows are equal-length clips;
+        a one-column table of paths (a DataFrame, as ``ColumnTransformer`` passes
+        one column) is its column of paths.
         Integer arrays are read as PCM and scaled to [-1, 1]. :class:`DecodedFile`
         items (from :class:`~sktag.MultiScaleFeatures`) pass as they are.
     check_files : bool, default=True
@@ -157,6 +159,9 @@ def report_failures(clips, failures: dict | None) -> list[tuple[str, str]]:
 
 
 def _array_to_clips(X: np.ndarray) -> list:
+    if X.ndim == 2 and X.shape[1] == 1 and (X.dtype.kind in "US" or X.dtype == object and all(
+            isinstance(x, (str, os.PathLike, np.ndarray)) for x in X[:, 0])):
+        X = X[:, 0]  # one column of paths, as ColumnTransformer(..., ["path"]) passes a DataFrame's column
     if X.ndim == 2:
         if X.shape[1] == 0:
             raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required: clips have zero length")
@@ -215,12 +220,29 @@ def clip_segments(
     Yields
     ------
     segment : np.ndarray [shape=(length,), dtype=float32]
+
+    Warns
+    -----
+    sktag.audio.ShortClipWarning
+        The clip is shorter than ``length``: it is zero-padded to one segment.
     """
-    blocks = clip_blocks(clip, sample_rate=sample_rate, input_rate=input_rate)
+    n_samples = 0
+
+    def counted(blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        nonlocal n_samples
+        for block in blocks:
+            n_samples += len(block)
+            yield block
+
+    blocks = counted(clip_blocks(clip, sample_rate=sample_rate, input_rate=input_rate))
     if isinstance(clip[1], str):
         yield from audio.iter_segments(blocks, length=length, hop=hop)
     else:  # an array or a decoded file is one block: strided views, no copies
         yield from audio.frame(next(blocks), length=length, hop=hop)
+    if n_samples < length:
+        warnings.warn(f"clip {clip[0]!r}: {n_samples / sample_rate:.2f} s, shorter than the network's segment "
+                      f"({length / sample_rate:.2f} s), was zero-padded to one segment: its features partly "
+                      "describe silence", audio.ShortClipWarning, stacklevel=2)
 
 
 def clip_content_key(clip: Clip, input_rate: float | None) -> str:

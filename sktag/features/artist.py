@@ -19,19 +19,20 @@ class ArtistCNNFeatures(NetworkFeatures):
 
     Parameters
     ----------
-    weights : str, os.PathLike or None, default=None
-        A sktag checkpoint of an ``ArtistCNN`` (path or shipped name; the network,
-        its front end and its sample rate come from it); ``None`` builds a
-        randomly initialised network from ``architecture``, seeded by
-        ``random_state``, at the rate of its front end.
+    weights : str, os.PathLike or None, default="default"
+        The pretrained network: ``"default"`` is the shipped ``"artist-basic-gamemusic"`` (the artist-label CNN trained on game-soundtrack composers at 16 kHz);
+        or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
+        or a sktag checkpoint path (the network and its sample rate come from it).
+        ``None`` builds a randomly initialised network from ``architecture``,
+        seeded by ``random_state``.
     architecture : dict or None, default=None
         Keyword arguments of :class:`sktag.nn.ArtistCNN` for ``weights=None``
-        (default: the paper's configuration at 22050 Hz); must be ``None`` with a
-        checkpoint.
-    layers : str, sequence of str or None, default=None
+        (default: the paper's configuration at 22050 Hz); needs ``weights=None``.
+    layers : str, int, sequence of (str or int) or None, default=None
         Layers to take features from; ``None`` = the last three conv blocks
         (``block3``, ``block4``, ``block5``). Names: ``"block1"`` .. ``"block5"``
-        and ``"embedding"`` (the 256-d average over time of ``block5``).
+        and ``"embedding"`` (the 256-d average over time of ``block5``); ints
+        are positions in that list, negative from the end.
         ``layers="block5"`` with the default pooling and aggregation is the
         paper's transfer feature (max over time, mean over segments).
 %(shared_parameters)s
@@ -46,7 +47,7 @@ class ArtistCNNFeatures(NetworkFeatures):
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> X = [rng.standard_normal(70000).astype(np.float32) for _ in range(3)]
-    >>> features = ArtistCNNFeatures(layers="block5", random_state=0).fit(X)
+    >>> features = ArtistCNNFeatures(weights=None, layers="block5", random_state=0).fit(X)
     >>> features.transform(X).shape
     (3, 256)
     """

@@ -22,19 +22,20 @@ class MelCNNFeatures(NetworkFeatures):
 
     Parameters
     ----------
-    weights : str, os.PathLike or None, default=None
-        A sktag checkpoint of a ``MelCNN`` (path or shipped name; the network,
-        its front end and its sample rate come from it); ``None`` builds a
-        randomly initialised network from ``architecture``, seeded by
-        ``random_state``, at the rate of its front end.
+    weights : str, os.PathLike or None, default="default"
+        The pretrained network: ``"default"`` is the shipped ``"melcnn-54f"`` (the 54-frame local log-mel CNN at 16 kHz);
+        or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
+        or a sktag checkpoint path (the network and its sample rate come from it).
+        ``None`` builds a randomly initialised network from ``architecture``,
+        seeded by ``random_state``.
     architecture : dict or None, default=None
         Keyword arguments of :class:`sktag.nn.MelCNN` for ``weights=None``
-        (default: the 27-frame network at 22050 Hz); must be ``None`` with a
-        checkpoint.
-    layers : str, sequence of str or None, default=None
+        (default: the 27-frame network at 22050 Hz); needs ``weights=None``.
+    layers : str, int, sequence of (str or int) or None, default=None
         Layers to take features from; ``None`` = every conv layer (the paper
         aggregates all of them). Names: ``"block1"`` .. ``"blockK"`` and
-        ``"embedding"`` (the average over time of the last conv layer).
+        ``"embedding"`` (the average over time of the last conv layer); ints
+        are positions in that list, negative from the end.
 %(shared_parameters)s
     Attributes
     ----------
@@ -47,7 +48,7 @@ class MelCNNFeatures(NetworkFeatures):
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> X = [rng.standard_normal(30000).astype(np.float32) for _ in range(3)]
-    >>> features = MelCNNFeatures(random_state=0).fit(X)
+    >>> features = MelCNNFeatures(weights=None, random_state=0).fit(X)
     >>> features.layers_
     ['block1', 'block2', 'block3']
     >>> features.transform(X).shape

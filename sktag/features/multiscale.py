@@ -14,8 +14,19 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import audio
 from ._clips import AudioTransformerMixin, DecodedFile, report_failures, validate_clips
+from .samplecnn import SampleCNNFeatures
 
-__all__ = ["MultiScaleFeatures"]
+__all__ = ["MultiScaleFeatures", "PAPER_SCALES"]
+
+#: The members of ``MultiScaleFeatures()``: the shipped basic SampleCNNs trained at three input sizes
+#: (3^8, 3^9 and 3^10 samples: 1.2, 3.7 and 11.1 s at 16 kHz), each giving its last three blocks:
+#: the multi-level, multi-scale features of arXiv:1706.06810 on sktag's shipped weights.
+PAPER_SCALES = ("samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10")
+
+
+def _paper_extractors() -> list[tuple[str, SampleCNNFeatures]]:
+    return [(name, SampleCNNFeatures(name)) for name in PAPER_SCALES]
+
 
 class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
     """Features of several extractors (networks, scales, layers) side by side, each clip decoded once.
@@ -38,8 +49,14 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
 
     Parameters
     ----------
-    extractors : list of (str, estimator or "drop")
+    extractors : list of (str, estimator or "drop") or None, default=None
         Named members. Names must be unique and must not contain ``"__"``.
+        ``None``: the multi-scale set of arXiv:1706.06810 on the shipped weights,
+        the basic SampleCNNs trained at three input sizes, each with its last
+        three blocks: ``[(name, SampleCNNFeatures(name)) for name in
+        PAPER_SCALES]`` with names ``"samplecnn-3x8"``, ``"samplecnn-3x9"`` and
+        ``"samplecnn-3x10"`` (3 x 1,024 features). Setting a member's parameter,
+        as ``samplecnn-3x9__layers``, turns ``None`` into that list first.
     sample_rate : float or None, default=None
         Sample rate of array clips, passed to every member; ``None`` means
         arrays are already at each member's rate (only sensible when the members
@@ -72,8 +89,8 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
     >>> from sktag import ArtistCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
     >>> X = [np.random.default_rng(i).standard_normal(16000).astype(np.float32) for i in range(3)]
     >>> union = MultiScaleFeatures([
-    ...     ("m3", SampleCNNFeatures(architecture={"m": 3, "n": 5}, random_state=0)),
-    ...     ("m2", SampleCNNFeatures(architecture={"m": 2, "n": 8}, layers="block8", random_state=0)),
+    ...     ("m3", SampleCNNFeatures(weights=None, architecture={"m": 3, "n": 5}, random_state=0)),
+    ...     ("m2", SampleCNNFeatures(weights=None, architecture={"m": 2, "n": 8}, layers="block8", random_state=0)),
     ... ])
     >>> union.fit_transform(X).shape
     (3, 1536)
@@ -82,7 +99,7 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
     """
 
     _parameter_constraints: dict = {
-        "extractors": [list],
+        "extractors": [None, list],
         "sample_rate": [None, Interval(Real, 0, None, closed="neither")],
         "memory": [None, str, HasMethods(["cache"])],
         "chunk_size": [Interval(Integral, 1, None, closed="left")],
@@ -90,7 +107,7 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, extractors, *, sample_rate=None, memory=None, chunk_size=32, on_error="raise", verbose=0):
+    def __init__(self, extractors=None, *, sample_rate=None, memory=None, chunk_size=32, on_error="raise", verbose=0):
         self.extractors = extractors
         self.sample_rate = sample_rate
         self.memory = memory
@@ -104,19 +121,23 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
 
     def set_params(self, **params) -> MultiScaleFeatures:
         """Set parameters; ``<name>`` replaces a member (or drops it with ``"drop"``)."""
+        if params.get("extractors", self.extractors) is None and any(key != "extractors" and key not in
+                                                                     self.get_params(deep=False) for key in params):
+            params["extractors"] = _paper_extractors()  # members named by a default set
         self._set_params("extractors", **params)
         return self
 
     def _members(self) -> list[tuple[str, object]]:
+        extractors = _paper_extractors() if self.extractors is None else self.extractors
         try:
-            names, members = zip(*self.extractors)
+            names, members = zip(*extractors)
         except (TypeError, ValueError):
             raise ValueError("extractors must be a non-empty list of (name, transformer) pairs") from None
         self._validate_names(names)
-        for name, member in self.extractors:
+        for name, member in extractors:
             if member != "drop" and not all(hasattr(member, m) for m in ("fit", "transform", "get_feature_names_out")):
                 raise TypeError(f"extractor {name!r} must be an sktag feature transformer or 'drop', got {member!r}")
-        kept = [(name, member) for name, member in self.extractors if member != "drop"]
+        kept = [(name, member) for name, member in extractors if member != "drop"]
         if not kept:
             raise ValueError("every extractor is 'drop'; keep at least one")
         return kept

@@ -19,17 +19,21 @@ class SampleCNNFeatures(NetworkFeatures):
 
     Parameters
     ----------
-    weights : str, os.PathLike or None, default=None
-        A sktag checkpoint path or the name of shipped weights (the network and
-        its sample rate come from it); ``None`` builds a randomly initialised
-        network from ``architecture``, seeded by ``random_state`` and run at 16 kHz.
+    weights : str, os.PathLike or None, default="default"
+        The pretrained network: ``"default"`` is the shipped ``"samplecnn-3x9"`` (the basic 3^9 SampleCNN distilled from musicnn's MTT tags at 16 kHz);
+        or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
+        or a sktag checkpoint path (the network and its sample rate come from it).
+        ``None`` builds a randomly initialised network from ``architecture``,
+        seeded by ``random_state``.
     architecture : dict or None, default=None
         Keyword arguments of :class:`sktag.nn.SampleCNN` for ``weights=None``
-        (default: the paper's 3^9 basic network); must be ``None`` with a checkpoint.
-    layers : str, sequence of str or None, default=None
+        (default: the paper's 3^9 basic network); needs ``weights=None``.
+    layers : str, int, sequence of (str or int) or None, default=None
         Layers to take features from, e.g. ``("block7", "block8", "block9")``;
         ``None`` = the last three blocks, as in the papers. Names: ``"stem"``,
-        ``"block1"`` .. ``"block<n>"``, ``"fc"`` (the penultimate dense layer).
+        ``"block1"`` .. ``"block<n>"``, ``"fc"`` (the penultimate dense layer);
+        ints are positions in that list, negative from the end (``-1`` is
+        ``"fc"``, ``[-4, -3, -2]`` the last three blocks).
 %(shared_parameters)s
     Attributes
     ----------
@@ -43,7 +47,7 @@ class SampleCNNFeatures(NetworkFeatures):
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> X = [rng.standard_normal(16000).astype(np.float32) for _ in range(4)]
-    >>> features = SampleCNNFeatures(architecture={"m": 3, "n": 5}, random_state=0)
+    >>> features = SampleCNNFeatures(weights=None, architecture={"m": 3, "n": 5}, random_state=0)
     >>> features.fit_transform(X).shape
     (4, 1024)
     >>> clf = make_pipeline(features, LogisticRegression()).fit(X, [0, 1, 0, 1])
