@@ -14,7 +14,7 @@ import torch
 
 from .._devices import decode_workers
 from ..audio import AudioError
-from ._clips import Clip, clip_segments
+from ._clips import Clip, clip_segments, warn_short_clips
 
 logger = logging.getLogger("sktag")
 
@@ -68,6 +68,11 @@ def map_segments(
     -------
     outputs : list of (np.ndarray [shape=(n_segments_of_clip, ...), dtype=float32] or None)
         One array per clip: ``fn``'s rows for its segments (``None`` if it failed).
+
+    Warns
+    -----
+    sktag.audio.ShortClipWarning
+        Once, naming the clips shorter than ``length`` (each zero-padded to one segment).
     """
     per_clip: list[list[np.ndarray]] = [[] for _ in clips]
     batch: list[np.ndarray] = []
@@ -96,12 +101,13 @@ def map_segments(
             return
         try:
             yield from clip_segments(clips[index], sample_rate=sample_rate, input_rate=input_rate, length=length,
-                                     hop=hop)
+                                     hop=hop, short=short)
         except AudioError as exc:
             if failures is None:
                 raise
             failures[index] = exc  # its segments already batched are dropped below
 
+    short: list[tuple[str, float]] = []  # (name, seconds) of clips shorter than a segment, from the decoders
     workers = decode_workers(device)
     sources = [functools.partial(segments_of, index) for index in range(len(clips))]
     for index, segment in decode_ahead(sources, workers=workers, maxsize=max(8, 4 * batch_size // workers)):
@@ -119,6 +125,7 @@ def map_segments(
     if batch:
         flush()
     failed = failures or {}
+    warn_short_clips(sorted(short), len(clips), length / sample_rate)
     return [None if index in failed else np.stack(rows) for index, rows in enumerate(per_clip)]
 
 

@@ -16,7 +16,7 @@ from .. import audio
 from ..weights import file_sha256
 
 __all__ = ["AudioTransformerMixin", "Clip", "DecodedFile", "validate_clips", "report_failures", "clip_blocks",
-           "clip_segments", "clip_content_key"]
+           "clip_segments", "clip_content_key", "warn_short_clips"]
 
 
 class DecodedFile:
@@ -202,7 +202,8 @@ def clip_blocks(clip: Clip, *, sample_rate: float, input_rate: float | None) -> 
 
 
 def clip_segments(
-    clip: Clip, *, sample_rate: float, input_rate: float | None, length: int, hop: int
+    clip: Clip, *, sample_rate: float, input_rate: float | None, length: int, hop: int,
+    short: list | None = None,
 ) -> Iterator[np.ndarray]:
     """Segments of one clip at the network's rate, streamed (see :func:`clip_blocks`).
 
@@ -216,6 +217,9 @@ def clip_segments(
         The rate of array clips (``None``: already at ``sample_rate``).
     length, hop : int
         Segment length and hop, in samples at ``sample_rate``.
+    short : list or None, default=None
+        Where a clip shorter than ``length`` is recorded as ``(name, seconds)``,
+        for :func:`warn_short_clips`; ``None``: it is warned about at once.
 
     Yields
     ------
@@ -224,7 +228,7 @@ def clip_segments(
     Warns
     -----
     sktag.audio.ShortClipWarning
-        The clip is shorter than ``length``: it is zero-padded to one segment.
+        The clip is shorter than ``length`` (zero-padded to one segment), and ``short`` is ``None``.
     """
     n_samples = 0
 
@@ -240,9 +244,21 @@ def clip_segments(
     else:  # an array or a decoded file is one block: strided views, no copies
         yield from audio.frame(next(blocks), length=length, hop=hop)
     if n_samples < length:
-        warnings.warn(f"clip {clip[0]!r}: {n_samples / sample_rate:.2f} s, shorter than the network's segment "
-                      f"({length / sample_rate:.2f} s), was zero-padded to one segment: its features partly "
-                      "describe silence", audio.ShortClipWarning, stacklevel=2)
+        if short is None:
+            warn_short_clips([(clip[0], n_samples / sample_rate)], 1, length / sample_rate)
+        else:
+            short.append((clip[0], n_samples / sample_rate))
+
+
+def warn_short_clips(short: list[tuple[str, float]], n_clips: int, segment_seconds: float) -> None:
+    """One :class:`~sktag.audio.ShortClipWarning` naming the clips (up to 5) that were shorter than a segment."""
+    if not short:
+        return
+    named = ", ".join(f"{name!r} ({seconds:.2f} s)" for name, seconds in short[:5])
+    more = f" and {len(short) - 5} more" if len(short) > 5 else ""
+    warnings.warn(f"{len(short)} of {n_clips} clip(s) shorter than the network's segment ({segment_seconds:.2f} s) "
+                  f"were zero-padded to one segment, so their features partly describe silence: {named}{more}",
+                  audio.ShortClipWarning, stacklevel=3)
 
 
 def clip_content_key(clip: Clip, input_rate: float | None) -> str:
