@@ -1,7 +1,11 @@
-"""sktag: sample-level CNNs for music auto-tagging, as scikit-learn estimators."""
+"""sktag: sample-level CNNs for music auto-tagging, as scikit-learn estimators.
 
-from .features import ArtistCNNFeatures, BagOfFeatures, MelCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
-from .training import MLPTagger
+The estimators and subpackages are imported on first use (PEP 562), so that
+``import sktag`` and the ``sktag`` command's parser do not import torch.
+"""
+
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 __version__ = "0.1.0.dev0"
 
@@ -14,3 +18,35 @@ __all__ = [
     "SampleCNNFeatures",
     "__version__",
 ]
+
+#: Public name -> the module that defines it, imported when the name is first used.
+_LAZY_ATTRIBUTES = {
+    "ArtistCNNFeatures": "sktag.features",
+    "BagOfFeatures": "sktag.features",
+    "MLPTagger": "sktag.training",
+    "MelCNNFeatures": "sktag.features",
+    "MultiScaleFeatures": "sktag.features",
+    "SampleCNNFeatures": "sktag.features",
+}
+#: Submodules reachable as attributes after ``import sktag`` (as when this module imported them eagerly).
+_SUBMODULES = frozenset({"audio", "bench", "cli", "datasets", "extract", "features", "hear", "metrics", "nn",
+                         "training", "weights"})
+
+if _TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerly
+    from .features import ArtistCNNFeatures, BagOfFeatures, MelCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
+    from .training import MLPTagger
+
+
+def __getattr__(name: str):
+    if name in _LAZY_ATTRIBUTES:
+        value = getattr(_importlib.import_module(_LAZY_ATTRIBUTES[name]), name)
+    elif name in _SUBMODULES:
+        value = _importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | _SUBMODULES)

@@ -11,6 +11,7 @@ array is ``(channels, n)``.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from typing import Union
@@ -20,6 +21,7 @@ import soundfile
 import soxr
 
 from . import _ffmpeg
+from ._progress import CapturedStderr, capture_c_stderr
 
 __all__ = [
     "AudioError",
@@ -41,6 +43,8 @@ PathLike = Union[str, os.PathLike]
 
 #: Frames decoded per read when streaming a file (about 1.5 s at 44.1 kHz).
 BLOCK_FRAMES = 65536
+
+logger = logging.getLogger("sktag")
 
 
 class AudioError(ValueError):
@@ -192,26 +196,58 @@ class _SequentialSoundFile(soundfile.SoundFile):
         return False
 
 
+def _decoder_said(captured: CapturedStderr) -> str:
+    """The decoder's own messages (mpg123's ``Note: Illegal Audio-MPEG-Header ...``) for an error message."""
+    summary = captured.summary()
+    if not summary:
+        return ""
+    if captured.overlapped:  # another thread decoded meanwhile: the text may be another clip's
+        return f"; decoder messages of this and concurrently decoded clips: {summary}"
+    return f"; decoder said: {summary}"
+
+
+def _libsndfile_says(exc: BaseException, captured: CapturedStderr) -> str:
+    """libsndfile's error in words that fit a file that exists, with the decoder's messages."""
+    text = str(getattr(exc, "error_string", "") or exc).strip()
+    if text.startswith("Error opening "):  # soundfile's prefix repeats the path, which the AudioError has
+        text = text.partition(": ")[2] or text
+    if "does not exist" in text or "not a regular file" in text:
+        # What libsndfile says when no format (mp3 last) recognises the bytes of a file that does exist.
+        text = "not audio in a format it recognises, or damaged"
+    return f"libsndfile: {text.rstrip('.')}{_decoder_said(captured)}"
+
+
 def _open(path: PathLike) -> soundfile.SoundFile | _ffmpeg.FFmpegReader:
-    """libsndfile, or FFmpeg (PyAV, if installed) for the formats libsndfile cannot read (``FFMPEG_EXTENSIONS``)."""
+    """libsndfile, or FFmpeg (PyAV, if installed) for the formats libsndfile cannot read (``FFMPEG_EXTENSIONS``).
+
+    What the decoders write to the C-level stderr while opening goes into the
+    error message (or, for a file that opens, to the ``"sktag"`` logger at DEBUG).
+    """
     name = os.fspath(path)
     if not os.path.exists(name):
         raise AudioFileNotFoundError(name, "file not found")
     if os.path.isdir(name):
         raise AudioError(name, "is a directory, not an audio file")
+    if os.path.getsize(name) == 0:
+        raise AudioError(name, "cannot be decoded: the file is empty (0 bytes)")
     try:
-        return _SequentialSoundFile(name)
+        with capture_c_stderr() as captured:
+            f = _SequentialSoundFile(name)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
-        sndfile_error = exc
+        sndfile_error, tried = exc, _libsndfile_says(exc, captured)
+    else:
+        if captured.text.strip():
+            logger.debug("sktag: %s: decoder said while opening: %s", name, captured.summary())
+        return f
     if not name.lower().endswith(_ffmpeg.FFMPEG_EXTENSIONS):  # libsndfile's formats: its verdict stands
-        raise AudioError(name, f"cannot decode audio ({sndfile_error})") from sndfile_error
+        raise AudioError(name, f"cannot be decoded (tried {tried})") from sndfile_error
     if not _ffmpeg.available():
-        raise AudioError(name, f"cannot decode audio ({sndfile_error}); libsndfile does not read this format: "
+        raise AudioError(name, f"cannot be decoded (tried {tried}); libsndfile does not read this format: "
                          'pip install "sktag[ffmpeg]" to decode it through FFmpeg') from sndfile_error
     try:
         return _ffmpeg.FFmpegReader(name)
     except ValueError as exc:
-        raise AudioError(name, f"cannot decode audio ({exc})") from exc
+        raise AudioError(name, f"cannot be decoded (tried {tried}; PyAV: {exc})") from exc
 
 
 def stream(
@@ -246,15 +282,24 @@ def stream(
     """
     name = os.fspath(path)
     n_total = 0
+    noise: list[str] = []  # what the decoder wrote to the C-level stderr while reading
     with _open(name) as f:
         resampler = None
         if sr is not None and float(sr) != float(f.samplerate):
             resampler = soxr.ResampleStream(f.samplerate, sr, 1, dtype="float32", quality="HQ")
+        sndfile = isinstance(f, soundfile.SoundFile)
         while True:
             try:
-                block = f.read(block_frames, dtype="float32", always_2d=True)
+                if sndfile:  # mpg123 reports damaged frames on fd 2: kept off the user's terminal
+                    with capture_c_stderr() as captured:
+                        block = f.read(block_frames, dtype="float32", always_2d=True)
+                    if captured.text.strip():
+                        noise.append(captured.summary())
+                else:
+                    block = f.read(block_frames, dtype="float32", always_2d=True)
             except (soundfile.LibsndfileError, RuntimeError) as exc:
-                raise AudioError(name, f"decoding failed after {n_total} frames ({exc})") from exc
+                reason = _libsndfile_says(exc, captured) if sndfile else str(exc)
+                raise AudioError(name, f"decoding failed after {n_total} frames ({reason})") from exc
             last = len(block) < block_frames
             if len(block):
                 if not np.isfinite(block).all():
@@ -270,6 +315,8 @@ def stream(
                 yield mono
             if last:
                 break
+    if noise:
+        logger.debug("sktag: %s: decoded; the decoder said: %s", name, " / ".join(noise)[:1000])
     if n_total == 0:
         raise AudioError(name, "audio has zero length")
 

@@ -4,43 +4,76 @@
 trains or fine-tunes a SampleCNN tagger (see ``sktag train --help``); ``sktag extract
 DIR|GLOB|CSV -o OUT`` writes resumable feature shards (see ``sktag extract --help``);
 ``sktag bench --data SHARED --out DIR`` runs the transfer-learning benchmark.
+
+An error the user can act on (bad weights, an unreadable input, an output folder
+of another run, ...) is one line on stderr, ``sktag <command>: error:
+<message>``, and exit status 2; ``--debug`` (or ``-v``) adds the traceback.
+Ctrl-C is one line too, saying whether a rerun resumes, and exit status 130.
+
+Building the parser imports neither torch nor the sktag modules that need it
+(``sktag --help`` starts in a fraction of a second): each command imports what
+it uses when it runs, and ``sktag bench``'s options are added when that command
+is parsed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+import textwrap
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 
-import numpy as np
+from ._catalog import DATASET_KINDS, DEFAULT_WEIGHTS, SHIPPED_WEIGHTS
+from ._progress import writing_stderr
 
-from .audio import AudioError
-from .datasets import DATASET_KINDS
-from .weights import WeightsError
+__all__ = ["build_parser", "main"]
 
-__all__ = ["main"]
+logger = logging.getLogger("sktag")
+
+class CommandError(ValueError):
+    """A usage error found by a command itself (reported like any other error the user can act on)."""
 
 
 def _tag(args: argparse.Namespace) -> int:
+    from .audio import AudioError
     from .training import SampleCNNTagger
+    from .weights import resolve_weights_name
 
+    started = time.perf_counter()
     tagger = SampleCNNTagger.from_checkpoint(args.weights, device=args.device)
+    module = tagger.net_.module_
+    name = resolve_weights_name(args.weights)
+    logger.info("sktag tag: %s (weights %s: %d tags at %g Hz) loaded on %s in %.1f s", type(module).__name__,
+                name if name == args.weights else f"{args.weights} = {name}", len(tagger.classes_),
+                tagger.sample_rate_, next(module.parameters()).device, time.perf_counter() - started)
     failures = 0
-    for path in args.files:
+    started = time.perf_counter()
+    for number, path in enumerate(args.files, 1):
+        clip_started = time.perf_counter()
         try:
             (probabilities,) = tagger.predict_proba([path])
         except (AudioError, FileNotFoundError) as exc:
-            print(f"sktag tag: {exc}", file=sys.stderr)
+            print(f"sktag tag: error: {exc}", file=sys.stderr)
             failures += 1
             continue
         ranked = sorted(zip(tagger.classes_, probabilities.tolist()), key=lambda item: -item[1])
         if args.json:
-            print(json.dumps({"path": path, "tags": {str(tag): round(p, 6) for tag, p in ranked}}))
+            print(json.dumps({"path": path, "tags": {str(tag): round(p, 6) for tag, p in ranked}}), flush=True)
         else:
             top = ", ".join(f"{tag} {p:.3f}" for tag, p in ranked[: args.top])
-            print(f"{path}: {top}")
+            print(f"{path}: {top}", flush=True)
+        logger.info("sktag tag: [%d/%d] %s tagged in %.2f s", number, len(args.files), path,
+                    time.perf_counter() - clip_started)
+    elapsed = time.perf_counter() - started
+    logger.info("sktag tag: %d files (%d failed) in %.1f s, %.2f files/s", len(args.files), failures, elapsed,
+                len(args.files) / max(elapsed, 1e-9))
     return 1 if failures else 0
 
 
@@ -58,6 +91,7 @@ def _parse_value(text: str):
 def _extract(args: argparse.Namespace) -> int:
     import sktag
 
+    from .audio import AudioError
     from .extract import extract, find_clips
 
     params = {key: value for key, value in (("weights", args.weights), ("pooling", args.pooling),
@@ -69,20 +103,24 @@ def _extract(args: argparse.Namespace) -> int:
     for item in args.set or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise SystemExit(f"sktag extract: --set takes KEY=VALUE, got {item!r}")
+            raise CommandError(f"--set takes KEY=VALUE, got {item!r}")
         params[key] = _parse_value(value)
     transformer = getattr(sktag, EXTRACTORS[args.extractor])(**params)
     ids, paths = find_clips(args.inputs, path_column=args.path_column, id_column=args.id_column)
     client = None
     if args.scheduler:
-        from distributed import Client
+        try:
+            from distributed import Client
+        except ImportError as exc:
+            raise CommandError("--scheduler needs Dask's distributed package: pip install distributed") from exc
 
         client = Client(args.scheduler)
     try:
         result = extract(transformer, paths, args.output, clip_ids=ids, shard_size=args.shard_size, client=client,
                          on_error=args.on_error)
-    except AudioError as exc:  # --on-error raise
-        print(f"sktag extract: {exc}", file=sys.stderr)
+    except AudioError as exc:  # --on-error raise: a clip failed, as in ``sktag tag``: status 1
+        print(f"sktag extract: error: {exc} (finished shards are kept: rerun after fixing the file, or with "
+              "--on-error warn, to resume)", file=sys.stderr)
         return 1
     print(f"{len(result.clip_ids)} clips x {result.features.shape[1]} features in {args.output}"
           f" ({len(result.failures)} failed, listed in failures.csv)")
@@ -93,16 +131,11 @@ def _load_dataset(args: argparse.Namespace):
     from .datasets import load_dataset
 
     if args.dataset == "msd" and not args.audio_root:
-        raise SystemExit("sktag train: --dataset msd needs --audio-root (the folder of 7digital previews)")
+        raise CommandError("dataset msd needs --audio-root (the folder of 7digital previews)")
     options = {"audio_root": args.audio_root, "split_dir": args.split_dir, "tag_column": args.tag_column,
                "tag_separator": args.tag_separator, "split_column": args.split_column,
                "label_columns": args.label_columns.split(",") if args.label_columns else None}
-    try:
-        return load_dataset(args.dataset, args.root, **options)
-    except ValueError as error:
-        if "does not take" in str(error):
-            raise SystemExit(f"sktag train: {error}") from None
-        raise
+    return load_dataset(args.dataset, args.root, **options)
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -121,7 +154,35 @@ def _new_architecture(args: argparse.Namespace) -> dict:
     return {"m": args.m, "n": args.n, "block": args.block, "multi_level": args.multi_level}
 
 
+@contextlib.contextmanager
+def _noting_interrupts() -> Iterator[list]:
+    """A list that gets an item when Ctrl-C is pressed inside the block.
+
+    skorch's ``fit`` catches the ``KeyboardInterrupt`` and returns as if
+    training had ended; this tells ``sktag train`` that it was interrupted.
+    """
+    seen: list = []
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:  # not ours to change
+        yield seen
+        return
+
+    def handler(signum, frame):
+        if previous == signal.SIG_IGN:
+            return
+        seen.append(signum)
+        (previous if callable(previous) else signal.default_int_handler)(signum, frame)
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _train(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from .training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
 
     data = _load_dataset(args)
@@ -137,26 +198,105 @@ def _train(args: argparse.Namespace) -> int:
         checkpoint_dir=args.checkpoint_dir, device=args.device, random_state=args.seed, verbose=1,
     )
     validation = {"X_valid": list(data.paths[valid]), "y_valid": data.target[valid]} if valid.any() else {}
-    tagger.fit(list(data.paths[train]), data.target[train], tags=list(data.target_names), **validation)
+    with _noting_interrupts() as interrupted:
+        tagger.fit(list(data.paths[train]), data.target[train], tags=list(data.target_names), **validation)
+    if interrupted and args.checkpoint_dir:  # the epochs done are in --checkpoint-dir; --out comes with the rerun
+        raise KeyboardInterrupt
     sha256 = tagger.save(args.out, meta={"training_data": data.DESCR})
+    if interrupted:
+        print(f"sktag train: interrupted after {len(tagger.history_)} epochs; the model so far is saved in "
+              f"{args.out} (sha256 {sha256}). Without --checkpoint-dir a rerun starts over", file=sys.stderr)
+        return 130
     print(f"saved {args.out} (sha256 {sha256})")
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help, but lines never break inside a hyphenated word (weights names: artist-basic-gamemusic)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose arguments may be added when it is first used (``lazy=``).
+
+    ``sktag bench``'s options come from :func:`sktag.bench.transfer.add_arguments`,
+    whose module imports torch and scikit-learn: they are added only when that
+    command is parsed or its help shown.
+    """
+
+    def __init__(self, *args, lazy: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._lazy = lazy
+
+    def _add_lazy_arguments(self) -> None:
+        if self._lazy is not None:
+            add, self._lazy = self._lazy, None
+            add(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._add_lazy_arguments()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._add_lazy_arguments()
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self._add_lazy_arguments()
+        return super().format_usage()
+
+
+def _bench_arguments(parser: argparse.ArgumentParser) -> None:
+    from .bench.transfer import add_arguments
+
+    add_arguments(parser)
+
+
+def _weights_help(names: list[str], default: str) -> str:
+    shipped = ", ".join(names) if names else "see sktag.weights.SHIPPED_WEIGHTS"
+    return f"a sktag checkpoint path, or shipped weights: 'default' or one of {shipped} ({default})"
+
+
+def _verbosity(default: object) -> argparse.ArgumentParser:
+    """``-v`` and ``--debug``, for the top level (``default=False``) and after a command (``argparse.SUPPRESS``:
+    not given there, they keep the top level's value)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-v", "--verbose", action="store_true", default=default,
+                        help="log the device, the network loaded, progress and timings to stderr")
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="like -v, plus the decoders' own messages, and a traceback with every error")
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sktag", description="Sample-level CNNs for music auto-tagging.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress and the device to stderr")
-    commands = parser.add_subparsers(dest="command", required=True)
-    tag = commands.add_parser("tag", help="print the top tags of audio files")
+    """The ``sktag`` argument parser (building it imports no torch).
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    names, defaults = list(SHIPPED_WEIGHTS), DEFAULT_WEIGHTS
+    verbosity = _verbosity(argparse.SUPPRESS)  # also accepted after the command: sktag tag -v ...
+    parser = _Parser(prog="sktag", description="Sample-level CNNs for music auto-tagging.",
+                     parents=[_verbosity(False)],
+                     epilog="Exit status: 0 done, 1 some files failed, 2 usage or input error "
+                            "(one line on stderr; --debug adds the traceback), 130 interrupted.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    tag = commands.add_parser("tag", help="print the top tags of audio files", parents=[verbosity])
     tag.add_argument("files", nargs="+",
                      help="audio files (wav, flac, ogg, mp3, ...; m4a, aac, wma with sktag[ffmpeg])")
-    tag.add_argument("--weights", default="default", help="shipped weights name or checkpoint path")
+    tagger_default = defaults.get("SampleCNN", names[0] if names else "default")
+    tag.add_argument("--weights", default="default", help=_weights_help(names, f"default: {tagger_default}"))
     tag.add_argument("--top", type=int, default=5, help="tags printed per file (default 5)")
     tag.add_argument("--json", action="store_true", help="one JSON object per file with every tag's probability")
     tag.add_argument("--device", default="auto", help="torch device (default: CUDA when present)")
     tag.set_defaults(run=_tag)
 
-    train = commands.add_parser("train", help="train or fine-tune a SampleCNN tagger on a dataset")
+    train = commands.add_parser("train", help="train or fine-tune a SampleCNN tagger on a dataset",
+                                parents=[verbosity])
     train.add_argument("dataset", choices=list(DATASET_KINDS))
     train.add_argument("root", help="dataset folder, or the CSV file for 'csv'")
     train.add_argument("--out", required=True, help="where to write the trained checkpoint (.pt)")
@@ -166,7 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--tag-separator", help="csv: separator of several tags in --tag-column")
     train.add_argument("--label-columns", help="csv: comma-separated 0/1 or probability columns")
     train.add_argument("--split-column", help="csv: column with train/valid/test")
-    train.add_argument("--weights", help="start from this checkpoint or shipped name (fine-tuning)")
+    train.add_argument("--weights", help="fine-tune these weights: "
+                                         + _weights_help(names, "default: train a new network"))
     train.add_argument("--freeze", help="comma-separated layers kept fixed, e.g. stem,block1,block2")
     train.add_argument("--network", choices=["samplecnn", "artist", "melcnn"], default="samplecnn",
                        help="artist: the artist-label CNN (a 3 s log-mel patch, hop 23 ms at --sample-rate); "
@@ -190,11 +331,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(run=_train)
 
-    extract = commands.add_parser("extract", help="extract features of a collection into resumable shards")
+    extract = commands.add_parser("extract", help="extract features of a collection into resumable shards",
+                                  parents=[verbosity])
     extract.add_argument("inputs", nargs="+", help="folders, glob patterns, CSV files (a 'path' column) or audio files")
     extract.add_argument("-o", "--output", required=True, help="output folder; rerun with it to resume")
     extract.add_argument("--extractor", choices=sorted(EXTRACTORS), default="samplecnn")
-    extract.add_argument("--weights", help="shipped weights name or checkpoint path (default: the extractor's)")
+    families = {"samplecnn": "SampleCNN", "artist": "ArtistCNN", "melcnn": "MelCNN"}
+    extractor_defaults = ", ".join(f"{defaults[family]} for {extractor}" for extractor, family in families.items()
+                                   if family in defaults)
+    extract.add_argument("--weights", help=_weights_help(
+        names, f"default: the extractor's, {extractor_defaults}" if extractor_defaults else "default: the extractor's"))
     extract.add_argument("--layers", help="comma-separated layers, e.g. block7,block8,block9")
     extract.add_argument("--pooling", choices=["max", "mean", "max+mean"])
     extract.add_argument("--aggregate", choices=["mean", "max", "mean+std"])
@@ -211,20 +357,86 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--scheduler", help="Dask scheduler address: run the shards on that cluster")
     extract.set_defaults(run=_extract)
 
-    bench = commands.add_parser("bench", help="the transfer-learning benchmark: tasks x extractors x heads")
-    from .bench.transfer import add_arguments
-
-    add_arguments(bench)
+    bench = commands.add_parser("bench", help="the transfer-learning benchmark: tasks x extractors x heads",
+                                parents=[verbosity], lazy=_bench_arguments)
     bench.set_defaults(run=_bench)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 some files failed, 2 usage or weights error)."""
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+class _StderrHandler(logging.Handler):
+    """Log records as plain lines on ``sys.stderr`` as it is at the time (not as it was at set-up)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+            with writing_stderr():
+                sys.stderr.write(text + "\n")
+                sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(level: int) -> Iterator[None]:
+    """The ``"sktag"`` logger's records at ``level`` and above on stderr, for the duration of a command."""
+    sktag_logger = logging.getLogger("sktag")
+    saved = sktag_logger.level, sktag_logger.propagate
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    sktag_logger.addHandler(handler)
+    sktag_logger.setLevel(level)
+    sktag_logger.propagate = False
     try:
-        return args.run(args)
-    except WeightsError as exc:
-        print(f"sktag {args.command}: {exc}", file=sys.stderr)
-        return 2
+        yield
+    finally:
+        sktag_logger.removeHandler(handler)
+        sktag_logger.setLevel(saved[0])
+        sktag_logger.propagate = saved[1]
+
+
+def _interrupted(args: argparse.Namespace) -> str:
+    """What Ctrl-C leaves behind, for the one line ``main`` prints."""
+    if args.command == "extract":
+        return "interrupted; rerun the same command to resume (finished shards are kept)"
+    if args.command == "train" and args.checkpoint_dir:
+        return (f"interrupted; rerun the same command to resume from the last finished epoch (saved in "
+                f"{args.checkpoint_dir})")
+    if args.command == "train":
+        return "interrupted; nothing saved (with --checkpoint-dir every epoch is saved and a rerun resumes)"
+    return "interrupted"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``sktag``; default: ``sys.argv[1:]``.
+
+    Returns
+    -------
+    status : int
+        0 done; 1 some files failed (each named on stderr, or in ``failures.csv``);
+        2 a usage error or an error the user can act on (bad weights, a missing
+        or unreadable input, an output folder of another run), printed as one
+        line ``sktag <command>: error: <message>`` (with the traceback under
+        ``--debug`` or ``-v``); 130 interrupted (Ctrl-C), with one line saying
+        whether a rerun resumes.
+    """
+    args = build_parser().parse_args(argv)
+    command = f"sktag {args.command}"
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    with _logging_to_stderr(level):
+        try:
+            return args.run(args)
+        except KeyboardInterrupt:
+            if args.debug:
+                traceback.print_exc()
+            print(f"{command}: {_interrupted(args)}", file=sys.stderr)
+            return 130
+        except (ValueError, OSError) as exc:  # WeightsError, AudioError, FileNotFoundError, a foreign output folder
+            if args.debug or args.verbose:
+                traceback.print_exc()
+            print(f"{command}: error: {str(exc) or type(exc).__name__}", file=sys.stderr)
+            return 2

@@ -26,8 +26,6 @@ import hashlib
 import json
 import logging
 import os
-import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +33,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from ._ffmpeg import FFMPEG_EXTENSIONS
+from ._progress import Progress
 from .audio import AudioError
 
 logger = logging.getLogger("sktag")
@@ -398,29 +397,18 @@ def load_features(out: str | os.PathLike) -> ExtractedFeatures:
 
 
 class _Progress:
-    """One stderr line: shards done, clips/s, estimated time left (rewritten in place on a terminal)."""
+    """``sktag extract``'s progress line (a :class:`sktag._progress.Progress` over clips): shards done,
+    clips/s, estimated time left; rewritten in place on a terminal."""
 
     def __init__(self, n_shards: int, n_todo: int, n_clips: int, enabled: bool):
-        self.n_shards, self.skipped, self.n_clips = n_shards, n_shards - n_todo, n_clips
-        self.done_shards, self.done_clips = 0, 0
-        self.started = time.perf_counter()
-        self.enabled = enabled
-        self.tty = enabled and sys.stderr.isatty()
-        if enabled and self.skipped:
-            print(f"sktag extract: resuming, {self.skipped}/{n_shards} shards already done", file=sys.stderr)
+        self.n_shards, self.skipped, self.done_shards = n_shards, n_shards - n_todo, 0
+        self.line = Progress(n_clips, desc="sktag extract", unit="clips", enabled=enabled)
+        if self.skipped:
+            self.line.write(f"sktag extract: resuming, {self.skipped}/{n_shards} shards already done")
 
     def update(self, clips: int) -> None:
         self.done_shards += 1
-        self.done_clips += clips
-        if not self.enabled:
-            return
-        elapsed = time.perf_counter() - self.started
-        rate = self.done_clips / max(elapsed, 1e-9)
-        left = (self.n_clips - self.done_clips) / rate if rate else float("nan")
-        line = (f"sktag extract: {self.skipped + self.done_shards}/{self.n_shards} shards, "
-                f"{self.done_clips}/{self.n_clips} clips, {rate:.1f} clips/s, ETA {left:.0f} s")
-        print(("\r" + line) if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
+        self.line.update(clips, postfix=f"{self.skipped + self.done_shards}/{self.n_shards} shards")
 
     def close(self) -> None:
-        if self.tty:
-            print(file=sys.stderr)
+        self.line.close()

@@ -676,10 +676,88 @@ def test_directory_path(tmp_path, loader):
 def test_undecodable_bytes(tmp_path, name, loader):
     path = tmp_path / name
     path.write_bytes(np.random.default_rng(0).bytes(4096))
-    with pytest.raises(AudioError, match="cannot decode") as exc:
+    with pytest.raises(AudioError, match="cannot be decoded") as exc:
         loader(path)
     assert not isinstance(exc.value, (FileNotFoundError, TypeError))
     assert str(path) in str(exc.value)
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_text_file_named_mp3_cannot_be_decoded_and_the_decoder_keeps_quiet(tmp_path, loader, capfd):
+    """mpg123 (inside libsndfile) writes "Illegal Audio-MPEG-Header" to fd 2 and libsndfile then says the
+    file "does not exist": the error says it cannot be decoded, with the decoder's words, and fd 2 stays clean."""
+    path = tmp_path / "notes.mp3"
+    path.write_text("these are my notes, not an mp3\n" * 20)
+    with pytest.raises(AudioError) as exc:
+        loader(path)
+    message = str(exc.value)
+    assert not isinstance(exc.value, FileNotFoundError)
+    assert "cannot be decoded" in message and "libsndfile" in message and str(path) in message
+    assert "not exist" not in message and "not found" not in message
+    assert "Illegal Audio-MPEG-Header" in message  # the decoder's own message, kept
+    assert capfd.readouterr().err == ""
+
+
+def test_mp3_damaged_in_the_middle_fails_while_decoding_without_stderr_noise(fixtures_dir, tmp_path, capfd):
+    data = bytearray(sorted((fixtures_dir / "game_music").glob("*.mp3"))[0].read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 3000] = np.random.default_rng(0).bytes(3000)
+    path = tmp_path / "damaged.mp3"
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioError, match="decoding failed after [1-9][0-9]* frames .*libsndfile") as exc:
+        audio.load(path)
+    assert "decoder said" in str(exc.value)
+    assert capfd.readouterr().err == ""
+
+
+def test_empty_file_says_it_is_empty(tmp_path):
+    path = tmp_path / "empty.mp3"
+    path.write_bytes(b"")
+    with pytest.raises(AudioError, match="cannot be decoded: the file is empty") as exc:
+        audio.load(path)
+    assert not isinstance(exc.value, FileNotFoundError)
+
+
+def test_decoding_in_threads_keeps_stderr_for_everyone_else(tmp_path, capfd):
+    """fd 2 is redirected while libsndfile runs in any thread: lines written meanwhile through
+    Progress wait for it, reach the real fd 2, and fd 2 is the same file afterwards."""
+    import os
+    import threading
+    import time
+
+    from sktag._progress import Progress
+
+    bad = tmp_path / "bad.mp3"
+    bad.write_text("not audio\n" * 100)
+    good = tmp_path / "good.wav"
+    soundfile.write(good, _sine(seconds=3.0), SINE_SR)
+    before = os.fstat(2).st_ino
+    errors, stop = [], threading.Event()
+
+    def decode():
+        while not stop.is_set():
+            for path in (bad, good):
+                try:
+                    audio.load(path, sr=16000)
+                except AudioError as exc:
+                    errors.append(str(exc))
+
+    threads = [threading.Thread(target=decode) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    with open(2, "w", closefd=False) as fd2:  # through fd 2 itself, where a capture would swallow it
+        with Progress(40, desc="sktag test", file=fd2) as progress:
+            for _ in range(40):
+                time.sleep(0.005)  # while the threads decode
+                progress.update(1)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert os.fstat(2).st_ino == before
+    assert errors and all("cannot be decoded" in e for e in errors)
+    err = capfd.readouterr().err
+    assert "MPEG" not in err
+    expected = [f"sktag test: {4 * k}/40 clips ({10 * k}%)" for k in range(1, 11)]
+    assert [line.split(",")[0] for line in err.splitlines()] == expected
 
 
 def test_truncated_header_wav(tmp_path, write_audio):
@@ -822,7 +900,7 @@ def test_damaged_m4a_is_an_audio_error(tmp_path):
     pytest.importorskip("av")
     path = tmp_path / "x.m4a"
     path.write_bytes(np.random.default_rng(0).bytes(4096))
-    with pytest.raises(AudioError, match="cannot decode") as exc:
+    with pytest.raises(AudioError, match="cannot be decoded") as exc:
         audio.load(path)
     assert str(path) in str(exc.value)
 

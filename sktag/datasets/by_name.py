@@ -7,12 +7,11 @@ from collections.abc import Sequence
 
 from sklearn.utils import Bunch
 
+from .._catalog import DATASET_KINDS
 from .generic import load_csv, load_folder
 from .gtzan import load_gtzan
 from .magnatagatune import load_magnatagatune
 from .msd import load_msd_tagging
-
-DATASET_KINDS = ("mtat", "msd", "gtzan", "csv", "folder")
 
 PathLike = str | os.PathLike
 

@@ -6,13 +6,13 @@ import functools
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
 
 from .._devices import decode_workers
+from .._progress import Progress
 from ..audio import AudioError
 from ._clips import Clip, clip_segments, warn_short_clips
 
@@ -56,7 +56,8 @@ def map_segments(
         Segments per call of ``fn``.
     device : torch.device
     verbose : int, default=0
-        Log progress (clips/s) to the ``"sktag"`` logger.
+        ``1``: a progress line on stderr (clips done, clips/s, time left);
+        see :class:`sktag._progress.Progress`.
     failures : dict or None, default=None
         ``None``: a clip that cannot be decoded raises its
         :class:`~sktag.audio.AudioError`. A dict: the error is stored under the
@@ -77,7 +78,8 @@ def map_segments(
     per_clip: list[list[np.ndarray]] = [[] for _ in clips]
     batch: list[np.ndarray] = []
     owners: list[int] = []
-    started, n_done, n_segments = time.perf_counter(), 0, 0
+    n_segments = 0
+    progress = Progress(len(clips), desc="sktag", unit="clips", enabled=verbose > 0)
 
     def flush():
         x = torch.from_numpy(np.stack(batch))
@@ -110,20 +112,18 @@ def map_segments(
     short: list[tuple[str, float]] = []  # (name, seconds) of clips shorter than a segment, from the decoders
     workers = decode_workers(device)
     sources = [functools.partial(segments_of, index) for index in range(len(clips))]
-    for index, segment in decode_ahead(sources, workers=workers, maxsize=max(8, 4 * batch_size // workers)):
-        if segment is None:  # end of clip `index`
-            n_done += 1
-            if verbose and (n_done % max(1, len(clips) // 10) == 0 or n_done == len(clips)):
-                rate = n_done / max(time.perf_counter() - started, 1e-9)
-                logger.info("sktag: %d/%d clips, %d segments, %.1f clips/s", n_done, len(clips), n_segments, rate)
-            continue
-        batch.append(segment)
-        owners.append(index)
-        n_segments += 1
-        if len(batch) == batch_size:
+    with progress:
+        for index, segment in decode_ahead(sources, workers=workers, maxsize=max(8, 4 * batch_size // workers)):
+            if segment is None:  # end of clip `index`
+                progress.update(1, postfix=f"{n_segments} segments")
+                continue
+            batch.append(segment)
+            owners.append(index)
+            n_segments += 1
+            if len(batch) == batch_size:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
     failed = failures or {}
     warn_short_clips(sorted(short), len(clips), length / sample_rate)
     return [None if index in failed else np.stack(rows) for index, rows in enumerate(per_clip)]
