@@ -1,7 +1,8 @@
 from setuptools import find_packages, setup
 
 DOCS_REQUIRES = ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.15", "matplotlib>=3.7"]
-BENCH_REQUIRES = ["librosa>=0.10", "matplotlib>=3.7"]  # sktag bench: the MFCC baseline and the plot
+# sktag bench: the MFCC baseline and the plot; benchmarks/corpus: tags of the game-music sources
+BENCH_REQUIRES = ["librosa>=0.10", "matplotlib>=3.7", "mutagen>=1.45"]
 
 setup(
     name="sktag",
