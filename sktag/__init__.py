@@ -7,6 +7,10 @@ The estimators and subpackages are imported on first use (PEP 562), so that
 import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
+from ._runtime import shorten_openmp_spin_waits as _shorten_openmp_spin_waits
+
+_shorten_openmp_spin_waits()  # before torch loads OpenMP, which reads it once (sktag/_runtime.py)
+
 __version__ = "0.1.0.dev0"
 
 __all__ = [

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .. import weights as sktag_weights
 from .._devices import autocast, resolve_device, resolve_precision
-from .._runtime import settle_glibc_malloc
+from .._runtime import settle_glibc_malloc, settle_torch_threads
 from ..nn.inference import fold_batchnorm
 from ._batching import map_segments
 from ._clips import AudioTransformerMixin, clip_content_key, report_failures, validate_clips
@@ -317,6 +317,7 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
             model = fold_batchnorm(model).to(device)
             if device.type == "cpu":
                 settle_glibc_malloc()
+                settle_torch_threads()
             logger.info("sktag: %s (%s) loaded on %s", type(model).__name__, self.weights_id_, device)
             return model
 
