@@ -26,8 +26,8 @@ setup(
         "pandas>=1.5",  # sktag.datasets: the published CSV/TSV annotation files, Bunch.metadata
     ],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "distributed>=2024.1", "av>=12",
-                 *DOCS_REQUIRES, *BENCH_REQUIRES],  # tests/test_docs.py builds the docs
+        "test": ["pytest>=7.3", "hypothesis>=6", "distributed>=2024.1", "av>=12",
+                 *DOCS_REQUIRES, *BENCH_REQUIRES],  # pytest 7.3: tmp_path_retention_policy; test_docs builds the docs
         "dask": ["distributed>=2024.1"],  # sktag.extract.extract(client=...), sktag extract --scheduler
         "ffmpeg": ["av>=12"],  # .m4a/.mp4 (AAC, ALAC), .wma, ...: PyAV's wheels bundle FFmpeg (sktag._ffmpeg)
         "docs": DOCS_REQUIRES,

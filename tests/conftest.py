@@ -1,17 +1,72 @@
-"""Shared pytest fixtures."""
+"""Shared pytest fixtures, and the session's temporary folders."""
 
 import os
+import shutil
 import tempfile
 
-# Decoded-audio stores of the training tests go to a throw-away folder, never ~/.cache or ../shared.
-os.environ.setdefault("SKTAG_CACHE", tempfile.mkdtemp(prefix="sktag-test-cache-"))
+# Decoded-audio stores of the training tests go to a throw-away folder, never ~/.cache or ../shared; it is removed
+# when the session ends (pytest_unconfigure below). A folder named by the caller's SKTAG_CACHE is used and kept.
+_SESSION_CACHE = None if os.environ.get("SKTAG_CACHE") else tempfile.mkdtemp(prefix="sktag-test-cache-")
+if _SESSION_CACHE:
+    os.environ["SKTAG_CACHE"] = _SESSION_CACHE
+
+# One OpenMP thread (torch, BLAS) in the test processes, unless the caller sets OMP_NUM_THREADS: the tests' networks
+# are small, so a second thread saves little on an idle machine, while on a busy one threads that wait for each
+# other in every layer made the run 2-3x slower (a single test up to 20x). tests/test_runtime.py sets its own.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+# sktag before any test module imports torch: imported first, sktag shortens how long torch's idle OpenMP threads
+# spin before they sleep (sktag/_runtime.py).
+import sktag  # noqa: E402,F401
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+# ---------------------------------------------------------------------------
+# Temporary folders: nothing is left behind
+# ---------------------------------------------------------------------------
+
+#: Left in the temporary folder on purpose: scikit-learn's estimator checks memory-map their data in
+#: ``sklearn_testing_*`` folders that it removes when the process exits (``atexit``); ``import torch._dynamo``
+#: (torch.optim imports it) makes torch's compile cache folder, ``torchinductor_<user>``, kept there to reuse.
+_LEFT_ON_PURPOSE = ("sklearn_testing_", "torchinductor_")
+
+
+def pytest_unconfigure(config):
+    if _SESSION_CACHE:
+        shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_temporary_files_left_behind(tmp_path_factory):
+    """Whatever the tests, sktag and their subprocesses put in the temporary folder must be gone at the end.
+
+    For the session, ``tempfile`` (and ``TMPDIR``, for subprocesses) point to a folder of its own; what is
+    still in it when the last test has run, the session reports as an error, then removes. pytest's own
+    ``tmp_path`` folders stay in its base folder, removed after a passing run (``tmp_path_retention_policy``
+    in setup.cfg), kept after a failing one to look at.
+    """
+    tmp_path_factory.getbasetemp()  # created where pytest keeps it, before the temporary folder moves
+    root = tempfile.mkdtemp(prefix="sktag-tests-tmp-")
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = os.environ["TMPDIR"] = root
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved[1]
+        left = sorted(name for name in os.listdir(root) if not name.startswith(_LEFT_ON_PURPOSE))
+        shutil.rmtree(root, ignore_errors=True)
+    assert not left, f"the tests left these in the temporary folder: {left}"
+
 
 # ---------------------------------------------------------------------------
 # Audio fixtures (used by tests/test_audio.py)
 # ---------------------------------------------------------------------------
-from pathlib import Path
-
-import pytest
 
 FIXTURES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fixtures"
 

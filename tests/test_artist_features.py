@@ -15,6 +15,7 @@ from test_features import _philharmonia
 SMALL = {"sample_rate": 8000, "n_fft": 256, "hop_length": 64, "n_mels": 32}  # 8192-sample segments
 
 
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # most notes are shorter than a segment
 def test_pipeline_on_real_clips_beats_chance():
     """Random-init features of the paper's configuration separate cello from flute."""
     X_train, y_train = _philharmonia("train", 20)

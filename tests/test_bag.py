@@ -17,6 +17,11 @@ from sktag.nn.mel import LogMelSpectrogram
 
 SR = 16000
 
+# Sparse coding (the default dictionary, and encoding="lasso") runs scikit-learn's coordinate-descent lasso, whose
+# duality gap on these few synthetic patches stalls just above its tolerance (5.08e-08 against 4.99e-08): a
+# ConvergenceWarning per mini-batch that says nothing about what these tests check.
+pytestmark = pytest.mark.filterwarnings("ignore:Objective did not converge:sklearn.exceptions.ConvergenceWarning")
+
 
 def _tone(freq, seconds=1.0, sr=SR):
     t = np.arange(int(seconds * sr)) / sr

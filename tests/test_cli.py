@@ -82,6 +82,7 @@ def test_train_from_a_csv_then_tag(tmp_path, capsys):
 
 @pytest.mark.parametrize("network, layers, n_features", [("artist", ["--layers", "embedding"], 256),
                                                          ("melcnn", [], 256 + 256 + 512)])
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # 1.1 s clips, shorter than a segment
 def test_train_a_mel_network_then_extract_its_features(network, layers, n_features, tmp_path, capsys):
     rng = np.random.default_rng(2)
     rows = ["path,artist,split"]

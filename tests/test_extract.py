@@ -174,12 +174,31 @@ def test_m4a_clips_are_found_and_extracted_through_ffmpeg(tmp_path, write_ffmpeg
     assert not result.failures and np.isfinite(result.features).all()
 
 
+def test_dask_client_in_this_process_gives_the_same_features(collection, tmp_path):
+    """The client code path, quickly: threads in this process (the slow test below runs worker processes)."""
+    distributed = pytest.importorskip("distributed")
+    ids, paths = find_clips([str(collection)])
+    local = extract(_features(), paths, tmp_path / "local", clip_ids=ids, shard_size=2, progress=False)
+    with _dask_scratch_in(tmp_path), distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
+    ) as cluster, distributed.Client(cluster) as client:
+        remote = extract(_features(), paths, tmp_path / "dask", clip_ids=ids, shard_size=2, client=client,
+                         progress=False)
+        again = extract(_features(), paths, tmp_path / "again", clip_ids=ids, shard_size=2, client=client,
+                        progress=False)
+    assert list(remote.clip_ids) == ids and remote.failures.keys() == local.failures.keys()
+    np.testing.assert_array_equal(remote.features, local.features)
+    np.testing.assert_array_equal(again.features, remote.features)
+
+
+@pytest.mark.slow  # starts a two-process Dask LocalCluster
 def test_dask_cluster_gives_the_same_features_as_one_process(collection, tmp_path):
     distributed = pytest.importorskip("distributed")
     ids, paths = find_clips([str(collection)])
     local = extract(_features(), paths, tmp_path / "local", clip_ids=ids, shard_size=2, progress=False)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with _dask_scratch_in(tmp_path), distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+    ) as cluster, distributed.Client(cluster) as client:
         remote = extract(_features(), paths, tmp_path / "dask", clip_ids=ids, shard_size=2, client=client,
                          progress=False)
         for rerun in range(4):  # the same transformer again on this client: its scattered copy must not be lost
@@ -190,6 +209,13 @@ def test_dask_cluster_gives_the_same_features_as_one_process(collection, tmp_pat
     assert len(models) == 2 and set(models.values()) <= {0, 1} and sum(models.values()) >= 1  # one per worker
     assert list(remote.clip_ids) == ids and remote.failures.keys() == local.failures.keys()
     np.testing.assert_array_equal(remote.features, local.features)
+
+
+def _dask_scratch_in(folder):
+    """Dask's workers keep their files in ``folder``, not in a ``dask-scratch-space`` left in the temporary folder."""
+    import dask
+
+    return dask.config.set({"temporary-directory": str(folder)})
 
 
 def _cached_networks() -> int:

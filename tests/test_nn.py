@@ -31,6 +31,7 @@ def segment():
 @pytest.mark.parametrize("block", BLOCK_TYPES)
 @pytest.mark.parametrize("multi_level", [False, True])
 def test_3_9_lengths_and_widths(block, multi_level, segment):
+    segment = segment[:1]  # one is enough for the shapes: 12 full-size networks run here
     net = SampleCNN(3, 9, block=block, multi_level=multi_level).eval()
     assert net.input_length == 59049
     with torch.inference_mode():
@@ -42,9 +43,9 @@ def test_3_9_lengths_and_widths(block, multi_level, segment):
     assert [info["num_chs"] for info in net.feature_info[:-1]] == PAPER_WIDTHS_3_9
     assert [info["reduction"] for info in net.feature_info[:-1]] == [3 ** (i + 1) for i in range(10)]
     fc_width = 1024 if multi_level else 512
-    assert acts[-1].shape == (2, fc_width, 1)
+    assert acts[-1].shape == (1, fc_width, 1)
     assert net.fc[0].in_features == (256 + 256 + 512 if multi_level else 512)
-    assert net(segment).shape == (2, 50)
+    assert net(segment).shape == (1, 50)
 
 
 def test_parameter_counts_match_the_papers_scale():

@@ -222,6 +222,7 @@ def test_single_label_targets_train_one_hot(cache):
 TINY_ARTIST = {"sample_rate": 8000, "n_fft": 128, "hop_length": 16, "n_mels": 16, "widths": [8, 8, 8, 8, 16]}
 
 
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # 2000-sample clips, 2048-sample segments
 def test_artist_tagger_learns_labels_freezes_blocks_and_feeds_artist_features(tmp_path, cache):
     X, y = _tone_clips()
     labels = np.where(y[:, 1] == 1, "high", "low")

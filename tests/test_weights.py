@@ -92,8 +92,9 @@ def test_pickle_payload_is_refused_and_never_runs(model, tmp_path):
         load_checkpoint(path)
     assert not marker.exists()
     # the payload is real: an unsafe load of the same file runs it
-    torch.load(path, weights_only=False)
+    unsafe = torch.load(path, weights_only=False)
     assert marker.exists()
+    unsafe["meta"]["note"].close()  # the file the payload opened
 
 
 def test_wrong_architecture_gives_a_clear_error(model, tmp_path):

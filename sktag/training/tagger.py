@@ -302,7 +302,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         train = RandomCrops(store, y, length, per_clip=self.crops_per_clip, augment=augment)
         valid = None
         if X_valid is not None:
-            y_valid = _check_targets(y_valid, "y_valid") if self.multilabel_ else _one_hot(y_valid, self.classes_)[1]
+            y_valid = (_check_targets(y_valid, "y_valid") if self.multilabel_
+                       else _one_hot(y_valid, self.classes_, "y_valid")[1])
             if y_valid.shape[1] != y.shape[1]:
                 raise ValueError(f"y_valid has {y_valid.shape[1]} columns, y has {y.shape[1]}")
             valid_store = AudioStore.build(X_valid, sample_rate=self.sample_rate_, input_rate=input_rate,
@@ -479,11 +480,15 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def _one_hot(y, classes=None) -> tuple[np.ndarray, np.ndarray]:
+def _one_hot(y, classes=None, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
     """Single-label targets ``(n,)`` -> (classes, one-hot float32 ``(n, n_classes)``)."""
     y = np.asarray(y)
     if y.ndim != 1:
-        raise ValueError(f"y must be 1-D class labels or 2-D (n_clips, n_tags) targets, got shape {y.shape}")
+        raise ValueError(f"{name} must be 1-D class labels or 2-D (n_clips, n_tags) targets, got shape {y.shape}")
+    if not len(y):  # before a network with no outputs is built
+        raise ValueError(f"{name} is empty: give a label for each clip")
+    if y.dtype.kind in "fc" and not np.isfinite(y).all():  # before type_of_target casts them to int
+        raise ValueError(f"{name} contains NaN or infinity: give class labels")
     kind = type_of_target(y)
     if kind not in ("binary", "multiclass"):
         raise ValueError(f"Unknown label type: {kind}; 1-D y must be class labels (2-D y: tag targets)")
