@@ -110,7 +110,8 @@ def settle_torch_threads() -> int:
        get the cores divided by ``n_jobs``, Dask's nanny starts workers with
        1), else one thread per core this process may run on.
 
-    Applied when sktag first builds a CPU network in the process; a later
+    Applied when sktag first builds a CPU network in the process (a feature
+    transformer's, or a trainer's ``fit``); a later
     ``torch.set_num_threads`` stands. Where torch was imported before sktag
     (so that its threads spin long while they wait, see
     :func:`shorten_openmp_spin_waits`) and runs several threads, an INFO line

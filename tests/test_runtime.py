@@ -112,6 +112,33 @@ def test_sktag_num_threads_sets_torch_threads(variables):
     assert threads == 3
 
 
+_THREADS_WHILE_TRAINING = """
+import json
+import numpy as np
+import torch
+from sktag.training import SampleCNNTagger
+
+X = [np.random.default_rng(i).standard_normal(800).astype(np.float32) for i in range(4)]
+threads = []
+tagger = SampleCNNTagger(weights=None, architecture={"m": 3, "n": 4}, recipe="adam", max_epochs=1, batch_size=2,
+                         random_state=0)
+original = torch.nn.Module.train
+def spy(self, mode=True):
+    threads.append(torch.get_num_threads())
+    return original(self, mode)
+torch.nn.Module.train = spy
+tagger.fit(X, [0, 1, 0, 1])
+print(json.dumps(min(threads)))
+"""
+
+
+def test_sktag_num_threads_also_sets_the_threads_of_training():
+    result = subprocess.run([sys.executable, "-c", _THREADS_WHILE_TRAINING], check=False, capture_output=True,
+                            text=True, env=_clean_environment(SKTAG_NUM_THREADS="3"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == 3
+
+
 def test_sktag_num_threads_overrides_an_earlier_torch_set_num_threads():
     threads, _ = _threads_after_loading("torch-set-1", SKTAG_NUM_THREADS="2")
     assert threads == 2

@@ -18,6 +18,7 @@ from torch.utils.data import Dataset
 
 from .. import weights as sktag_weights
 from .._devices import autocast, resolve_device, resolve_precision
+from .._runtime import settle_torch_threads
 from ..features._batching import map_segments
 from ..features._clips import validate_clips
 from ..nn import ArtistCNN
@@ -260,6 +261,8 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(f"Siamese training needs clips of at least two artists; got {len(self.classes_)} class")
         device = resolve_device(self.device)
+        if device.type == "cpu":
+            settle_torch_threads()  # SKTAG_NUM_THREADS, as for the feature transformers
         rng = check_random_state(self.random_state)
         torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         network = ArtistCNN(**(self.architecture or {}))

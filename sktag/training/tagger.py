@@ -20,6 +20,7 @@ from skorch.helper import predefined_split
 
 from .. import weights as sktag_weights
 from .._devices import autocast, resolve_device, resolve_precision
+from .._runtime import settle_torch_threads
 from ..features._batching import map_segments
 from ..features._clips import validate_clips
 from ..nn import ArtistCNN, MelCNN, SampleCNN
@@ -283,6 +284,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         if self.recipe == "staged" and X_valid is None:
             raise ValueError("recipe='staged' early-stops each stage on validation: pass X_valid and y_valid")
         device = resolve_device(self.device)
+        if device.type == "cpu":
+            settle_torch_threads()  # SKTAG_NUM_THREADS, as for the feature transformers
         rng = check_random_state(self.random_state)
         torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         module, config, self.sample_rate_ = self._initial_module(y.shape[1])
