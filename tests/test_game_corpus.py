@@ -440,3 +440,16 @@ def test_output_folder_outside_repository_and_shared(tmp_path):
         with pytest.raises(ValueError, match="outside the repository"):
             check_out_dir(bad, [repo, repo.parent / "shared"])
     assert check_out_dir(tmp_path / "ok", [repo]) == (tmp_path / "ok").resolve()
+
+
+def test_composer_task_keeps_credited_composers_with_enough_tracks(tmp_path):
+    from benchmarks.corpus.composers import composer_clips
+
+    rows = [("a", "t1"), ("a", "t2"), ("a", "t3"), ("b", "t4"), ("b", "t5"), ("unknown", "t6"), ("unknown", "t7"),
+            ("unknown", "t8"), ("a", "t1")]
+    lines = ["clip_id,path,game,artist,track_id"] + [f"c{i},audio/c{i}.mp3,g,{artist},{track}"
+                                                     for i, (artist, track) in enumerate(rows)]
+    (tmp_path / "clips.csv").write_text("\n".join(lines) + "\n")
+    kept = composer_clips(tmp_path, min_tracks=3)
+    assert list(kept.artist.unique()) == ["a"] and len(kept) == 4
+    assert list(composer_clips(tmp_path, min_tracks=2).artist.unique()) == ["a", "b"]
