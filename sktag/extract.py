@@ -154,7 +154,8 @@ def _definition(fitted: BaseEstimator) -> dict:
                   "params": json.loads(json.dumps(params, default=str))}
     if hasattr(fitted, "weights_id_"):
         definition["network"] = fitted.weights_id_
-        definition["precision"] = "fp32" if fitted.autocast_dtype_ is None else str(fitted.autocast_dtype_)[6:]
+        dtype = fitted.autocast_dtype_
+        definition["precision"] = "fp32" if dtype is None else str(dtype).removeprefix("torch.")
         if fitted.weights_id_.startswith("random-"):
             definition["random_state"] = json.loads(json.dumps(fitted.random_state, default=str))
     if hasattr(fitted, "extractors_"):
