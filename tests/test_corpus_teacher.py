@@ -262,6 +262,29 @@ def test_pack_command_line(corpus: Path, tmp_path: Path, capsys):
         T.main(["pack", "--clips", str(corpus), "--teachers", "nope", "--out", str(out)])
 
 
+def test_tables_writes_the_shared_game_music_layout(corpus: Path, tmp_path: Path, capsys):
+    out, dest = tmp_path / "parts", tmp_path / "packed"
+    dest.mkdir()
+    T.run_job(corpus, ["MTT_musicnn"], out, load=fake_loader(), make_teacher=fake_teacher)
+    packed = T.pack(corpus, "MTT_musicnn", out, dest)
+    T.main(["tables", "--clips", str(corpus), "--dest", str(dest)])
+    assert "teacher_mtt50.csv" in capsys.readouterr().out
+    with open(corpus, newline="") as f:
+        ids = [r["clip_id"] for r in csv.DictReader(f)]
+    with open(corpus.parent / "teacher_mtt50.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    with np.load(packed) as z, np.load(corpus.parent / "peers" / "musicnn_MTT.npz") as peers:
+        assert rows[0] == ["clip_id", *z["tag_names"]]
+        assert [r[0] for r in rows[1:]] == ids == list(peers["clip_id"])
+        np.testing.assert_allclose(np.asarray([r[1:] for r in rows[1:]], dtype=np.float32), z["taggram_mean"],
+                                   atol=1e-5)
+        np.testing.assert_array_equal(peers["max_pool"], z["max_pool"])
+    with open(corpus, "a", newline="") as f:  # a clip the packed file lacks
+        f.write("zz_t000_c00,audio/zz.mp3,game-z,zz_t000,0.0\n")
+    with pytest.raises(SystemExit, match="no teacher outputs for 1 clips"):
+        T.write_corpus_tables(corpus, packed)
+
+
 def test_module_imports_without_tensorflow_librosa_or_sktag():
     code = ("import sys, benchmarks.corpus.teacher; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'librosa', 'sktag', 'torch')]; "

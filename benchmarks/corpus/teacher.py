@@ -11,6 +11,9 @@ Run with a Python that has ``tensorflow-cpu==2.15.1``, ``librosa`` and ``musicnn
     python -m benchmarks.corpus.teacher pack \\
         --clips ~/.cache/sktag-corpus/game_music2/clips.csv \\
         --teachers MTT_musicnn,MSD_musicnn,MSD_vgg --out ~/.cache/sktag-corpus/teacher
+    # write teacher_mtt50.csv and peers/musicnn_MTT.npz into the corpus folder, laid out like
+    # shared game_music, for ``sktag bench --heldout-corpus`` (numpy only)
+    python -m benchmarks.corpus.teacher tables --clips ~/.cache/sktag-corpus/game_music2/clips.csv
     # reproduce shared peers/musicnn_MTT.npz on a sample of shared game_music clips
     ~/musicnn-env/bin/python -m benchmarks.corpus.teacher check \\
         --clips ../shared/data/game_music/clips.csv \\
@@ -480,6 +483,46 @@ def packed_name(corpus: str, teacher: str) -> str:
     return f"teacher_{corpus}_{teacher}.npz"
 
 
+def write_corpus_tables(clips_csv: Path, packed: Path) -> list[Path]:
+    """Write the MTT teacher's files into a corpus folder the way shared game_music has them.
+
+    ``teacher_mtt50.csv`` (``clip_id`` and the 50 clip-level tag probabilities) and
+    ``peers/musicnn_MTT.npz`` (``clip_id``, ``tag_names``, ``taggram_mean``, ``penultimate``,
+    ``max_pool``), rows in ``clips.csv`` order, from a packed MTT_musicnn file.
+
+    Parameters
+    ----------
+    clips_csv : Path
+        The corpus's ``clips.csv``; the files go beside it.
+    packed : Path
+        ``teacher_<corpus>_MTT_musicnn.npz`` (see :func:`pack`).
+
+    Returns
+    -------
+    paths : list of Path
+        The two files written.
+    """
+    folder = Path(clips_csv).expanduser().parent
+    data = np.load(packed)
+    index = {clip_id: i for i, clip_id in enumerate(data["clip_id"])}
+    ids = [c.clip_id for c in read_clips(clips_csv)]
+    missing = [c for c in ids if c not in index]
+    if missing:
+        raise SystemExit(f"{packed}: no teacher outputs for {len(missing)} clips of {clips_csv} (first {missing[0]})")
+    rows = np.asarray([index[c] for c in ids])
+    tags = data["taggram_mean"][rows].astype(np.float32)
+    csv_path = folder / "teacher_mtt50.csv"
+    with open(csv_path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["clip_id", *data["tag_names"]])
+        writer.writerows([clip_id, *(f"{v:.5f}" for v in row)] for clip_id, row in zip(ids, tags))
+    (folder / "peers").mkdir(exist_ok=True)
+    npz_path = folder / "peers" / "musicnn_MTT.npz"
+    write_npz_atomic(npz_path, compressed=True, clip_id=np.asarray(ids), tag_names=data["tag_names"],
+                     taggram_mean=tags, penultimate=data["penultimate"][rows], max_pool=data["max_pool"][rows])
+    return [csv_path, npz_path]
+
+
 def _source_md5(clips_csv: Path) -> dict[str, str]:
     """Track id -> source md5 from ``tracks.csv`` beside ``clips.csv`` (empty when absent)."""
     tracks = Path(clips_csv).expanduser().parent / "tracks.csv"
@@ -690,7 +733,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (("run", "compute the missing parts (needs tensorflow, librosa, musicnn)"),
                        ("pack", "gather finished parts into teacher_<corpus>_<teacher>.npz (numpy only)"),
-                       ("check", "recompute a sample and compare with a stored .npz (needs tensorflow)")):
+                       ("check", "recompute a sample and compare with a stored .npz (needs tensorflow)"),
+                       ("tables", "write teacher_mtt50.csv and peers/musicnn_MTT.npz beside clips.csv "
+                                  "from the packed MTT file (numpy only)")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--clips", type=Path, required=True, help="the corpus's clips.csv")
         p.add_argument("--corpus", default=None, help="corpus name (default: the folder of clips.csv)")
@@ -703,6 +748,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                            help="also compare this many clips with musicnn's extractor()")
             p.add_argument("--parts", type=Path, default=None,
                            help="compare every clip from the finished parts in this folder instead")
+            continue
+        if name == "tables":
+            p.add_argument("--dest", type=Path, default=HERE, help="folder of the packed files")
             continue
         p.add_argument("--teachers", default="MTT_musicnn",
                        help=f"comma-separated, of {', '.join(TEACHERS)}")
@@ -733,6 +781,11 @@ def main(argv: list[str] | None = None) -> None:
                                     args.parts, args.corpus)
         for key, value in diffs.items():
             print(f"{key}: {int(value)}" if float(value).is_integer() else f"{key}: {value:.3g}")
+        return
+    if args.command == "tables":
+        corpus = args.corpus or Path(args.clips).expanduser().parent.name
+        for path in write_corpus_tables(args.clips, args.dest / packed_name(corpus, "MTT_musicnn")):
+            print(path)
         return
     teachers = _teachers(args.teachers)
     out = args.out.expanduser().resolve()

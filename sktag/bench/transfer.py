@@ -1,22 +1,33 @@
-"""Transfer learning: every task x every sktag extractor and two baselines x three heads (issue 8).
+"""Transfer learning: every task x every sktag extractor and the baselines x four heads (issues 8, 26).
 
 Tasks (:func:`~sktag.bench.tasks.shared_tasks`, plus a user's dataset; each fitted on
 ``train``, scored on ``test``): ``composer``, ``teacher-tags``, ``philharmonia-tags``,
-``instrument``, ``digit`` and ``speaker``.
+``instrument``, ``digit`` and ``speaker``. ``--heldout-corpus DIR`` adds games left out
+of sktag's training (:func:`~sktag.bench.tasks.heldout_tasks`: a folder laid out like
+``game_music``, ``--heldout-games a,b`` keeps those games): ``heldout-composer``
+(credited composers with at least 3 tracks) and, where ``DIR/teacher_mtt50.csv``
+exists, ``heldout-teacher-tags``, each scored as the mean over a
+``StratifiedGroupKFold(5)`` grouped by track (a track's clips never on both sides).
 
-Extractors: each shipped weight's (SampleCNN or artist CNN) multi-level features (the
-last three blocks) and its last block alone (one network pass, through ``memory``),
-several networks' multi-level features side by side (``a+b``: :class:`~sktag.MultiScaleFeatures`,
-whose members reuse the activations cached by ``a`` and ``b`` alone), ``BagOfFeatures`` (fitted per
-task on its training clips), and the baselines MFCC statistics and the MTAT-trained
-peer's features (musicnn ``max_pool``, precomputed in ``<data>/*/peers/``; where
-present). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three hidden layers
-of 512, the bag-of-features paper's) and ``MLPTagger-2x512`` (two, the multi-scale
+Extractors: each shipped weight's (SampleCNN, mel CNN or artist CNN) multi-level features (the
+last three blocks; every block for the mel CNN) and its last block alone (one network pass, through
+``memory``), several networks' multi-level features side by side (``a+b``:
+:class:`~sktag.MultiScaleFeatures`, whose members reuse the activations cached by ``a`` and ``b``
+alone), ``BagOfFeatures`` (fitted per task on its training clips; on all clips of a cross-validated
+task, as it sees no labels), and the baselines: MFCC statistics, the MTAT-trained peer's features
+(musicnn ``max_pool``, precomputed in ``peers/musicnn_MTT.npz`` of a task's corpus folder; where
+present) and ``random:<weights>``, a network of exactly that checkpoint's architecture at random
+initialisation (seeded; by default one per family: ``random:samplecnn-3x9``, ``random:melcnn-54f``,
+``random:artist-basic-gamemusic``). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three
+hidden layers of 512, the bag-of-features paper's) and ``MLPTagger-2x512`` (two, the multi-scale
 paper's second stage), each after a StandardScaler. Writes ``transfer<suffix>.md`` / ``.csv`` / ``.png`` to ``--out``::
 
     sktag bench --data ../shared/data --out results/           # the full table
     sktag bench --tasks digit,speaker --extractors mfcc,samplecnn-3x9
     sktag bench --merge results/transfer_a.csv results/transfer_b.csv --out results/   # parts run apart
+    sktag bench --data ../shared/data --heldout-corpus ~/.cache/sktag-corpus/game_music2 \\
+        --heldout-games naev-data,supertuxkart-data --tasks heldout-composer,heldout-teacher-tags \\
+        --extractors samplecnn-3x9,random:samplecnn-3x9,mfcc
 
 A user's own dataset joins through :func:`sktag.datasets.load_dataset` (each adds one
 task; ``--tasks`` picks among all)::
@@ -37,6 +48,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.multiclass import OneVsRestClassifier
@@ -45,20 +57,27 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from ..features import FEATURES_BY_ARCHITECTURE, BagOfFeatures, MultiScaleFeatures
+from ..features._base import NetworkFeatures
 from ..training import MLPTagger
-from ..weights import SHIPPED_WEIGHTS, get_checkpoint
+from ..weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS, get_checkpoint
 from .baselines import mfcc_statistics
-from .tasks import Task, shared_tasks, user_task
+from .tasks import N_FOLDS, Task, heldout_tasks, shared_tasks, user_task
 
-__all__ = ["add_arguments", "extract", "heads", "read_rows", "run", "score", "write_report"]
+__all__ = ["add_arguments", "extract", "heads", "network_features", "read_rows", "run", "score", "write_report"]
 
 #: Features that are not sktag's: the baselines of the per-task summary.
 BASELINES = ("MFCC statistics", "musicnn max_pool (peer)")
+#: ``random:<weights>`` extractors: that checkpoint's network at random initialisation.
+RANDOM_PREFIX = "random:"
+#: In the features' names of random networks (``samplecnn-3x9 random init multi-level (...)``); baselines too.
+RANDOM_INIT = " random init "
 
 _CAVEATS = {
     "teacher-tags": "teacher-tags: the targets are the peer's own outputs (the teacher is musicnn's MTT model), so the "
                     "peer's features score near the ceiling there; the SampleCNN and mel CNN weights were distilled "
                     "from those tags on the game_music train and valid splits (the test split was never trained on).",
+    "heldout-teacher-tags": "heldout-teacher-tags: the targets are musicnn's MTT model's outputs too (the peer's "
+                            "features score near the ceiling), on games that sktag's weights never trained on.",
     "composer": "composer: 182 test clips, so one standard error of an accuracy near 0.6 is 0.036.",
     "digit": "digit, speaker: the spoken-digit corpus has no precomputed peer features.",
 }
@@ -77,22 +96,46 @@ def extract(extractor: str, task: Task, cache: str) -> dict[str, np.ndarray]:
         rows = peer["max_pool"][[index[c] for c in task.clip_ids]]
         return {"musicnn max_pool (peer)": rows.astype(np.float32)}  # stored as float16
     if extractor == "bag":
-        train = [p for p, s in zip(paths, task.split) if s == "train"]
+        # the codebook sees no labels: a cross-validated task's is learnt from all its clips
+        train = [p for p, s in zip(paths, task.split) if s == "train" or task.groups is not None]
         bag = BagOfFeatures(random_state=0, n_jobs=2).fit(train)
         return {"BagOfFeatures": bag.transform(paths)}
     if "+" in extractor:
         names = extractor.split("+")
-        union = MultiScaleFeatures([(name, _features_class(name)(name)) for name in names], memory=cache)
+        union = MultiScaleFeatures([(name, network_features(name)) for name in names], memory=cache)
         return {f"{' + '.join(names)} multi-level": union.fit(paths).transform(paths)}
-    features_class = _features_class(extractor)
-    multi = features_class(extractor, memory=cache).fit(paths)
-    last = features_class(extractor, layers=multi.layers_[-1:], memory=cache).fit(paths)
-    return {f"{extractor} multi-level ({','.join(multi.layers_)})": multi.transform(paths),
-            f"{extractor} last layer ({multi.layers_[-1]})": last.transform(paths)}
+    label = extractor.removeprefix(RANDOM_PREFIX)
+    if extractor.startswith(RANDOM_PREFIX):
+        label += RANDOM_INIT.rstrip()
+    multi = network_features(extractor, memory=cache).fit(paths)
+    last = network_features(extractor, layers=multi.layers_[-1:], memory=cache).fit(paths)
+    return {f"{label} multi-level ({','.join(multi.layers_)})": multi.transform(paths),
+            f"{label} last layer ({multi.layers_[-1]})": last.transform(paths)}
 
 
-def _features_class(weights: str) -> type:
-    return FEATURES_BY_ARCHITECTURE[get_checkpoint(weights).architecture]
+def network_features(name: str, **params) -> NetworkFeatures:
+    """The (unfitted) feature transformer of a shipped weight, or of its network at random initialisation.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`~sktag.weights.SHIPPED_WEIGHTS` (or a checkpoint path), or
+        ``"random:<that>"``: a network of exactly that checkpoint's architecture
+        and config, randomly initialised with ``random_state=0``.
+    **params
+        Other parameters of the transformer (``memory``, ``layers``, ...).
+
+    Returns
+    -------
+    features : SampleCNNFeatures, MelCNNFeatures or ArtistCNNFeatures
+        The class of the checkpoint's architecture.
+    """
+    weights = name.removeprefix(RANDOM_PREFIX)
+    checkpoint = get_checkpoint(weights)
+    features_class = FEATURES_BY_ARCHITECTURE[checkpoint.architecture]
+    if name.startswith(RANDOM_PREFIX):
+        return features_class(None, architecture=checkpoint.config, random_state=0, **params)
+    return features_class(weights, **params)
 
 
 #: How each head is set up, for the report's header.
@@ -115,12 +158,30 @@ def heads() -> dict:
 
 
 def score(head, task: Task, X: np.ndarray) -> float:
-    train, test = task.split == "train", task.split == "test"
+    """The head's score on the task: on its test split, or the mean over its grouped folds.
+
+    Parameters
+    ----------
+    head : estimator
+        Unfitted; a clone is fitted on each fold's training clips.
+    task : Task
+    X : np.ndarray [shape=(n_clips, n_features)]
+
+    Returns
+    -------
+    score : float
+        Accuracy, or for tags macro ROC-AUC over the tags with positives and
+        negatives among the test clips (see :meth:`~sktag.bench.tasks.Task.folds`).
+    """
+    return float(np.mean([_fold_score(clone(head), task, X, train, test) for train, test in task.folds()]))
+
+
+def _fold_score(head, task: Task, X: np.ndarray, train: np.ndarray, test: np.ndarray) -> float:
     head.fit(X[train], task.y[train])
     if not task.multilabel:
         return accuracy_score(task.y[test], head.predict(X[test]))
     scores = head.predict_proba(X[test]) if hasattr(head, "predict_proba") else head.decision_function(X[test])
-    present = (task.y[test].sum(axis=0) > 0) & (task.y[test].sum(axis=0) < test.sum())
+    present = (task.y[test].sum(axis=0) > 0) & (task.y[test].sum(axis=0) < len(test))
     return float(roc_auc_score(task.y[test][:, present], np.asarray(scores)[:, present], average="macro"))
 
 
@@ -151,11 +212,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default=os.environ.get("SKTAG_SHARED_DATA"),
                         help="the shared corpus folder (default: $SKTAG_SHARED_DATA)")
     parser.add_argument("--out", default=".", help="folder for transfer<suffix>.md/.csv/.png (default: .)")
-    parser.add_argument("--no-shared", action="store_true", help="only the user's dataset, not the shared tasks")
+    parser.add_argument("--no-shared", action="store_true",
+                        help="only the user's dataset or --heldout-corpus, not the shared tasks")
+    parser.add_argument("--heldout-corpus", metavar="DIR",
+                        help="add heldout-composer and heldout-teacher-tags: a corpus folder laid out like "
+                             "game_music (clips.csv; teacher_mtt50.csv for the tags), scored by 5-fold "
+                             "cross-validation grouped by track")
+    parser.add_argument("--heldout-games", help="comma-separated games of --heldout-corpus to keep (default: all)")
     parser.add_argument("--tasks", help="comma-separated task names (default: all)")
-    parser.add_argument("--extractors", default=",".join([*SHIPPED_WEIGHTS, "bag", "mfcc", "peer"]),
-                        help="comma-separated: shipped weight names, bag, mfcc, peer; weight names joined "
-                             "by + (samplecnn-3x9+artist-siamese-gamemusic) give their multi-level features "
+    parser.add_argument("--extractors", default=",".join(
+        [*SHIPPED_WEIGHTS, *(RANDOM_PREFIX + name for name in DEFAULT_WEIGHTS.values()), "bag", "mfcc", "peer"]),
+                        help="comma-separated: shipped weight names, random:<weight name> (that network at "
+                             "random initialisation), bag, mfcc, peer; weight names joined by + "
+                             "(samplecnn-3x9+artist-siamese-gamemusic) give their multi-level features "
                              "side by side (MultiScaleFeatures)")
     parser.add_argument("--heads", help="comma-separated head names (default: all)")
     parser.add_argument("--suffix", default="", help="results file suffix, e.g. _mydata")
@@ -194,17 +263,21 @@ def write_report(rows: list[dict], out: Path, *, suffix: str = "", command: str 
     machine = f"{os.cpu_count()}-core {platform.machine()} CPU, Python {platform.python_version()}"
     title = f"Transfer learning ({suffix.lstrip('_')})" if suffix else "Transfer learning"
     tasks = list(dict.fromkeys(r["task"] for r in rows))
-    lines = [f"# {title}", "", f"Command: `{command}`; "
-             f"{machine}. Fitted on each task's train split, scored on its test split; every head after a "
+    heldout = [task for task in tasks if task.startswith("heldout-")]
+    grouped = (f" ({', '.join(heldout)}: mean over {N_FOLDS} folds of cross-validation grouped by track, a "
+               "track's clips never on both sides)") if heldout else ""
+    lines = [f"# {title}", "", (f"Command: `{command}`; "
+             f"{machine}. Fitted on each task's train split, scored on its test split{grouped}; every head after a "
              f"StandardScaler ({', '.join(HEAD_SETTINGS[h] for h in dict.fromkeys(r['head'] for r in rows))}; "
-             "one-vs-rest for tags).", "",
+             "one-vs-rest for tags)."), "",
              "## Best per task (best head for each)", "",
-             "| task | metric | sktag's best features | score | MFCC statistics | musicnn peer |",
-             "|---|---|---|---:|---:|---:|"]
+             "| task | metric | sktag's best features | score | MFCC statistics | musicnn peer | random init |",
+             "|---|---|---|---:|---:|---:|---:|"]
     for task in tasks:
         mine = [r for r in rows if r["task"] == task]
-        ours = _best(mine, lambda features: features not in BASELINES)
+        ours = _best(mine, lambda features: not _is_baseline(features))
         cells = [_best(mine, lambda features, name=name: features == name) for name in BASELINES]
+        cells.append(_best(mine, lambda features: RANDOM_INIT in features))
         lines.append(f"| {task} | {mine[0]['metric']} | "
                      + (f"{ours['features']}, {ours['head']} | {ours['score']:.3f}" if ours else " | ") + " | "
                      + " | ".join(f"{cell['score']:.3f}" if cell else "" for cell in cells) + " |")
@@ -225,6 +298,11 @@ def write_report(rows: list[dict], out: Path, *, suffix: str = "", command: str 
     (out / f"transfer{suffix}.md").write_text("\n".join(lines))
     plot(rows, out / f"transfer{suffix}.png")
     print("\n".join(lines))
+
+
+def _is_baseline(features: str) -> bool:
+    """Whether ``features`` are not sktag's trained ones: MFCC, the peer's, or a random network's."""
+    return features in BASELINES or RANDOM_INIT in features
 
 
 def _best(rows: list[dict], keep) -> dict | None:
@@ -286,8 +364,12 @@ def run(args: argparse.Namespace, command: str) -> list[dict]:
     if not args.no_shared:
         if args.data is None:
             raise SystemExit("sktag bench: pass --data (the shared corpus folder) or set SKTAG_SHARED_DATA; "
-                             "--no-shared runs only your --csv/--folder/--dataset")
+                             "--no-shared runs only your --csv/--folder/--dataset/--heldout-corpus")
         tasks = shared_tasks(args.data)
+    if args.heldout_corpus:
+        tasks += heldout_tasks(args.heldout_corpus, args.heldout_games.split(",") if args.heldout_games else None)
+    elif args.heldout_games:
+        raise SystemExit("sktag bench: --heldout-games picks games of --heldout-corpus; pass that too")
     extra = _user_task(args)
     if extra is not None:
         tasks.append(extra)

@@ -1,0 +1,262 @@
+"""Distil three musicnn teachers' tags and embeddings into the 3^9 SampleCNN, validated on games left out.
+
+Issue 26's training run. The student is the shipped ``samplecnn-3x9`` network (or a
+random one with ``--from-scratch``); each step takes ``--batch`` clips, two random
+3.69 s crops of each (gain and equaliser changes), and minimises
+
+- **tags**: logit MSE (:class:`sktag.training.losses.TeacherLogitMSE`) to the patch tags of
+  MTT_musicnn (the network's own 50 outputs, what ``sktag tag`` prints), MSD_musicnn and
+  MSD_vgg (two extra 50-tag heads on ``fc``), each crop's target the overlap-weighted mean of
+  the teacher's 3 s patches it covers;
+- **embeddings** (``--embedding-weight``): MSE from a linear map of the crop's multi-level
+  features (global max of block7-9, the 1024 values ``SampleCNNFeatures`` pools) to the
+  clip's z-scored musicnn MSD and MTT ``max_pool`` embeddings;
+- **contrast** (``--contrast-weight``): NT-Xent between the two crops of a clip over a
+  projection of the same features (CLMR, arXiv:2103.09410), temperature 0.1: no teacher.
+
+Training clips: shared game_music train+valid and every clip of the second corpus except the
+games in ``--heldout-games`` (default :data:`benchmarks.corpus.heldout.VALIDATION_GAMES`).
+Every ``--eval-every`` steps the network alone (no extra heads) is saved as a sktag checkpoint
+and scored on the held-out games by :func:`benchmarks.corpus.heldout.checkpoint_scores`; the
+best composer accuracy is kept as ``best.pt``. The run state is saved every ``--save-every``
+steps and a rerun with the same ``--out`` resumes::
+
+    python -m benchmarks.corpus.distill --out ~/.cache/sktag/runs/multi-teacher --steps 2000
+
+The learning rate follows a cosine from ``--lr`` to 0 over ``--steps`` after 100 warm-up steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.corpus.heldout import CORPUS, VALIDATION_GAMES, checkpoint_scores, heldout_clips  # sktag before torch
+from sktag._devices import autocast
+from sktag.training.augment import WaveformAugment
+from sktag.training.losses import TeacherLogitMSE
+from sktag.training.store import AudioStore
+from sktag.weights import get_checkpoint, save_checkpoint
+
+import torch  # noqa: E402  (after sktag, which sets torch's OpenMP wait policy)
+from torch import nn  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", HERE.parents[2] / "shared" / "data"))
+SAMPLE_RATE = 16000
+#: musicnn's patches: 187 frames of hop 256 at 16 kHz (2.99 s), back to back from the clip's start.
+PATCH_SAMPLES = 187 * 256
+TAG_TEACHERS = ("MTT_musicnn", "MSD_musicnn", "MSD_vgg")
+EMBEDDING_TEACHERS = (("MSD_musicnn", "max_pool"), ("MTT_musicnn", "max_pool"))
+FEATURE_LAYERS = ("block7", "block8", "block9")
+log = logging.getLogger("distill")
+
+
+def training_clips(corpus: Path, heldout: set[str]) -> pd.DataFrame:
+    """Shared game_music train+valid and the second corpus minus ``heldout`` games (``file``, ``clip_id``, ``corpus``)."""
+    shared = pd.read_csv(SHARED / "game_music" / "clips.csv")
+    shared = shared[shared.split.isin(["train", "valid"])].assign(corpus="game_music")
+    shared["file"] = [str(SHARED / "game_music" / p) for p in shared.path]
+    second = pd.read_csv(corpus / "clips.csv")
+    second = second[~second.game.isin(heldout)].assign(corpus="game_music2")
+    second["file"] = [str(corpus / p) for p in second.path]
+    return pd.concat([shared, second], ignore_index=True)[["clip_id", "file", "game", "corpus"]]
+
+
+def teacher_arrays(clips: pd.DataFrame, teacher: str, array: str) -> np.ndarray:
+    """One committed teacher array (``patch_tags`` or an embedding) for every clip, float32."""
+    parts = []
+    for name, group in clips.groupby("corpus", sort=False):
+        data = np.load(HERE / f"teacher_{name}_{teacher}.npz")
+        index = {clip_id: i for i, clip_id in enumerate(data["clip_id"])}
+        parts.append(pd.Series(list(data[array][[index[c] for c in group.clip_id]].astype(np.float32)),
+                               index=group.index))
+    return np.stack(pd.concat(parts).sort_index().to_list())
+
+
+def crop_targets(patch_tags: np.ndarray, start: int, length: int) -> np.ndarray:
+    """Overlap-weighted mean of the teacher patches ``(n_patches, n_tags)`` a crop covers."""
+    edges = np.arange(len(patch_tags) + 1) * PATCH_SAMPLES
+    overlap = np.clip(np.minimum(edges[1:], start + length) - np.maximum(edges[:-1], start), 0, None)
+    if overlap.sum() == 0:  # the crop lies in the tail after the last patch
+        overlap[-1] = 1
+    return (overlap @ patch_tags / overlap.sum()).astype(np.float32)
+
+
+class Heads(nn.Module):
+    """The extra outputs of the student during distillation (dropped when the network is shipped)."""
+
+    def __init__(self, fc_width: int, feature_width: int, n_tags: dict[str, int], embedding_widths: list[int]):
+        super().__init__()
+        self.tags = nn.ModuleDict({name: nn.Linear(fc_width, n) for name, n in n_tags.items()})
+        self.embeddings = nn.ModuleList(nn.Linear(feature_width, w) for w in embedding_widths)
+        self.projection = nn.Sequential(nn.Linear(feature_width, 512), nn.ReLU(), nn.Linear(512, 128))
+
+
+def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
+    """SimCLR's normalised-temperature cross entropy between paired rows of ``a`` and ``b`` ``(n, d)``."""
+    z = nn.functional.normalize(torch.cat([a, b]).float(), dim=1)
+    similarity = z @ z.T / temperature
+    similarity.fill_diagonal_(float("-inf"))
+    n = len(a)
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])
+    return nn.functional.cross_entropy(similarity, target)
+
+
+class Batches:
+    """Random clips, two augmented crops each, with their crop-level tag targets."""
+
+    def __init__(self, store: AudioStore, patch_tags: dict[str, np.ndarray], length: int, augment: WaveformAugment,
+                 seed: int):
+        self.store, self.patch_tags, self.length, self.augment = store, patch_tags, length, augment
+        self.rng = np.random.default_rng(seed)
+
+    def draw(self, n_clips: int):
+        clips = self.rng.choice(len(self.store), n_clips, replace=False)
+        waves, tags = [], {name: [] for name in self.patch_tags}
+        for _ in range(2):
+            for clip in clips:
+                room = int(self.store.lengths[clip]) - self.length
+                start = int(self.rng.integers(room + 1)) if room > 0 else 0
+                waves.append(self.augment.colour(self.store.crop(clip, start, self.length)))
+                for name, patches in self.patch_tags.items():
+                    tags[name].append(crop_targets(patches[clip], start, self.length))
+        return (torch.from_numpy(np.stack(waves)), {k: torch.from_numpy(np.stack(v)) for k, v in tags.items()},
+                torch.from_numpy(clips))
+
+
+def export(model: nn.Module, config: dict, meta: dict, path: Path) -> str:
+    """Save the network alone (fp16) as a sktag checkpoint; return its sha256."""
+    return save_checkpoint(path, model, config=config, meta=meta, half=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="run folder (outside the repository)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--heldout-games", default=",".join(VALIDATION_GAMES))
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=16, help="clips per step (two crops each)")
+    parser.add_argument("--lr", type=float, default=2e-4)
+    parser.add_argument("--embedding-weight", type=float, default=1.0)
+    parser.add_argument("--contrast-weight", type=float, default=0.1)
+    parser.add_argument("--augment", default='{"gain_db": 6, "eq_db": 6}')
+    parser.add_argument("--from-scratch", action="store_true", help="start from a random network, not samplecnn-3x9")
+    parser.add_argument("--eval-every", type=int, default=500)
+    parser.add_argument("--save-every", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
+                        handlers=[logging.StreamHandler(), logging.FileHandler(args.out / "train.log")])
+    torch.manual_seed(args.seed)
+    heldout = set(args.heldout_games.split(","))
+    clips = training_clips(args.corpus, heldout)
+    validation = heldout_clips(args.corpus, heldout)
+    log.info("training clips: %d (%d games); held-out games %s: %d clips", len(clips), clips.game.nunique(),
+             sorted(heldout), len(validation))
+
+    shipped = get_checkpoint("samplecnn-3x9")
+    model = shipped.build().train() if not args.from_scratch else type(shipped.build())(**shipped.config).train()
+    length, fc_width = model.input_length, model.fc[0].out_features
+    feature_width = sum(model.feature_info[model.layer_names.index(n)]["num_chs"] for n in FEATURE_LAYERS)
+    patch_tags = {t: teacher_arrays(clips, t, "patch_tags") for t in TAG_TEACHERS}
+    embeddings = [teacher_arrays(clips, t, a) for t, a in EMBEDDING_TEACHERS]
+    embeddings = [torch.from_numpy((e - e.mean(0)) / (e.std(0) + 1e-3)) for e in embeddings]
+    heads = Heads(fc_width, feature_width, {t: 50 for t in TAG_TEACHERS[1:]}, [e.shape[1] for e in embeddings])
+    parameters = [*model.parameters(), *heads.parameters()]
+    optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + np.cos(np.pi * min(s, args.steps) / args.steps)))
+    store = AudioStore.build(list(clips.file), sample_rate=SAMPLE_RATE, cache_dir=str(args.out.parent / "stores"),
+                             verbose=1)
+    batches = Batches(store, patch_tags, length, WaveformAugment.from_param(json.loads(args.augment)), args.seed)
+    tag_loss = TeacherLogitMSE()
+    meta = {"sample_rate": float(SAMPLE_RATE), "tags": list(shipped.meta["tags"]),
+            "training_data": (f"shared game_music train+valid and benchmarks/corpus game_music2 minus "
+                              f"{sorted(heldout)} ({len(clips)} clips, {clips.game.nunique()} games)"),
+            "recipe": {k: str(v) for k, v in vars(args).items()}}
+
+    state_path, history_path = args.out / "state.pt", args.out / "history.jsonl"
+    step, best = 0, -1.0
+    if state_path.exists():
+        state = torch.load(state_path, weights_only=False)
+        model.load_state_dict(state["model"])
+        heads.load_state_dict(state["heads"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        torch.set_rng_state(state["torch_rng"])
+        batches.rng.bit_generator.state = state["numpy_rng"]
+        step, best = state["step"], state["best"]
+        log.info("resumed at step %d (best composer accuracy %.3f)", step, best)
+
+    def evaluate() -> None:
+        nonlocal best
+        path = args.out / f"step{step}.pt"
+        sha = export(model.eval(), shipped.config, {**meta, "step": step}, path)
+        started = time.perf_counter()
+        scores = checkpoint_scores(str(path), validation, precision="bf16")
+        record = {"step": step, **scores, "seconds": time.perf_counter() - started, "sha256": sha}
+        with open(history_path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+        log.info("eval %s", record)
+        if scores["composer_accuracy"] > best:
+            best = scores["composer_accuracy"]
+            shutil.copy(path, args.out / "best.pt")
+        model.train()
+
+    def save() -> None:
+        torch.save({"model": model.state_dict(), "heads": heads.state_dict(), "optimizer": optimizer.state_dict(),
+                    "schedule": schedule.state_dict(), "torch_rng": torch.get_rng_state(),
+                    "numpy_rng": batches.rng.bit_generator.state, "step": step, "best": best},
+                   str(state_path) + ".part")
+        os.replace(str(state_path) + ".part", state_path)
+
+    if step == 0 and not history_path.exists():
+        evaluate()
+    started, done_at_start = time.perf_counter(), step
+    while step < args.steps:
+        waves, tags, clip_index = batches.draw(args.batch)
+        with autocast(torch.device("cpu"), torch.bfloat16):
+            logits, (*levels, fc) = model.forward_intermediates(waves, [*FEATURE_LAYERS, "fc"],
+                                                                 intermediates_only=False)
+            features = torch.cat([a.amax(dim=-1) for a in levels], dim=1)
+            fc = model.dropout(fc.squeeze(-1))
+            losses = {"MTT_musicnn": tag_loss(logits.float(), tags["MTT_musicnn"])}
+            for name, head in heads.tags.items():
+                losses[name] = tag_loss(head(fc).float(), tags[name])
+            both = torch.cat([clip_index, clip_index])
+            embedding = sum(nn.functional.mse_loss(head(features).float(), target[both])
+                            for head, target in zip(heads.embeddings, embeddings)) / len(embeddings)
+            projected = heads.projection(features)
+            contrast = nt_xent(projected[: args.batch], projected[args.batch:])
+        tag_total = sum(losses.values()) / len(losses)
+        loss = tag_total + args.embedding_weight * embedding + args.contrast_weight * contrast
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(parameters, 5.0)
+        optimizer.step()
+        schedule.step()
+        step += 1
+        if step % 10 == 0:
+            rate = (step - done_at_start) * 2 * args.batch / (time.perf_counter() - started)
+            log.info("step %d/%d loss %.3f tags %s embedding %.3f contrast %.3f lr %.2e %.1f crops/s eta %.0f min",
+                     step, args.steps, loss.item(), {k: round(v.item(), 3) for k, v in losses.items()},
+                     embedding.item(), contrast.item(), schedule.get_last_lr()[0], rate,
+                     (args.steps - step) * 2 * args.batch / rate / 60)
+        if step % args.eval_every == 0 or step == args.steps:
+            evaluate()
+        if step % args.save_every == 0 or step == args.steps:
+            save()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Scores of a SampleCNN checkpoint on games left out of its training (issue 26's validation).
+
+Two numbers, both through the public API a user would call:
+
+- **composer recognition**: :class:`sktag.SampleCNNFeatures` (the default multi-level
+  features) of the held-out games' clips by composers with at least ``min_tracks``
+  credited tracks, StandardScaler + LogisticRegression(C=0.1), StratifiedGroupKFold(5)
+  by track (a track's clips never sit on both sides), mean over fold shuffles;
+- **teacher agreement**: :meth:`sktag.training.SampleCNNTagger.predict_proba` (what
+  ``sktag tag`` prints) against the MTT teacher's clip tags, macro ROC-AUC with each
+  tag's top 10 % as positives (:func:`sktag.metrics.tag_scores`).
+
+Beside them, ``python -m benchmarks.corpus.heldout --weights NAME=PATH ...`` writes
+``benchmarks/results/heldout_games.md`` / ``.json``: each checkpoint's two scores, and the composer
+accuracy of a random network of the same architecture (seed 0), MFCC statistics and the musicnn
+teachers' embeddings on the same clips. Features are cached in ``--cache`` by row name and
+checkpoint sha256, so a rerun with one more checkpoint computes only its row::
+
+    python -m benchmarks.corpus.heldout --weights shipped=samplecnn-3x9 new=~/.cache/sktag/runs/mt1/best.pt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sktag.metrics import tag_scores
+
+HERE = Path(__file__).resolve().parent
+CORPUS = Path("~/.cache/sktag-corpus/game_music2").expanduser()
+#: The games the issue-26 distillation leaves out of training and selects on: the two with the
+#: most composers of three or more credited tracks apart from each other (7 composers, 50 tracks).
+VALIDATION_GAMES = ("naev-data", "supertuxkart-data")
+
+
+def heldout_clips(corpus: Path, games) -> pd.DataFrame:
+    """Every clip of ``games`` in the corpus, with an absolute ``file`` column."""
+    clips = pd.read_csv(corpus / "clips.csv")
+    clips = clips[clips.game.isin(list(games))].reset_index(drop=True)
+    clips["file"] = [str(corpus / p) for p in clips.path]
+    return clips
+
+
+def composer_subset(clips: pd.DataFrame, min_tracks: int = 3) -> pd.DataFrame:
+    """The clips of credited composers with at least ``min_tracks`` tracks (``unknown`` left out)."""
+    named = clips[clips.artist != "unknown"]
+    tracks = named.groupby("artist").track_id.nunique()
+    return named[named.artist.isin(tracks[tracks >= min_tracks].index)].reset_index(drop=True)
+
+
+def composer_accuracy(X: np.ndarray, y: np.ndarray, groups: np.ndarray, seeds: int = 3) -> tuple[float, float]:
+    """Mean and standard deviation over ``seeds`` shuffles of track-grouped 5-fold accuracy."""
+    head = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    means = [cross_val_score(head, X, y, groups=groups, cv=StratifiedGroupKFold(5, shuffle=True, random_state=s))
+             .mean() for s in range(seeds)]
+    return float(np.mean(means)), float(np.std(means))
+
+
+def teacher_tags(clip_ids, teacher: str = "MTT_musicnn", corpus_name: str = "game_music2") -> np.ndarray:
+    """The committed clip-level tag probabilities of a musicnn teacher, in ``clip_ids`` order."""
+    data = np.load(HERE / f"teacher_{corpus_name}_{teacher}.npz")
+    index = {clip_id: i for i, clip_id in enumerate(data["clip_id"])}
+    return data["taggram_mean"][[index[c] for c in clip_ids]].astype(np.float32)
+
+
+def checkpoint_scores(weights: str, clips: pd.DataFrame, *, precision: str = "auto", seeds: int = 3,
+                      features: np.ndarray | None = None) -> dict:
+    """Composer accuracy and MTT teacher agreement of one SampleCNN checkpoint on ``clips``.
+
+    ``features``: the checkpoint's features of :func:`composer_subset` ``(clips)``, if already computed.
+    """
+    from sktag import SampleCNNFeatures
+    from sktag.training import SampleCNNTagger
+
+    composers = composer_subset(clips)
+    if features is None:
+        features = SampleCNNFeatures(weights=weights, precision=precision).fit_transform(list(composers.file))
+    accuracy, spread = composer_accuracy(features, composers.artist.to_numpy(), composers.track_id.to_numpy(), seeds)
+    tagger = SampleCNNTagger.from_checkpoint(weights, precision=precision)
+    agreement = tag_scores(teacher_tags(clips.clip_id), tagger.predict_proba(list(clips.file)))["roc_auc"]
+    return {"composer_accuracy": accuracy, "composer_std": spread, "teacher_agreement": agreement,
+            "n_composer_clips": len(composers), "n_composers": int(composers.artist.nunique()),
+            "n_clips": len(clips)}
+
+
+def _cached(cache: Path, key: str, compute) -> np.ndarray:
+    path = cache / f"{key}.npy"
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(path, compute())
+    return np.load(path)
+
+
+def baseline_features(composers: pd.DataFrame, cache: Path) -> dict[str, np.ndarray]:
+    """Random 3^9 SampleCNN (seed 0), MFCC statistics and the musicnn embeddings of ``composers``' clips."""
+    from sktag import SampleCNNFeatures
+    from sktag.bench.baselines import mfcc_statistics
+    from sktag.weights import get_checkpoint
+
+    files = list(composers.file)
+    architecture = get_checkpoint("samplecnn-3x9").config
+    rows = {
+        "SampleCNN 3^9, random init (seed 0)": _cached(cache, "random-samplecnn-3x9", lambda: SampleCNNFeatures(
+            weights=None, architecture=architecture, random_state=0, precision="auto").fit_transform(files)),
+        "MFCC statistics": _cached(cache, "mfcc", lambda: mfcc_statistics(files)),
+    }
+    for teacher, array in (("MTT_musicnn", "max_pool"), ("MTT_musicnn", "penultimate"),
+                           ("MSD_musicnn", "max_pool"), ("MSD_vgg", "penultimate")):
+        data = np.load(HERE / f"teacher_game_music2_{teacher}.npz")
+        index = {clip_id: i for i, clip_id in enumerate(data["clip_id"])}
+        rows[f"musicnn {teacher} {array}"] = data[array][[index[c] for c in composers.clip_id]].astype(np.float32)
+    return rows
+
+
+def heldout_table(weights: dict[str, str], clips: pd.DataFrame, cache: Path, seeds: int = 3) -> list[dict]:
+    """One row per checkpoint (composer accuracy and teacher agreement) and per baseline (composer accuracy)."""
+    from sktag import SampleCNNFeatures
+    from sktag.weights import file_sha256, get_checkpoint
+
+    composers = composer_subset(clips)
+    rows = []
+    for label, name in weights.items():
+        source = get_checkpoint(name).source
+        features = _cached(cache, f"checkpoint-{file_sha256(source)[:16]}", lambda: SampleCNNFeatures(
+            weights=name, precision="auto").fit_transform(list(composers.file)))
+        rows.append({"features": f"{label} ({name})", "n_features": features.shape[1],
+                     **checkpoint_scores(name, clips, seeds=seeds, features=features)})
+        print(rows[-1], flush=True)
+    for label, X in baseline_features(composers, cache).items():
+        accuracy, spread = composer_accuracy(X, composers.artist.to_numpy(), composers.track_id.to_numpy(), seeds)
+        rows.append({"features": label, "n_features": X.shape[1], "composer_accuracy": accuracy,
+                     "composer_std": spread, "teacher_agreement": None})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    from benchmarks.speed import machine
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", nargs="+", required=True, metavar="LABEL=WEIGHTS",
+                        help="checkpoints to score: a label, '=', a shipped name or a checkpoint path")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--games", default=",".join(VALIDATION_GAMES))
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--cache", type=Path, default=Path("~/.cache/sktag/heldout").expanduser())
+    parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "heldout_games")
+    args = parser.parse_args(argv)
+    weights = dict(w.split("=", 1) for w in args.weights)
+    games = args.games.split(",")
+    clips = heldout_clips(args.corpus, games)
+    started = time.perf_counter()
+    rows = heldout_table({k: str(Path(v).expanduser()) if "/" in v else v for k, v in weights.items()}, clips,
+                         args.cache / "-".join(games), args.seeds)
+    composers = composer_subset(clips)
+    header = (f"# Games left out of training: composer recognition and teacher agreement (issue 26)\n\n"
+              f"Held-out games: {', '.join(games)} ({len(clips)} clips). Composer recognition: "
+              f"{len(composers)} clips of {composers.artist.nunique()} composers with >= 3 credited tracks "
+              f"({composers.track_id.nunique()} tracks), default multi-level features, StandardScaler + "
+              f"LogisticRegression(C=0.1), StratifiedGroupKFold(5) by track, mean (std) over {args.seeds} "
+              f"shuffles; chance {composers.artist.value_counts(normalize=True).max():.3f}. Teacher agreement: "
+              f"`SampleCNNTagger.predict_proba` (what `sktag tag` prints) against musicnn MTT's clip tags on all "
+              f"{len(clips)} clips, macro ROC-AUC with each tag's top 10 % as positives. Networks at "
+              f"`precision='auto'`. Machine: {machine()}. Command: `python -m benchmarks.corpus.heldout "
+              f"{' '.join(args.weights)}` ({(time.perf_counter() - started) / 60:.1f} min).\n\n"
+              f"| features | n | composer accuracy | teacher agreement |\n|---|---:|---:|---:|\n")
+    table = "".join(f"| {r['features']} | {r['n_features']} | {r['composer_accuracy']:.3f} ({r['composer_std']:.3f}) "
+                    f"| {'-' if r['teacher_agreement'] is None else format(r['teacher_agreement'], '.3f')} |\n"
+                    for r in rows)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".md").write_text(header + table)
+    args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+    print(header + table)
+
+
+if __name__ == "__main__":
+    main()
