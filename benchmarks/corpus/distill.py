@@ -39,15 +39,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.corpus.heldout import CORPUS, VALIDATION_GAMES, checkpoint_scores, heldout_clips  # sktag before torch
+import sktag  # noqa: F401  (before torch: it sets the OpenMP wait policy torch's threads start with)
+
+# isort: split
+import torch
+from torch import nn
+
+from benchmarks.corpus.heldout import (
+    CORPUS,
+    VALIDATION_GAMES,
+    checkpoint_scores,
+    heldout_clips,
+)
 from sktag._devices import autocast
 from sktag.training.augment import WaveformAugment
 from sktag.training.losses import TeacherLogitMSE
 from sktag.training.store import AudioStore
 from sktag.weights import get_checkpoint, save_checkpoint
-
-import torch  # noqa: E402  (after sktag, which sets torch's OpenMP wait policy)
-from torch import nn  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", HERE.parents[2] / "shared" / "data"))

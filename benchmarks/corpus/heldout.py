@@ -130,8 +130,9 @@ def heldout_table(weights: dict[str, str], clips: pd.DataFrame, cache: Path, see
     rows = []
     for label, name in weights.items():
         source = get_checkpoint(name).source
-        features = _cached(cache, f"checkpoint-{file_sha256(source)[:16]}", lambda: SampleCNNFeatures(
-            weights=name, precision="auto").fit_transform(list(composers.file)))
+        extractor = SampleCNNFeatures(weights=name, precision="auto")
+        features = _cached(cache, f"checkpoint-{file_sha256(source)[:16]}",
+                           lambda extractor=extractor: extractor.fit_transform(list(composers.file)))
         rows.append({"features": f"{label} ({name})", "n_features": features.shape[1],
                      **checkpoint_scores(name, clips, seeds=seeds, features=features)})
         print(rows[-1], flush=True)

@@ -734,8 +734,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, text in (("run", "compute the missing parts (needs tensorflow, librosa, musicnn)"),
                        ("pack", "gather finished parts into teacher_<corpus>_<teacher>.npz (numpy only)"),
                        ("check", "recompute a sample and compare with a stored .npz (needs tensorflow)"),
-                       ("tables", "write teacher_mtt50.csv and peers/musicnn_MTT.npz beside clips.csv "
-                                  "from the packed MTT file (numpy only)")):
+                       ("tables", ("write teacher_mtt50.csv and peers/musicnn_MTT.npz beside clips.csv "
+                                   "from the packed MTT file (numpy only)"))):
         p = sub.add_parser(name, help=text)
         p.add_argument("--clips", type=Path, required=True, help="the corpus's clips.csv")
         p.add_argument("--corpus", default=None, help="corpus name (default: the folder of clips.csv)")
