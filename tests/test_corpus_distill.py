@@ -1,0 +1,51 @@
+"""The pieces of issue 26's multi-teacher distillation (benchmarks/corpus/distill.py) and its held-out scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, nt_xent
+from benchmarks.corpus.heldout import composer_accuracy, composer_subset
+
+
+def test_crop_targets_weigh_the_patches_a_crop_overlaps():
+    patches = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]], dtype=np.float32)
+    # a crop inside the first patch takes it alone
+    np.testing.assert_allclose(crop_targets(patches, 10, 100), patches[0])
+    # a crop over the last quarter of patch 0 and three quarters of patch 1
+    quarter = PATCH_SAMPLES // 4
+    mixed = crop_targets(patches, PATCH_SAMPLES - quarter, 4 * quarter)
+    np.testing.assert_allclose(mixed, 0.25 * patches[0] + 0.75 * patches[1], atol=1e-6)
+    assert mixed.dtype == np.float32
+    # a crop in the tail after the last patch takes the last patch
+    np.testing.assert_allclose(crop_targets(patches, 3 * PATCH_SAMPLES + 5, 100), patches[2])
+
+
+def test_nt_xent_is_low_for_matching_pairs_and_high_for_shuffled_ones():
+    torch.manual_seed(0)
+    a = torch.randn(8, 16)
+    matched = nt_xent(a, a + 0.01 * torch.randn(8, 16))
+    shuffled = nt_xent(a, a[torch.randperm(8)] + 0.01 * torch.randn(8, 16))
+    assert matched < 0.1 < np.log(15) - 1 < shuffled
+
+
+def test_composer_subset_keeps_credited_composers_with_enough_tracks():
+    clips = pd.DataFrame({"artist": ["a"] * 3 + ["b"] * 2 + ["unknown"] * 3,
+                          "track_id": ["a1", "a2", "a3", "b1", "b2", "u1", "u2", "u3"]})
+    assert set(composer_subset(clips).artist) == {"a"}
+    assert set(composer_subset(clips, min_tracks=2).artist) == {"a", "b"}
+
+
+def test_composer_accuracy_never_splits_a_track():
+    # features that only say which track a clip is from: perfect if tracks leaked across folds
+    rng = np.random.default_rng(0)
+    tracks = np.repeat(np.arange(30), 4)
+    y = tracks % 3
+    X = np.eye(30)[tracks] + 0.01 * rng.standard_normal((120, 30))
+    accuracy, _ = composer_accuracy(X, y, tracks, seeds=2)
+    assert accuracy < 0.6
+    leaked, _ = composer_accuracy(X, y, np.arange(120), seeds=2)
+    assert leaked == pytest.approx(1.0)
