@@ -4,15 +4,19 @@ Copies the checkpoint to ``sktag/weights/<name>.pt`` (it must already be fp16 an
 under 60 MB; ``--meta`` adds metadata, e.g. measured scores), records the reference
 outputs of two fixture clips beside it (``<name>.reference.npz``: features of the
 default layers and, for a network with an output layer, its tag probabilities,
-computed here in fp32), and prints the ``SHIPPED_WEIGHTS`` entry to paste into
-``sktag/weights.py``. SampleCNN, ArtistCNN and MelCNN checkpoints are handled::
+computed here in fp32), and prints the ``ShippedWeights`` record to paste into
+``REGISTRY`` in ``sktag/_catalog.py`` (the measured fields filled in; the training
+data, recipe, scores, results file and summary to write). SampleCNN, ArtistCNN and
+MelCNN checkpoints are handled::
 
     python benchmarks/ship_weights.py ~/.cache/sktag/runs/basic/basic.pt --name samplecnn-3x9
     python benchmarks/ship_weights.py runs/artist/gm16k-all-siamese.pt --name artist-siamese-gm19 \\
         --meta '{"metrics": {"test_verification_eer": 0.239}}'
 
 ``tests/test_shipped_weights.py`` then checks that the installed code reproduces
-the reference outputs and that each file's sha256 matches.
+the reference outputs and that each record matches its file (sha256, size, config,
+rate, segment, parameters), and that docs/user_guide.rst's table of shipped weights
+is ``sktag.weights.weights_table()``'s output.
 """
 
 from __future__ import annotations
@@ -75,7 +79,27 @@ def main() -> None:
     else:
         shutil.copyfile(args.checkpoint, target)
     np.savez(target.with_suffix(".reference.npz"), **reference_outputs(str(target)))
-    print(f'    "{args.name}": ("{target.name}", "{file_sha256(target)}"),')
+    print(registry_entry(args.name, target))
+
+
+def registry_entry(name: str, path: Path) -> str:
+    """The ``ShippedWeights(...)`` source for ``REGISTRY``, with placeholders for what a person writes."""
+    checkpoint = load_checkpoint(path)
+    model = checkpoint.build()
+    scores = {("test_teacher_roc_auc" if key == "test" else key): value
+              for key, value in checkpoint.meta.get("metrics", {}).items()}
+    fields = {
+        "name": repr(name), "architecture": repr(checkpoint.architecture), "file": repr(path.name),
+        "sha256": repr(file_sha256(path)), "sample_rate": repr(int(checkpoint.meta["sample_rate"])),
+        "config": repr(checkpoint.config), "segment_samples": repr(model.input_length),
+        "n_params": repr(sum(p.numel() for p in model.parameters())), "file_size": repr(path.stat().st_size),
+        "training_data": repr(f"TODO one line; the checkpoint says: {checkpoint.meta.get('training_data', '?')}"),
+        "recipe": repr("TODO one line"), "metrics": repr(scores),
+        "key_metric": repr(next(iter(scores), "TODO")), "results": repr("benchmarks/results/TODO.md"),
+        "summary": repr("TODO"),
+    }
+    lines = ["    ShippedWeights(", *(f"        {key}={value}," for key, value in fields.items()), "    ),"]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 ``sktag tag FILE ... [--weights W]`` prints tags; ``sktag train DATASET ROOT --out MODEL.pt``
 trains or fine-tunes a SampleCNN tagger (see ``sktag train --help``); ``sktag extract
 DIR|GLOB|CSV -o OUT`` writes resumable feature shards (see ``sktag extract --help``);
-``sktag bench --data SHARED --out DIR`` runs the transfer-learning benchmark.
+``sktag bench --data SHARED --out DIR`` runs the transfer-learning benchmark; ``sktag weights
+[NAME] [--json]`` lists the shipped weights (or describes one).
 
 An error the user can act on (bad weights, an unreadable input, an output folder
 of another run, ...) is one line on stderr, ``sktag <command>: error:
@@ -30,7 +31,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 
-from ._catalog import DATASET_KINDS, DEFAULT_WEIGHTS, SHIPPED_WEIGHTS
+from ._catalog import DATASET_KINDS, DEFAULT_WEIGHTS, REGISTRY, SHIPPED_WEIGHTS, get_shipped_weights, weights_table
 from ._progress import writing_stderr
 
 __all__ = ["build_parser", "main"]
@@ -75,6 +76,18 @@ def _tag(args: argparse.Namespace) -> int:
     logger.info("sktag tag: %d files (%d failed) in %.1f s, %.2f files/s", len(args.files), failures, elapsed,
                 len(args.files) / max(elapsed, 1e-9))
     return 1 if failures else 0
+
+
+def _weights(args: argparse.Namespace) -> int:
+    """``sktag weights``: the table of shipped weights, or one entry in full; ``--json`` for machines."""
+    if args.name is not None:
+        entry = get_shipped_weights(args.name)  # WeightsError (a ValueError): one line, status 2
+        print(json.dumps(entry.to_dict(), indent=2) if args.json else entry.describe())
+    elif args.json:
+        print(json.dumps([entry.to_dict() for entry in REGISTRY.values()], indent=2))
+    else:
+        print(weights_table())
+    return 0
 
 
 #: ``sktag extract --extractor`` names.
@@ -356,6 +369,15 @@ def build_parser() -> argparse.ArgumentParser:
                          help="warn (default): NaN row + failures.csv and go on; raise: stop at the first bad clip")
     extract.add_argument("--scheduler", help="Dask scheduler address: run the shards on that cluster")
     extract.set_defaults(run=_extract)
+
+    weights = commands.add_parser(
+        "weights", parents=[verbosity],
+        help="list the shipped weights: family, default, rate, segment, size, training data, key score")
+    weights.add_argument("name", nargs="?",
+                         help="print everything about these weights: file, sha256, config, recipe, scores "
+                              "('default': the SampleCNN default)")
+    weights.add_argument("--json", action="store_true", help="JSON: a list of every entry, or the one named")
+    weights.set_defaults(run=_weights)
 
     bench = commands.add_parser("bench", help="the transfer-learning benchmark: tasks x extractors x heads",
                                 parents=[verbosity], lazy=_bench_arguments)

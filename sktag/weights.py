@@ -1,5 +1,10 @@
 """Checkpoint format, safe loading and the registry of shipped weights.
 
+Each shipped weight is a :class:`ShippedWeights` record (file, sha256, network
+config, rate, training data, recipe, measured scores) in :data:`REGISTRY`;
+:func:`list_weights` lists them, :func:`get_shipped_weights` looks one up, and
+``sktag weights`` prints them. :data:`DEFAULTS` is each family's default.
+
 A sktag checkpoint is a ``torch.save`` of a plain dictionary that
 ``torch.load(weights_only=True)`` can read, so loading never runs code::
 
@@ -26,21 +31,39 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._catalog import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS
+from ._catalog import (
+    DEFAULT_WEIGHTS,
+    DEFAULTS,
+    METRICS,
+    REGISTRY,
+    SHIPPED_WEIGHTS,
+    ShippedWeights,
+    WeightsError,
+    get_shipped_weights,
+    list_weights,
+    weights_table,
+)
 from .nn import ArtistCNN, MelCNN, SampleCNN
 
 __all__ = [
     "ARCHITECTURES",
+    "DEFAULTS",
     "DEFAULT_WEIGHTS",
+    "METRICS",
+    "REGISTRY",
     "SHIPPED_WEIGHTS",
     "Checkpoint",
+    "ShippedWeights",
     "WeightsError",
     "build_model",
     "file_sha256",
     "get_checkpoint",
+    "get_shipped_weights",
+    "list_weights",
     "load_checkpoint",
     "resolve_weights_name",
     "save_checkpoint",
+    "weights_table",
 ]
 
 FORMAT = "sktag-checkpoint"
@@ -48,12 +71,8 @@ FORMAT_VERSION = 1
 
 #: Architecture name -> module class; a checkpoint's ``config`` holds its keyword arguments.
 ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN": ArtistCNN, "MelCNN": MelCNN}
-# SHIPPED_WEIGHTS (name -> file inside ``sktag/weights/`` and sha256) and DEFAULT_WEIGHTS (architecture -> the
-# name ``weights="default"`` loads) live in the torch-free ``sktag._catalog``, with what each weight is.
-
-
-class WeightsError(ValueError):
-    """A checkpoint that cannot be used: unsafe, corrupt, or for another architecture."""
+# The registry of shipped weights (REGISTRY, DEFAULTS, and the SHIPPED_WEIGHTS and DEFAULT_WEIGHTS tables derived
+# from them) and WeightsError live in the torch-free ``sktag._catalog``, which the command line reads.
 
 
 @dataclass(frozen=True)

@@ -259,3 +259,51 @@ def test_without_verbose_tag_logs_nothing(trained, capsys):
     _, checkpoint, clip, _ = trained
     assert main(["tag", clip, "--weights", checkpoint]) == 0
     assert capsys.readouterr().err == ""
+
+
+# ---------------------------------------------------------------------------
+# sktag weights (issue 27)
+# ---------------------------------------------------------------------------
+
+
+def test_weights_lists_every_name_and_marks_the_defaults(capsys):
+    assert main(["weights"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()
+            if line and not line.startswith("=")}
+    assert set(weights_module.SHIPPED_WEIGHTS) <= set(rows)
+    marked = {name: row[1] for name, row in rows.items() if row[2] == "yes"}
+    assert marked == {name: family for family, name in weights_module.DEFAULT_WEIGHTS.items()}
+
+
+def test_weights_json_parses(capsys):
+    assert main(["weights", "--json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in records] == list(weights_module.SHIPPED_WEIGHTS)
+    assert {r["name"]: r["sha256"] for r in records} == {n: s for n, (_, s) in weights_module.SHIPPED_WEIGHTS.items()}
+    assert sum(r["default"] for r in records) == 3
+    assert main(["weights", "melcnn-54f", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["config"]["n_frames"] == 54 and record["sample_rate"] == 16000 and record["default"] is True
+
+
+def test_weights_name_prints_one_entry_in_full(capsys):
+    assert main(["weights", "rese2-multilevel"]) == 0
+    out = capsys.readouterr().out
+    entry = weights_module.REGISTRY["rese2-multilevel"]
+    for text in (entry.sha256, entry.file, "distill_rese2-ml-tv.md", "test_teacher_roc_auc", "0.8560", '"rese2"'):
+        assert text in out, text
+    assert "samplecnn-3x9" not in out.splitlines()[0]
+
+
+def test_weights_with_an_unknown_name_is_one_line_and_status_2(capsys):
+    assert main(["weights", "samplecnn-3x7"]) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("sktag weights: error: ") and "samplecnn-3x7" in line and "samplecnn-3x9" in line
+
+
+def test_weights_command_imports_no_torch():
+    code = ("import sys\nfrom sktag.cli import main\nassert main(['weights']) == 0\n"
+            "assert 'torch' not in sys.modules and 'sktag.weights' not in sys.modules")
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "samplecnn-3x9" in result.stdout
