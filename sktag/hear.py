@@ -5,7 +5,7 @@
 
     from sktag import hear
 
-    model = hear.load_model()                       # the shipped samplecnn-3x9, 16 kHz
+    model = hear.load_model()                       # the shipped default SampleCNN, 16 kHz
     scene = hear.get_scene_embeddings(audio, model)  # audio: (n_sounds, n_samples) at model.sample_rate
     frames, timestamps = hear.get_timestamp_embeddings(audio, model)
 
@@ -101,7 +101,7 @@ def load_model(
     ----------
     model_file_path : str, default=""
         A sktag checkpoint of a SampleCNN, or the name of shipped weights;
-        ``""`` loads the shipped default (``"samplecnn-3x9"``).
+        ``""`` loads the shipped default (``sktag.weights.DEFAULT_WEIGHTS["SampleCNN"]``).
     timestamp_layers : sequence of str, default=("block5", ..., "block9")
         Layers of the timestamp embeddings (the default for 3^9: 1536 values every 45.6 ms).
     scene_layers : sequence of str, default=("block7", "block8", "block9")

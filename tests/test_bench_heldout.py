@@ -148,7 +148,7 @@ def test_random_init_rows_are_baselines_in_the_summary(tmp_path, capsys):
     transfer.add_arguments(parser)
     defaults = parser.parse_args([]).extractors.split(",")
     assert [name for name in defaults if name.startswith("random:")] == [
-        "random:samplecnn-3x9", "random:melcnn-54f", "random:artist-basic-gamemusic"]
+        f"random:{DEFAULT_WEIGHTS[family]}" for family in ("SampleCNN", "MelCNN", "ArtistCNN")]
 
     row = {"task": "heldout-composer", "metric": "accuracy", "head": "LogisticRegression", "n_features": 8,
            "extract_seconds": 1.0}

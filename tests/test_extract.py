@@ -12,7 +12,7 @@ from sktag import SampleCNNFeatures
 from sktag.audio import AudioError
 from sktag.cli import main
 from sktag.extract import ManifestMismatchError, extract, find_clips, load_features
-from sktag.weights import SHIPPED_WEIGHTS
+from sktag.weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS
 
 SMALL = {"m": 3, "n": 4}  # 243-sample segments
 
@@ -88,12 +88,12 @@ def test_cli_extract_uses_the_shipped_weights_reproducibly_and_guards_resumes(fi
     shards = sorted(f.name for f in first.glob("shard-*"))
     assert shards and all((first / name).read_bytes() == (second / name).read_bytes() for name in shards)
     definition = load_features(first).manifest["definition"]
-    assert definition["network"] == "sha256-" + SHIPPED_WEIGHTS["samplecnn-3x9"][1]  # pretrained by default
+    assert definition["network"] == "sha256-" + SHIPPED_WEIGHTS[DEFAULT_WEIGHTS["SampleCNN"]][1]  # pretrained by default
     assert definition["precision"] == "fp32" and definition["torch_version"] and definition["sktag_version"]
 
     os.remove(first / "shard-00000.npy")  # the same network named another way resumes the folder
     capsys.readouterr()
-    assert main(["extract", clips, "-o", str(first), "--weights", "samplecnn-3x9"]) == 0
+    assert main(["extract", clips, "-o", str(first), "--weights", DEFAULT_WEIGHTS["SampleCNN"]]) == 0
     assert (first / "shard-00000.npy").read_bytes() == (second / "shard-00000.npy").read_bytes()
 
     capsys.readouterr()

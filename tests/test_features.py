@@ -165,7 +165,7 @@ def test_aggregation_matches_manual_computation():
     np.testing.assert_allclose(row, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("cls, family, name", [(SampleCNNFeatures, "SampleCNN", "samplecnn-3x9"),
+@pytest.mark.parametrize("cls, family, name", [(SampleCNNFeatures, "SampleCNN", "samplecnn-3x9-multiteacher"),
                                                 (MelCNNFeatures, "MelCNN", "melcnn-54f"),
                                                 (ArtistCNNFeatures, "ArtistCNN", "artist-basic-gamemusic")])
 def test_transformers_load_their_familys_shipped_weights_by_default(cls, family, name):

@@ -58,7 +58,7 @@ def test_a_sound_gets_the_same_embeddings_alone_and_in_a_batch(model):
 def test_scene_embeddings_are_sktag_multi_level_features(model):
     audio = _noise(1, 2 * 59049 / 16000, 16000, seed=2)  # two whole segments
     scene = hear.get_scene_embeddings(audio, model).numpy()
-    features = SampleCNNFeatures("samplecnn-3x9", layers=model.scene_layers).fit_transform(audio.numpy())
+    features = SampleCNNFeatures("default", layers=model.scene_layers).fit_transform(audio.numpy())
     np.testing.assert_allclose(scene, features, rtol=1e-4, atol=1e-5)
 
 

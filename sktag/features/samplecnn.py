@@ -20,7 +20,7 @@ class SampleCNNFeatures(NetworkFeatures):
     Parameters
     ----------
     weights : str, os.PathLike or None, default="default"
-        The pretrained network: ``"default"`` is the shipped ``"samplecnn-3x9"`` (the basic 3^9 SampleCNN distilled from musicnn's MTT tags at 16 kHz);
+        The pretrained network: ``"default"`` is the shipped ``"samplecnn-3x9-multiteacher"`` (the basic 3^9 SampleCNN distilled from three musicnn teachers on 19 games' music at 16 kHz);
         or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
         or a sktag checkpoint path (the network and its sample rate come from it).
         ``None`` builds a randomly initialised network from ``architecture``,
