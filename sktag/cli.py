@@ -270,7 +270,8 @@ def _bench_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _weights_help(names: list[str], default: str) -> str:
     shipped = ", ".join(names) if names else "see sktag.weights.SHIPPED_WEIGHTS"
-    return f"a sktag checkpoint path, or shipped weights: 'default' or one of {shipped} ({default})"
+    return (f"a sktag checkpoint path, or shipped weights: 'default' or one of {shipped} ({default}; "
+            "'sktag weights' describes each)")
 
 
 def _verbosity(default: object) -> argparse.ArgumentParser:

@@ -151,9 +151,10 @@ def test_weights_help_lists_the_shipped_names(command, capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     for name in weights_module.SHIPPED_WEIGHTS:
         assert name in help_text, name
+    assert "'sktag weights' describes each" in help_text
     if command == "tag":
         default = weights_module.DEFAULT_WEIGHTS["SampleCNN"]
-        assert f"(default: {default})" in help_text
+        assert f"(default: {default};" in help_text
 
 
 def _one_line(err):
