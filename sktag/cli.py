@@ -234,9 +234,8 @@ class _HelpFormatter(argparse.HelpFormatter):
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose arguments may be added when it is first used (``lazy=``).
 
-    ``sktag bench``'s options come from :func:`sktag.bench.transfer.add_arguments`,
-    whose module imports torch and scikit-learn: they are added only when that
-    command is parsed or its help shown.
+    ``sktag bench``'s options come from :func:`sktag.bench.options.add_arguments`
+    (torch-free), added only when that command is parsed or its help shown.
     """
 
     def __init__(self, *args, lazy: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs):
@@ -263,7 +262,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _bench_arguments(parser: argparse.ArgumentParser) -> None:
-    from .bench.transfer import add_arguments
+    from .bench.options import add_arguments
 
     add_arguments(parser)
 

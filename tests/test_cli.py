@@ -112,8 +112,7 @@ parser = cli.build_parser()
 parser.format_help()
 commands = parser._subparsers._group_actions[0].choices
 for name, command in commands.items():
-    if name != "bench":
-        command.format_help()
+    command.format_help()
 parser.parse_args(["tag", "song.mp3"])
 parser.parse_args(["extract", "music", "-o", "out"])
 print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in {"torch", "sklearn", "pandas", "sktag"})))
@@ -125,7 +124,8 @@ def test_building_the_parser_and_its_help_imports_no_torch():
     result = subprocess.run([sys.executable, "-c", _NO_TORCH], capture_output=True, text=True, check=True)
     imported = json.loads(result.stdout)
     assert not [name for name in imported if name.split(".")[0] in {"torch", "sklearn", "pandas"}], imported
-    assert "sktag.features" not in imported and "sktag.weights" not in imported and "sktag.bench" not in imported
+    assert "sktag.features" not in imported and "sktag.weights" not in imported
+    assert "sktag.bench.transfer" not in imported and "sktag.bench.tasks" not in imported
 
 
 def test_lazy_package_attributes_keep_the_public_names():

@@ -59,16 +59,15 @@ from sklearn.svm import LinearSVC
 from ..features import FEATURES_BY_ARCHITECTURE, BagOfFeatures, MultiScaleFeatures
 from ..features._base import NetworkFeatures
 from ..training import MLPTagger
-from ..weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS, get_checkpoint
+from ..weights import get_checkpoint
 from .baselines import mfcc_statistics
+from .options import RANDOM_PREFIX, add_arguments
 from .tasks import N_FOLDS, Task, heldout_tasks, shared_tasks, user_task
 
 __all__ = ["add_arguments", "extract", "heads", "network_features", "read_rows", "run", "score", "write_report"]
 
 #: Features that are not sktag's: the baselines of the per-task summary.
 BASELINES = ("MFCC statistics", "musicnn max_pool (peer)")
-#: ``random:<weights>`` extractors: that checkpoint's network at random initialisation.
-RANDOM_PREFIX = "random:"
 #: In the features' names of random networks (``samplecnn-3x9 random init multi-level (...)``); baselines too.
 RANDOM_INIT = " random init "
 
@@ -205,42 +204,6 @@ def plot(rows: list[dict], path: Path) -> None:
         ax.set_xlim(min(best.values()) * 0.9, 1)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``sktag bench`` (and ``benchmarks/transfer.py``)."""
-    parser.add_argument("--data", default=os.environ.get("SKTAG_SHARED_DATA"),
-                        help="the shared corpus folder (default: $SKTAG_SHARED_DATA)")
-    parser.add_argument("--out", default=".", help="folder for transfer<suffix>.md/.csv/.png (default: .)")
-    parser.add_argument("--no-shared", action="store_true",
-                        help="only the user's dataset or --heldout-corpus, not the shared tasks")
-    parser.add_argument("--heldout-corpus", metavar="DIR",
-                        help="add heldout-composer and heldout-teacher-tags: a corpus folder laid out like "
-                             "game_music (clips.csv; teacher_mtt50.csv for the tags), scored by 5-fold "
-                             "cross-validation grouped by track")
-    parser.add_argument("--heldout-games", help="comma-separated games of --heldout-corpus to keep (default: all)")
-    parser.add_argument("--tasks", help="comma-separated task names (default: all)")
-    parser.add_argument("--extractors", default=",".join(
-        [*SHIPPED_WEIGHTS, *(RANDOM_PREFIX + name for name in DEFAULT_WEIGHTS.values()), "bag", "mfcc", "peer"]),
-                        help="comma-separated: shipped weight names, random:<weight name> (that network at "
-                             "random initialisation), bag, mfcc, peer; weight names joined by + "
-                             "(samplecnn-3x9+artist-siamese-gamemusic) give their multi-level features "
-                             "side by side (MultiScaleFeatures)")
-    parser.add_argument("--heads", help="comma-separated head names (default: all)")
-    parser.add_argument("--suffix", default="", help="results file suffix, e.g. _mydata")
-    parser.add_argument("--merge", nargs="+", metavar="CSV",
-                        help="run nothing: write one report from the CSVs of earlier runs (say, parts of the "
-                             "tasks or extractors run apart); a later file's row replaces an earlier one's for "
-                             "the same task, features and head")
-    parser.add_argument("--csv", help="a user dataset: CSV with a path column (sktag.datasets.load_csv)")
-    parser.add_argument("--label-columns", help="csv: comma-separated 0/1 or probability columns")
-    parser.add_argument("--tag-column", help="csv: a label column")
-    parser.add_argument("--tag-separator", help="csv: separator of several tags in --tag-column")
-    parser.add_argument("--split-column", default="split", help="csv: column with train/valid/test")
-    parser.add_argument("--folder", help="a user dataset: a folder per class (sktag.datasets.load_folder)")
-    parser.add_argument("--dataset", nargs=2, metavar=("KIND", "ROOT"), help="mtat, gtzan or msd and its root")
-    parser.add_argument("--audio-root", help="msd: the folder of 7digital previews")
-    parser.add_argument("--split-dir", help="gtzan: the folder of the fault-filtered split lists")
 
 
 def write_report(rows: list[dict], out: Path, *, suffix: str = "", command: str = "sktag bench") -> None:
