@@ -24,11 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold, cross_val_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
+from benchmarks.corpus.heldout import composer_accuracy, composer_subset
 from benchmarks.speed import machine
 from sktag import ArtistCNNFeatures, SampleCNNFeatures
 from sktag.bench.baselines import mfcc_statistics
@@ -42,10 +39,7 @@ TEACHER_EMBEDDINGS = (("MTT_musicnn", "max_pool"), ("MTT_musicnn", "penultimate"
 
 def composer_clips(corpus: Path, min_tracks: int) -> pd.DataFrame:
     """Clips of the credited composers with at least ``min_tracks`` tracks (``unknown`` left out)."""
-    clips = pd.read_csv(corpus / "clips.csv")
-    clips = clips[clips.artist != "unknown"]
-    tracks = clips.groupby("artist").track_id.nunique()
-    return clips[clips.artist.isin(tracks[tracks >= min_tracks].index)].reset_index(drop=True)
+    return composer_subset(pd.read_csv(corpus / "clips.csv"), min_tracks)
 
 
 def network_features(paths: list[str], cache: str) -> dict[str, np.ndarray]:
@@ -83,14 +77,6 @@ def teacher_features(clip_ids: list[str]) -> dict[str, np.ndarray]:
     return rows
 
 
-def score(X: np.ndarray, y: np.ndarray, groups: np.ndarray, seeds: int) -> tuple[float, float]:
-    """Mean and standard deviation over ``seeds`` of track-grouped 5-fold accuracy."""
-    head = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-    means = [cross_val_score(head, X, y, groups=groups, cv=StratifiedGroupKFold(5, shuffle=True, random_state=s))
-             .mean() for s in range(seeds)]
-    return float(np.mean(means)), float(np.std(means))
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("~/.cache/sktag-corpus/game_music2").expanduser())
@@ -104,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         features = {**network_features(paths, cache), "MFCC statistics": mfcc_statistics(paths),
                     **teacher_features(list(clips.clip_id))}
     y, groups = clips.artist.to_numpy(), clips.track_id.to_numpy()
-    rows = [{"features": name, "n_features": X.shape[1], **dict(zip(("accuracy", "std"), score(X, y, groups,
+    rows = [{"features": name, "n_features": X.shape[1], **dict(zip(("accuracy", "std"), composer_accuracy(X, y, groups,
                                                                                             args.seeds)))}
             for name, X in features.items()]
     minutes = (time.perf_counter() - started) / 60
