@@ -34,9 +34,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from sktag._devices import cpu_has_native_bf16
-from sktag._runtime import settle_glibc_malloc
 from sktag.nn import SampleCNN, fold_batchnorm
+from sktag.runtime import cpu_has_native_bf16, settle_glibc_malloc
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

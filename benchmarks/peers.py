@@ -9,7 +9,7 @@ this run:
   file, serial decoding, batch 1 (the same 3^9 network in plain PyTorch), in a
   fresh process of its own, as a user's script runs it. In this process it would
   inherit the malloc setting that sktag's first model applies
-  (:func:`sktag._runtime.settle_glibc_malloc`, one of sktag's speed-ups); that
+  (:func:`sktag.runtime.settle_glibc_malloc`, one of sktag's speed-ups); that
   row is reported too, as *naive, in sktag's process*;
 - *musicnn*: the peer's ``musicnn.extractor.extractor(path, model="MTT_musicnn",
   extract_features=True)``, run in its own environment (``--musicnn-python``)
@@ -47,10 +47,10 @@ import numpy as np
 import torch
 
 from sktag import SampleCNNFeatures
-from sktag._devices import cpu_has_native_bf16
 from sktag.audio import frame, load
 from sktag.extract import extract
 from sktag.nn import SampleCNN
+from sktag.runtime import cpu_has_native_bf16
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

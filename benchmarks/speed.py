@@ -44,11 +44,9 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from sktag import SampleCNNFeatures
-from sktag._devices import MAX_DECODE_WORKERS, autocast, cpu_has_native_bf16, decode_workers
-from sktag._runtime import settle_glibc_malloc
-from sktag.features import _batching
-from sktag.features._clips import clip_segments, validate_clips
+from sktag.clips import batching, clip_segments, decode_ahead, validate_clips
 from sktag.nn import SampleCNN, fold_batchnorm
+from sktag.runtime import MAX_DECODE_WORKERS, autocast, cpu_has_native_bf16, decode_workers, settle_glibc_malloc
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -144,19 +142,18 @@ def decode_rate(paths: list[str], workers: int) -> float:
                                      length=features.segment_length_, hop=features.segment_length_)
 
     started = time.perf_counter()
-    n = sum(item is not None for _, item in _batching.decode_ahead([source(c) for c in clips], workers=workers,
-                                                                     maxsize=64))
+    n = sum(item is not None for _, item in decode_ahead([source(c) for c in clips], workers=workers, maxsize=64))
     return n / (time.perf_counter() - started)
 
 
 def threads_end_to_end_rate(paths: list[str], threads: int, device: str) -> float:
     """``end_to_end_rate`` (fp32, default batch size) with ``threads`` decoding threads."""
-    default = _batching.decode_workers
-    _batching.decode_workers = lambda device: threads
+    default = batching.decode_workers  # the function map_segments asks
+    batching.decode_workers = lambda device: threads
     try:
         return end_to_end_rate(paths, "auto", "fp32", device)
     finally:
-        _batching.decode_workers = default
+        batching.decode_workers = default
 
 
 def count_segments(paths: list[str], features: SampleCNNFeatures) -> int:
@@ -261,7 +258,7 @@ def main() -> None:
         "Cells: segments/s (× real time at 22050 Hz / at 16 kHz; GFLOP/s).",
         "",
         *([f"Baseline, the plain network in a fresh process before sktag settles glibc's malloc "
-           f"(`sktag._runtime.settle_glibc_malloc`): batch 1 {cell(baseline[1])}, batch 16 {cell(baseline[16])}. "
+           f"(`sktag.runtime.settle_glibc_malloc`): batch 1 {cell(baseline[1])}, batch 16 {cell(baseline[16])}. "
            "Every row below runs after it, as `SampleCNNFeatures` does.", ""] if baseline else []),
         "| batch | plain fp32 | sktag fp32 | sktag bf16 autocast | end to end fp32 | end to end bf16 "
         "| network / end to end (fp32) |",

@@ -8,7 +8,8 @@ import warnings
 
 import torch
 
-__all__ = ["resolve_device", "resolve_precision", "autocast", "decode_workers", "cpu_has_native_bf16"]
+__all__ = ["MAX_DECODE_WORKERS", "resolve_device", "resolve_precision", "autocast", "decode_workers",
+           "cpu_has_native_bf16"]
 
 #: The most decoding threads that feed one GPU: on a 16-core H100 machine decoding alone
 #: peaked at 8 threads (GIL-bound beyond), and so did extraction end to end
@@ -45,14 +46,32 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
     return torch.bfloat16 if torch.backends.mkldnn.is_available() and cpu_has_native_bf16() else None
 
 
-def autocast(device: torch.device, dtype: torch.dtype | None):
-    """``torch.autocast`` to ``dtype`` on ``device``'s type, or a no-op context for ``None``."""
+def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` to ``dtype`` on ``device``'s type, or a no-op context for ``None``.
+
+    Parameters
+    ----------
+    device : torch.device
+        Where the network runs (CUDA autocast on a GPU, CPU autocast elsewhere).
+    dtype : torch.dtype or None
+        ``torch.bfloat16`` (what ``precision="bf16"`` resolves to), or ``None`` for float32.
+
+    Returns
+    -------
+    context : context manager
+    """
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast("cuda" if device.type == "cuda" else "cpu", dtype=dtype)
 
 
 def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (an ``avx512_bf16`` or ``amx_bf16`` flag in ``/proc/cpuinfo``).
+
+    Elsewhere torch emulates bf16, 14-47x slower than fp32 on a 2-core AVX2 EPYC
+    (``benchmarks/results/speed_avx2.md``), so ``precision="auto"`` picks fp32 there.
+    ``False`` where ``/proc/cpuinfo`` cannot be read.
+    """
     try:
         with open("/proc/cpuinfo") as f:
             return any("avx512_bf16" in line or "amx_bf16" in line for line in f if line.startswith("flags"))
@@ -68,6 +87,15 @@ def decode_workers(device: torch.device) -> int:
     take cores from it. On a GPU the network outruns one decoding core by far, so
     every core but the one that drives the GPU decodes, up to
     :data:`MAX_DECODE_WORKERS`.
+
+    Parameters
+    ----------
+    device : torch.device
+
+    Returns
+    -------
+    workers : int
+        At least 1.
     """
     if device.type == "cpu":
         return 1

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import numpy as np
 import torch
 
 from . import weights as sktag_weights
+from .audio import AudioError, AudioTypeError
+from .clips import network_rows, validate_clips
 from .nn import SampleCNN
 from .nn.inference import fold_batchnorm
 
@@ -132,32 +135,34 @@ def load_model(
                      scene_layers=scene_layers, batch_size=batch_size)
 
 
-def _check_audio(audio: torch.Tensor) -> None:
-    if not isinstance(audio, torch.Tensor) or audio.ndim != 2 or not audio.is_floating_point():
-        raise ValueError("audio must be a float tensor of shape (n_sounds, n_samples)")
+def _segment_rows(audio: torch.Tensor, model: HearModel, layers: list[str],
+                  pool: Callable[[list[torch.Tensor]], torch.Tensor]) -> torch.Tensor:
+    """``pool`` of the layers' activations ``(batch, channels, frames)`` of every segment of every sound.
+
+    Each sound is zero-padded to whole segments. Returns ``(n_sounds, n_segments, ...)`` float32, on the CPU.
+
+    Raises
+    ------
+    sktag.audio.AudioError
+        ``audio`` is not a float tensor ``(n_sounds, n_samples)`` (:class:`~sktag.audio.AudioTypeError`
+        for another type), has no samples, or holds NaN or infinite samples.
+    """
+    if not isinstance(audio, torch.Tensor) or not audio.is_floating_point():
+        raise AudioTypeError("audio", "must be a float tensor of shape (n_sounds, n_samples)")
+    if audio.ndim != 2:
+        raise AudioError("audio", f"must be a float tensor of shape (n_sounds, n_samples), got shape "
+                                  f"{tuple(audio.shape)}")
     if audio.shape[1] == 0:
-        raise ValueError("audio has 0 samples")
-    if not torch.isfinite(audio).all():
-        raise ValueError("audio holds NaN or infinite samples")
-
-
-def _segment_activations(audio: torch.Tensor, model: HearModel, layers: list[str]) -> list[torch.Tensor]:
-    """Per layer, ``(n_sounds, n_segments, channels, frames per segment)`` over zero-padded segments."""
-    _check_audio(audio)
+        raise AudioError("audio", "has 0 samples")
     network = model.network
     length = network.input_length
-    n_sounds, n_samples = audio.shape
-    n_segments = math.ceil(n_samples / length)
-    device = next(network.parameters()).device
-    padded = torch.nn.functional.pad(audio.to(device, torch.float32), (0, n_segments * length - n_samples))
-    segments = padded.reshape(n_sounds * n_segments, length)
-    outputs: list[list[torch.Tensor]] = [[] for _ in layers]
-    with torch.inference_mode():
-        for start in range(0, len(segments), model.batch_size):
-            for output, activation in zip(outputs, network.forward_intermediates(
-                    segments[start:start + model.batch_size], layers)):
-                output.append(activation.float())
-    return [torch.cat(parts).reshape(n_sounds, n_segments, *parts[0].shape[1:]) for parts in outputs]
+    n_samples = audio.shape[1]
+    padded = torch.nn.functional.pad(audio.detach().to("cpu", torch.float32),
+                                     (0, math.ceil(n_samples / length) * length - n_samples))
+    clips = validate_clips(padded.numpy())
+    rows = network_rows(clips, network, forward=lambda x: network.forward_intermediates(x, layers), pool=pool,
+                        sample_rate=model.sample_rate, input_rate=None, batch_size=model.batch_size)
+    return torch.from_numpy(np.stack(rows))
 
 
 def frame_timestamps(n_frames: int, hop: int, sample_rate: float) -> torch.Tensor:
@@ -186,13 +191,16 @@ def get_timestamp_embeddings(audio: torch.Tensor, model: HearModel) -> tuple[tor
     timestamps : torch.Tensor [shape=(n_sounds, n_timestamps), dtype=float32]
         Frame centres in ms, every ``model.timestamp_hop`` samples.
     """
-    activations = _segment_activations(audio, model, model.timestamp_layers)
     hop = model.timestamp_hop
-    levels = []
-    for name, layer in zip(model.timestamp_layers, activations):
-        repeats = model._reductions[name] // hop
-        levels.append(layer.repeat_interleave(repeats, dim=-1) if repeats > 1 else layer)
-    frames = torch.cat(levels, dim=2)  # (n_sounds, n_segments, channels, frames per segment)
+
+    def frames_of(activations: list[torch.Tensor]) -> torch.Tensor:  # each layer's frames at the finest hop
+        levels = []
+        for name, layer in zip(model.timestamp_layers, activations):
+            repeats = model._reductions[name] // hop
+            levels.append(layer.float().repeat_interleave(repeats, dim=-1) if repeats > 1 else layer.float())
+        return torch.cat(levels, dim=1)
+
+    frames = _segment_rows(audio, model, model.timestamp_layers, frames_of)  # (n_sounds, n_segments, channels, frames)
     n_sounds, n_segments, channels, per_segment = frames.shape
     frames = frames.permute(0, 1, 3, 2).reshape(n_sounds, n_segments * per_segment, channels)
     n_timestamps = max(1, math.ceil(audio.shape[1] / hop - 0.5))  # centres within the audio
@@ -213,5 +221,6 @@ def get_scene_embeddings(audio: torch.Tensor, model: HearModel) -> torch.Tensor:
     -------
     embeddings : torch.Tensor [shape=(n_sounds, model.scene_embedding_size), dtype=float32]
     """
-    activations = _segment_activations(audio, model, model.scene_layers)
-    return torch.cat([layer.amax(-1).mean(1) for layer in activations], dim=1).to(audio.device)
+    rows = _segment_rows(audio, model, model.scene_layers,
+                         lambda activations: torch.cat([layer.float().amax(-1) for layer in activations], dim=1))
+    return rows.mean(1).to(audio.device)

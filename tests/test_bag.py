@@ -10,8 +10,8 @@ from sklearn.pipeline import make_pipeline
 
 from sktag import BagOfFeatures
 from sktag.audio import AudioError, load
+from sktag.clips import validate_clips
 from sktag.features import _logmel
-from sktag.features._clips import validate_clips
 from sktag.features.bag import _patches
 from sktag.nn.mel import LogMelSpectrogram
 

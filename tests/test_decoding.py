@@ -12,8 +12,7 @@ from sktag import SampleCNNFeatures
 from sktag._devices import decode_workers
 from sktag._progress import Progress, format_duration
 from sktag.audio import AudioError
-from sktag.features import _batching
-from sktag.features._batching import decode_ahead
+from sktag.clips import batching, decode_ahead
 
 SMALL = {"m": 3, "n": 5}
 
@@ -92,7 +91,7 @@ def test_features_do_not_depend_on_the_number_of_decoding_threads(fixtures_dir, 
     one = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, batch_size=5, on_error="warn")
     with pytest.warns(UserWarning, match="broken.mp3"):
         expected = one.fit_transform(X)
-    monkeypatch.setattr(_batching, "decode_workers", lambda device: 6)
+    monkeypatch.setattr(batching, "decode_workers", lambda device: 6)
     many = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, batch_size=5, on_error="warn")
     with pytest.warns(UserWarning, match="broken.mp3"):
         got = many.fit_transform(X)

@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktag import ArtistCNNFeatures, MelCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
 from sktag.audio import AudioError, AudioFileNotFoundError, AudioTypeError, ShortClipWarning, load
-from sktag.features._clips import validate_clips
+from sktag.clips import validate_clips
 from sktag.nn import SampleCNN
 from sktag.weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS, save_checkpoint
 

@@ -21,11 +21,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .. import weights as sktag_weights
-from .._devices import autocast, resolve_device, resolve_precision
+from .._devices import resolve_device, resolve_precision
 from .._runtime import settle_glibc_malloc, settle_torch_threads
+from ..clips import clip_content_key, network_rows, report_failures, validate_clips
 from ..nn.inference import fold_batchnorm
-from ._batching import map_segments
-from ._clips import AudioTransformerMixin, clip_content_key, report_failures, validate_clips
+from ._mixin import AudioTransformerMixin
 
 logger = logging.getLogger("sktag")
 
@@ -397,24 +397,21 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
     def _segment_stats(self, clips, model, layer_names, failures: dict | None = None) -> list[np.ndarray | None]:
         """Per clip, ``(n_segments, 2, sum of widths)``: the max and mean over time of each layer in each segment.
 
-        ``None`` for a clip that failed (recorded in ``failures``, see :func:`map_segments`).
+        ``None`` for a clip that failed (recorded in ``failures``, see :func:`~sktag.clips.network_rows`).
         """
         if not clips:
             return []
 
-        device = next(model.parameters()).device
-
-        def pooled(x: torch.Tensor) -> torch.Tensor:
-            with autocast(device, self.autocast_dtype_):
-                acts = model.forward_intermediates(x, layer_names)
+        def pooled(acts: list[torch.Tensor]) -> torch.Tensor:
             return torch.cat(
                 [torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1) for a in acts], dim=2
             )
 
-        return map_segments(
-            clips, pooled, sample_rate=self.sample_rate_, input_rate=self.sample_rate,
-            length=self.segment_length_, hop=self._hop(), batch_size=self._network_batch_size(model),
-            device=device, verbose=self.verbose, failures=failures,
+        return network_rows(
+            clips, model, forward=lambda x: model.forward_intermediates(x, layer_names), pool=pooled,
+            sample_rate=self.sample_rate_, input_rate=self.sample_rate, hop=self._hop(),
+            batch_size=self._network_batch_size(model), autocast_dtype=self.autocast_dtype_, verbose=self.verbose,
+            failures=failures,
         )
 
     def _precision_name(self) -> str:

@@ -7,8 +7,8 @@ import torch
 from scipy.ndimage import maximum_filter1d
 
 from .. import audio
+from ..clips import Clip, clip_blocks
 from ..nn.mel import LogMelSpectrogram
-from ._clips import Clip, clip_blocks
 
 __all__ = ["clip_log_mel", "onset_peaks", "mel_frontend"]
 
@@ -42,7 +42,7 @@ def clip_log_mel(clip: Clip, *, frontend: LogMelSpectrogram, sample_rate: float,
     Parameters
     ----------
     clip : (str, str or np.ndarray)
-        From :func:`sktag.features._clips.validate_clips`.
+        From :func:`sktag.clips.validate_clips`.
     frontend : LogMelSpectrogram
         With ``center=False`` (see :func:`mel_frontend`).
     sample_rate : float

@@ -16,8 +16,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..audio import AudioError
-from ._clips import AudioTransformerMixin, report_failures, validate_clips
+from ..clips import report_failures, validate_clips
 from ._logmel import clip_log_mel, mel_frontend, onset_peaks
+from ._mixin import AudioTransformerMixin
 
 __all__ = ["BagOfFeatures"]
 

@@ -13,7 +13,8 @@ from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import check_is_fitted
 
 from .. import audio
-from ._clips import AudioTransformerMixin, DecodedFile, report_failures, validate_clips
+from ..clips import DecodedFile, report_failures, validate_clips
+from ._mixin import AudioTransformerMixin
 from .samplecnn import SampleCNNFeatures
 
 __all__ = ["MultiScaleFeatures", "PAPER_SCALES"]

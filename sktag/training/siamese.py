@@ -19,8 +19,7 @@ from torch.utils.data import Dataset
 from .. import weights as sktag_weights
 from .._devices import autocast, resolve_device, resolve_precision
 from .._runtime import settle_torch_threads
-from ..features._batching import map_segments
-from ..features._clips import validate_clips
+from ..clips import clip_means, network_rows, validate_clips
 from ..nn import ArtistCNN
 from .augment import WaveformAugment
 from .callbacks import epoch_table
@@ -313,17 +312,9 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         clips = validate_clips(X)
         network = self.net_.module_.network.eval()
-        device = next(network.parameters()).device
-        dtype = self.net_.autocast_dtype
-
-        def embed(x: torch.Tensor) -> torch.Tensor:
-            with autocast(device, dtype):
-                return network.embed(x).float()
-
-        rows = map_segments(clips, embed, sample_rate=self.sample_rate_, input_rate=input_rate,
-                            length=network.input_length, hop=network.input_length, batch_size=self.batch_size,
-                            device=device)
-        return np.stack([r.mean(axis=0) for r in rows]).astype(np.float32)
+        rows = network_rows(clips, network, forward=network.embed, sample_rate=self.sample_rate_,
+                            input_rate=input_rate, batch_size=self.batch_size, autocast_dtype=self.net_.autocast_dtype)
+        return clip_means(rows)
 
     def save(self, path: str | os.PathLike, *, meta: dict | None = None, half: bool = True) -> str:
         """Write the trained :class:`~sktag.nn.ArtistCNN` as a sktag checkpoint (for

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..features._clips import Clip, clip_blocks, validate_clips
+from ..clips import Clip, clip_blocks, validate_clips
 
 logger = logging.getLogger("sktag")
 
@@ -73,7 +73,7 @@ class AudioStore:
         Parameters
         ----------
         X : sequence of (str or np.ndarray [shape=(n,)])
-            As for the feature transformers (see :func:`sktag.features._clips.validate_clips`).
+            As for the feature transformers (see :func:`sktag.clips.validate_clips`).
         sample_rate : float
             The network's rate; every clip is resampled to it.
         input_rate : float, optional

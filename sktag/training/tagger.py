@@ -21,8 +21,7 @@ from skorch.helper import predefined_split
 from .. import weights as sktag_weights
 from .._devices import autocast, resolve_device, resolve_precision
 from .._runtime import settle_torch_threads
-from ..features._batching import map_segments
-from ..features._clips import validate_clips
+from ..clips import clip_means, network_rows, validate_clips
 from ..nn import ArtistCNN, MelCNN, SampleCNN
 from ..metrics import tag_scores
 from .callbacks import ClipScoring, KeepBest, StagedLearningRate, epoch_table
@@ -395,13 +394,10 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         clips = validate_clips(X)
-        module = self.net_.module_.eval()
-        device = next(module.parameters()).device
-        outputs = map_segments(
-            clips, lambda x: torch.sigmoid(self.net_.infer(x).float()), sample_rate=self.sample_rate_, input_rate=input_rate,
-            length=module.input_length, hop=module.input_length, batch_size=self.batch_size, device=device,
-        )
-        return np.stack([rows.mean(axis=0) for rows in outputs]).astype(np.float32)
+        rows = network_rows(clips, self.net_.module_.eval(), pool=lambda logits: torch.sigmoid(logits.float()),
+                            sample_rate=self.sample_rate_, input_rate=input_rate, batch_size=self.batch_size,
+                            autocast_dtype=self.net_.autocast_dtype)
+        return clip_means(rows)
 
     @classmethod
     def from_checkpoint(cls, weights, *, device: str = "auto", precision: str = "fp32") -> SampleCNNTagger:

@@ -1,22 +1,19 @@
-"""Input contract of the feature transformers: what X may be, and per-clip segment streams."""
+"""The input contract of everything that takes clips: what X may be, how each clip is named and keyed."""
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
-from typing import Union
+from collections.abc import Sequence
 
 import joblib
 import numpy as np
 from scipy import sparse
-from sklearn.base import TransformerMixin
 
 from .. import audio
 from ..weights import file_sha256
 
-__all__ = ["AudioTransformerMixin", "Clip", "DecodedFile", "validate_clips", "report_failures", "clip_blocks",
-           "clip_segments", "clip_content_key", "warn_short_clips"]
+__all__ = ["Clip", "DecodedFile", "clip_content_key", "report_failures", "validate_clips"]
 
 
 class DecodedFile:
@@ -52,18 +49,9 @@ class DecodedFile:
         return self._content_key
 
 
-#: One clip: ``(name, source)`` where source is a path, a validated 1-D float32 array or a decoded file.
-Clip = tuple[str, Union[str, np.ndarray, DecodedFile]]
-
-
-class AudioTransformerMixin(TransformerMixin):
-    """``TransformerMixin`` for transformers of audio clips: float32 rows out, clips without NaN in."""
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        tags.input_tags.allow_nan = False
-        return tags
+#: One clip: ``(name, source)``. The name is its path, or ``"X[i]"`` for an array; the source is a path,
+#: a validated 1-D float32 array ``(n,)`` or a :class:`DecodedFile` (``None`` for a clip that failed its check).
+Clip = tuple[str, str | np.ndarray | DecodedFile | None]
 
 
 def validate_clips(X: object, *, check_files: bool = True, failures: dict | None = None) -> list[Clip]:
@@ -86,9 +74,10 @@ def validate_clips(X: object, *, check_files: bool = True, failures: dict | None
 
     Returns
     -------
-    clips : list of (str, str or np.ndarray)
-        The name of each clip (its path, or ``"X[i]"``) and its source
-        (``None`` for a clip recorded in ``failures``).
+    clips : list of Clip [length=n_clips]
+        The name of each clip (its path, or ``"X[i]"``) and its source: a
+        path, a float32 array ``(n,)`` or a :class:`DecodedFile` (``None``
+        for a clip recorded in ``failures``).
 
     Raises
     ------
@@ -144,10 +133,25 @@ def validate_clips(X: object, *, check_files: bool = True, failures: dict | None
     return clips
 
 
-def report_failures(clips, failures: dict | None) -> list[tuple[str, str]]:
+def report_failures(clips: Sequence[Clip], failures: dict | None) -> list[tuple[str, str]]:
     """``(name, error)`` of the failed clips, in order, after one warning naming them.
 
-    The warning is a :class:`~sktag.audio.ClipFailureWarning`; nothing is warned when no clip failed.
+    Parameters
+    ----------
+    clips : sequence of Clip [length=n_clips]
+        From :func:`validate_clips`.
+    failures : dict of int to Exception, or None
+        The errors of the failed clips, by index in ``clips``.
+
+    Returns
+    -------
+    failed : list of (str, str) [length=len(failures)]
+        Name and error message of each failed clip, by index.
+
+    Warns
+    -----
+    sktag.audio.ClipFailureWarning
+        Once, naming up to five of the failed clips; nothing when no clip failed.
     """
     if not failures:
         return []
@@ -178,92 +182,22 @@ def _array_to_clips(X: np.ndarray) -> list:
     raise ValueError(f"X must be a sequence of clips or a 2-D array (n_clips, n_samples), got shape {X.shape}")
 
 
-def clip_blocks(clip: Clip, *, sample_rate: float, input_rate: float | None) -> Iterator[np.ndarray]:
-    """One clip as consecutive mono float32 blocks at ``sample_rate``.
-
-    A file is decoded and resampled block by block (:func:`sktag.audio.stream`);
-    an array is resampled whole, from ``input_rate`` (``None``: already at
-    ``sample_rate``), and comes as one block; so is a :class:`DecodedFile`, from
-    its own rate.
-
-    Yields
-    ------
-    block : np.ndarray [shape=(k,), dtype=float32]
-    """
-    name, source = clip
-    if isinstance(source, str):
-        yield from audio.stream(source, sr=sample_rate)
-    elif isinstance(source, DecodedFile):
-        yield audio.resample(source.waveform, orig_sr=source.sample_rate, target_sr=sample_rate)
-    elif input_rate is None:
-        yield source
-    else:
-        yield audio.resample(source, orig_sr=input_rate, target_sr=sample_rate)
-
-
-def clip_segments(
-    clip: Clip, *, sample_rate: float, input_rate: float | None, length: int, hop: int,
-    short: list | None = None,
-) -> Iterator[np.ndarray]:
-    """Segments of one clip at the network's rate, streamed (see :func:`clip_blocks`).
+def clip_content_key(clip: Clip, input_rate: float | None) -> str:
+    """A hash of what a clip contains: file bytes (of a path or a :class:`DecodedFile`), or array samples and rate.
 
     Parameters
     ----------
-    clip : (str, str or np.ndarray)
+    clip : Clip
         From :func:`validate_clips`.
-    sample_rate : float
-        The network's rate.
     input_rate : float or None
-        The rate of array clips (``None``: already at ``sample_rate``).
-    length, hop : int
-        Segment length and hop, in samples at ``sample_rate``.
-    short : list or None, default=None
-        Where a clip shorter than ``length`` is recorded as ``(name, seconds)``,
-        for :func:`warn_short_clips`; ``None``: it is warned about at once.
+        The rate of an array clip (part of its key).
 
-    Yields
-    ------
-    segment : np.ndarray [shape=(length,), dtype=float32]
-
-    Warns
-    -----
-    sktag.audio.ShortClipWarning
-        The clip is shorter than ``length`` (zero-padded to one segment), and ``short`` is ``None``.
+    Returns
+    -------
+    key : str
+        ``"file-<sha256>"`` or ``"array-<joblib hash>"``.
     """
-    n_samples = 0
-
-    def counted(blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-        nonlocal n_samples
-        for block in blocks:
-            n_samples += len(block)
-            yield block
-
-    blocks = counted(clip_blocks(clip, sample_rate=sample_rate, input_rate=input_rate))
-    if isinstance(clip[1], str):
-        yield from audio.iter_segments(blocks, length=length, hop=hop)
-    else:  # an array or a decoded file is one block: strided views, no copies
-        yield from audio.frame(next(blocks), length=length, hop=hop)
-    if n_samples < length:
-        if short is None:
-            warn_short_clips([(clip[0], n_samples / sample_rate)], 1, length / sample_rate)
-        else:
-            short.append((clip[0], n_samples / sample_rate))
-
-
-def warn_short_clips(short: list[tuple[str, float]], n_clips: int, segment_seconds: float) -> None:
-    """One :class:`~sktag.audio.ShortClipWarning` naming the clips (up to 5) that were shorter than a segment."""
-    if not short:
-        return
-    named = ", ".join(f"{name!r} ({seconds:.2f} s)" for name, seconds in short[:5])
-    more = f" and {len(short) - 5} more" if len(short) > 5 else ""
-    warnings.warn(f"{len(short)} of {n_clips} clip(s) shorter than the network's segment ({segment_seconds:.2f} s) "
-                  f"were zero-padded to one segment, so their features partly describe silence: {named}{more}",
-                  audio.ShortClipWarning, stacklevel=3)
-
-
-def clip_content_key(clip: Clip, input_rate: float | None) -> str:
-    """A hash of what a clip contains: file bytes (of a path or a :class:`DecodedFile`), or array samples and rate."""
-    name, source = clip
+    _, source = clip
     if isinstance(source, str):
         return "file-" + file_sha256(source)
     if isinstance(source, DecodedFile):

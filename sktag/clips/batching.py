@@ -1,4 +1,4 @@
-"""Run a function over the segments of many clips in batches, decoding in background threads."""
+"""The segments of many clips through a function in batches, decoded ahead in background threads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import torch
 from .._devices import decode_workers
 from .._progress import Progress
 from ..audio import AudioError
-from ._clips import Clip, clip_segments, warn_short_clips
+from .inputs import Clip
+from .segments import clip_segments, warn_short_clips
 
 logger = logging.getLogger("sktag")
 
@@ -38,37 +39,44 @@ def map_segments(
 
     Clips are decoded, resampled and segmented in background threads while ``fn``
     runs (:func:`decode_ahead`; as many threads as
-    :func:`sktag._devices.decode_workers` gives for ``device``); segments of
+    :func:`sktag.runtime.decode_workers` gives for ``device``); segments of
     consecutive clips share batches.
 
     Parameters
     ----------
-    clips : sequence of (str, str or np.ndarray)
-        From :func:`sktag.features._clips.validate_clips`.
+    clips : sequence of Clip [length=n_clips]
+        From :func:`~sktag.clips.validate_clips`.
     fn : callable
         Maps a float32 tensor ``(batch, length)`` on ``device`` to a tensor
         ``(batch, ...)``; called under ``torch.inference_mode``.
-    sample_rate, input_rate : float
-        The network's rate, and the rate of array clips (``None``: the network's).
+    sample_rate : float
+        The network's rate: every clip is resampled to it.
+    input_rate : float or None
+        The rate of array clips (``None``: the network's).
     length, hop : int
         Segment length and hop in samples.
     batch_size : int
         Segments per call of ``fn``.
     device : torch.device
+        Where ``fn`` runs: each batch is moved there (through pinned memory on CUDA).
     verbose : int, default=0
-        ``1``: a progress line on stderr (clips done, clips/s, time left);
-        see :class:`sktag._progress.Progress`.
+        ``1``: a progress line on stderr (clips done, clips/s, time left).
     failures : dict or None, default=None
         ``None``: a clip that cannot be decoded raises its
         :class:`~sktag.audio.AudioError`. A dict: the error is stored under the
         clip's index, the other clips go on, and the clip's output is ``None``;
-        clips already in it (from :func:`~sktag.features._clips.validate_clips`)
+        clips already in it (from :func:`~sktag.clips.validate_clips`)
         are skipped.
 
     Returns
     -------
-    outputs : list of (np.ndarray [shape=(n_segments_of_clip, ...), dtype=float32] or None)
+    outputs : list of (np.ndarray [shape=(n_segments_of_clip, ...), dtype=float32] or None) [length=n_clips]
         One array per clip: ``fn``'s rows for its segments (``None`` if it failed).
+
+    Raises
+    ------
+    sktag.audio.AudioError
+        With ``failures=None``: a clip that cannot be decoded, or whose rows are not finite.
 
     Warns
     -----

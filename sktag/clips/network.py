@@ -1,0 +1,110 @@
+"""Segments through a network, rows per clip: the one inference loop of every sktag network over clips."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from .._devices import autocast
+from .batching import map_segments
+from .inputs import Clip
+
+__all__ = ["clip_means", "network_rows"]
+
+
+def network_rows(
+    clips: Sequence[Clip],
+    network: torch.nn.Module,
+    *,
+    sample_rate: float,
+    input_rate: float | None,
+    batch_size: int,
+    forward: Callable[[torch.Tensor], Any] | None = None,
+    pool: Callable[[Any], torch.Tensor] | None = None,
+    hop: int | None = None,
+    autocast_dtype: torch.dtype | None = None,
+    verbose: int = 0,
+    failures: dict | None = None,
+) -> list[np.ndarray | None]:
+    """Every segment of every clip through ``network``, in batches; the rows of each clip.
+
+    Clips are decoded, resampled to ``sample_rate`` and cut into segments of
+    ``network.input_length`` samples, in background threads
+    (:func:`~sktag.clips.map_segments`); the segments of consecutive clips share
+    batches of ``batch_size``, which run on the network's device in inference
+    mode: ``forward`` under autocast to ``autocast_dtype``, then ``pool`` in
+    float32 outside it.
+
+    Parameters
+    ----------
+    clips : sequence of Clip [length=n_clips]
+        From :func:`~sktag.clips.validate_clips`.
+    network : torch.nn.Module
+        In eval mode, on its device; it has ``input_length`` (samples per segment).
+    sample_rate : float
+        The network's rate.
+    input_rate : float or None
+        The rate of array clips (``None``: already at ``sample_rate``).
+    batch_size : int
+        Segments per network call.
+    forward : callable or None, default=None
+        Maps a float32 batch ``(batch, input_length)`` to the network's output
+        (a tensor, or a list of them such as ``forward_intermediates`` returns);
+        ``None``: ``network`` itself.
+    pool : callable or None, default=None
+        Maps ``forward``'s output to one tensor ``(batch, ...)``, e.g. each
+        layer's max over time; ``None``: the output as it is, which must then
+        be a tensor.
+    hop : int or None, default=None
+        Samples between segment starts; ``None``: ``input_length`` (no overlap).
+    autocast_dtype : torch.dtype or None, default=None
+        ``torch.bfloat16`` runs ``forward`` under autocast; ``None`` in float32.
+    verbose : int, default=0
+        ``1``: a progress line on stderr.
+    failures : dict or None, default=None
+        ``None``: the first clip that cannot be decoded (or gives non-finite
+        rows) raises its :class:`~sktag.audio.AudioError`. A dict: its error is
+        stored under the clip's index and its rows are ``None``; clips already
+        in it are skipped.
+
+    Returns
+    -------
+    rows : list of (np.ndarray [shape=(n_segments_of_clip, ...), dtype=float32] or None) [length=n_clips]
+        ``pool(forward(segments))`` of each clip's segments, in order.
+
+    Warns
+    -----
+    sktag.audio.ShortClipWarning
+        Once, naming the clips shorter than a segment (each zero-padded to one).
+    """
+    device = next(network.parameters()).device
+    length = network.input_length
+    forward = network if forward is None else forward
+
+    def call(x: torch.Tensor) -> torch.Tensor:
+        with autocast(device, autocast_dtype):
+            output = forward(x)
+        return output if pool is None else pool(output)
+
+    return map_segments(
+        clips, call, sample_rate=sample_rate, input_rate=input_rate, length=length,
+        hop=length if hop is None else hop, batch_size=batch_size, device=device, verbose=verbose,
+        failures=failures,
+    )
+
+
+def clip_means(rows: Sequence[np.ndarray]) -> np.ndarray:
+    """The mean over its segments of each clip's rows (from :func:`network_rows`, no clip failed).
+
+    Parameters
+    ----------
+    rows : sequence of np.ndarray [shape=(n_segments_of_clip, ...)] [length=n_clips]
+
+    Returns
+    -------
+    means : np.ndarray [shape=(n_clips, ...), dtype=float32]
+    """
+    return np.stack([clip_rows.mean(axis=0) for clip_rows in rows]).astype(np.float32)
