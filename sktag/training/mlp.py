@@ -19,8 +19,8 @@ from skorch.helper import predefined_split
 from torch import nn
 
 from .._devices import resolve_device
+from ._targets import check_targets
 from .callbacks import epoch_table
-from .tagger import _check_targets
 
 __all__ = ["MLPTagger"]
 
@@ -178,7 +178,7 @@ class MLPTagger(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         self.multilabel_ = y.ndim == 2 and y.shape[1] > 1
         if self.multilabel_:
-            targets = _check_targets(y, "y")
+            targets = check_targets(y, "y")
             self.classes_ = np.asarray(columns, dtype=object) if columns is not None else np.arange(y.shape[1])
             criterion = nn.BCEWithLogitsLoss
         else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from numbers import Integral, Real
 
@@ -12,15 +11,15 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 from skorch.helper import predefined_split
 from torch.utils.data import Dataset
 
-from .. import weights as sktag_weights
-from .._devices import autocast, resolve_device, resolve_precision
+from .._devices import resolve_device, resolve_precision
 from .._runtime import settle_torch_threads
 from ..clips import clip_means, network_rows, validate_clips
 from ..nn import ArtistCNN
+from ._net import AutocastNet
+from ._saving import save_trained
 from .augment import WaveformAugment
 from .callbacks import epoch_table
 from .store import AudioStore
@@ -130,16 +129,6 @@ class _Siamese(torch.nn.Module):
         z = torch.nn.functional.normalize(self.network.embed(groups.reshape(batch * size, length)).float(), dim=-1)
         z = z.reshape(batch, size, -1)
         return (z[:, :1] * z[:, 1:]).sum(dim=-1)
-
-
-class _AutocastSiameseNet(NeuralNet):
-    def __init__(self, *args, autocast_dtype=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.autocast_dtype = autocast_dtype
-
-    def infer(self, x, **fit_params):
-        with autocast(torch.device(self.device), self.autocast_dtype):
-            return super().infer(x, **fit_params)
 
 
 class SiameseArtistCNN(TransformerMixin, BaseEstimator):
@@ -284,7 +273,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
             {"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9, "optimizer__nesterov": True}
             if self.optimizer == "sgd" else {"optimizer": torch.optim.AdamW}
         )
-        self.net_ = _AutocastSiameseNet(
+        self.net_ = AutocastNet(
             _Siamese(network), criterion=CosineHingeLoss, criterion__margin=self.margin, lr=self.lr, **optimizer,
             max_epochs=self.max_epochs, batch_size=self.batch_size, iterator_train__shuffle=True,
             iterator_train__drop_last=len(train) % self.batch_size == 1,  # BatchNorm needs 2 or more
@@ -324,13 +313,9 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         the loss history, besides ``meta``.
         """
         check_is_fitted(self, "net_")
-        recipe = {k: v for k, v in self.get_params().items() if k not in {"cache_dir", "verbose"}}
-        history = [{k: row.get(k) for k in ("epoch", "train_loss", "valid_loss", "dur")} for row in self.history_]
-        full_meta = {"sample_rate": self.sample_rate_, "training": "siamese", "artists": [str(a) for a in self.classes_],
-                     "recipe": json.loads(json.dumps(recipe, default=str)),
-                     "history": json.loads(json.dumps(history, default=float)), **(meta or {})}
-        return sktag_weights.save_checkpoint(path, self.net_.module_.network, config=self.config_, meta=full_meta,
-                                             half=half)
+        fields = {"training": "siamese", "artists": [str(a) for a in self.classes_]}
+        return save_trained(path, self, self.net_.module_.network, fields, meta=meta, half=half,
+                            history_keys=("epoch", "train_loss", "valid_loss", "dur"))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

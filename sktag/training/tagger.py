@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from numbers import Integral, Real
@@ -12,20 +11,21 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 from skorch.callbacks import Checkpoint, LRScheduler
 from skorch.helper import predefined_split
 
 from .. import weights as sktag_weights
-from .._devices import autocast, resolve_device, resolve_precision
+from .._devices import resolve_device, resolve_precision
 from .._runtime import settle_torch_threads
 from ..clips import clip_means, network_rows, validate_clips
-from ..nn import ArtistCNN, MelCNN, SampleCNN
 from ..metrics import tag_scores
-from .callbacks import ClipScoring, KeepBest, StagedLearningRate, epoch_table
+from ..nn import ArtistCNN, MelCNN, SampleCNN
+from ._net import AutocastNet
+from ._saving import save_trained
+from ._targets import check_targets, one_hot
 from .augment import WaveformAugment
+from .callbacks import ClipScoring, KeepBest, StagedLearningRate, epoch_table
 from .data import AllSegments, RandomCrops
 from .losses import LOSSES
 from .store import AudioStore
@@ -36,25 +36,6 @@ __all__ = ["SampleCNNTagger", "ArtistCNNTagger"]
 
 #: The learning-rate stages of the authors' recipe (arXiv:1703.01789).
 STAGES = (0.01, 0.002, 0.0004, 8e-5, 1.6e-5)
-
-
-class _AutocastNet(NeuralNet):
-    """skorch NeuralNet that runs the module under autocast and keeps frozen layers in eval mode."""
-
-    def __init__(self, *args, autocast_dtype=None, frozen=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.autocast_dtype = autocast_dtype
-        self.frozen = frozen
-
-    def infer(self, x, **fit_params):
-        if self.module_.training:
-            for name in self.frozen:  # frozen BatchNorm statistics must not move
-                self.module_.get_submodule(name).eval()
-        with autocast(torch.device(self.device), self.autocast_dtype):
-            return super().infer(x, **fit_params)
-
-    def get_loss(self, y_pred, y_true, *args, **kwargs):
-        return super().get_loss(y_pred.float(), y_true, *args, **kwargs)
 
 
 class SampleCNNTagger(ClassifierMixin, BaseEstimator):
@@ -275,10 +256,10 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         self.multilabel_ = y.ndim == 2
         if self.multilabel_:
-            y = _check_targets(y, "y")
+            y = check_targets(y, "y")
             names = tags if tags is not None else [f"tag{i}" for i in range(y.shape[1])]
         else:
-            names, y = _one_hot(y, tags)
+            names, y = one_hot(y, tags)
         augment = WaveformAugment.from_param(self.augment)
         if self.recipe == "staged" and X_valid is None:
             raise ValueError("recipe='staged' early-stops each stage on validation: pass X_valid and y_valid")
@@ -304,8 +285,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         train = RandomCrops(store, y, length, per_clip=self.crops_per_clip, augment=augment)
         valid = None
         if X_valid is not None:
-            y_valid = (_check_targets(y_valid, "y_valid") if self.multilabel_
-                       else _one_hot(y_valid, self.classes_, "y_valid")[1])
+            y_valid = (check_targets(y_valid, "y_valid") if self.multilabel_
+                       else one_hot(y_valid, self.classes_, "y_valid")[1])
             if y_valid.shape[1] != y.shape[1]:
                 raise ValueError(f"y_valid has {y_valid.shape[1]} columns, y has {y.shape[1]}")
             valid_store = AudioStore.build(X_valid, sample_rate=self.sample_rate_, input_rate=input_rate,
@@ -318,7 +299,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             {"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9, "optimizer__nesterov": True, "lr": STAGES[0]}
             if staged else {"optimizer": torch.optim.AdamW, "lr": self.lr or 1e-3}
         )
-        self.net_ = _AutocastNet(
+        self.net_ = AutocastNet(
             module,
             criterion=LOSSES[self.loss],
             **optimizer_kwargs,
@@ -420,8 +401,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         if "tags" not in checkpoint.meta:
             raise sktag_weights.WeightsError(f"{checkpoint.source}: metadata has no 'tags'; it is not a tagger")
         resolved = resolve_device(device)
-        tagger.net_ = _AutocastNet(checkpoint.build(), criterion=torch.nn.BCEWithLogitsLoss, device=str(resolved),
-                                   autocast_dtype=resolve_precision(precision, resolved)).initialize()
+        tagger.net_ = AutocastNet(checkpoint.build(), criterion=torch.nn.BCEWithLogitsLoss, device=str(resolved),
+                                  autocast_dtype=resolve_precision(precision, resolved)).initialize()
         tagger.classes_ = np.asarray(checkpoint.meta["tags"], dtype=object)
         tagger.multilabel_ = True
         tagger.sample_rate_ = float(checkpoint.meta["sample_rate"])
@@ -442,7 +423,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         single-label: accuracy."""
         if not getattr(self, "multilabel_", True):
             return super().score(X, y, sample_weight=sample_weight)
-        return tag_scores(_check_targets(y, "y"), self.predict_proba(X), top_fraction=self.top_fraction)["roc_auc"]
+        return tag_scores(check_targets(y, "y"), self.predict_proba(X), top_fraction=self.top_fraction)["roc_auc"]
 
     def save(self, path: str | os.PathLike, *, meta: dict | None = None, half: bool = True) -> str:
         """Write the trained network as a sktag checkpoint; returns its sha256.
@@ -460,49 +441,14 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             Store weights in fp16.
         """
         check_is_fitted(self, "net_")
-        history = [{k: v for k, v in row.items() if k != "batches"} for row in self.history_]
-        recipe = {k: v for k, v in self.get_params().items() if k not in {"cache_dir", "checkpoint_dir", "verbose"}}
-        full_meta = {
-            "sample_rate": self.sample_rate_,
-            "tags": [str(t) for t in self.classes_],
-            "recipe": json.loads(json.dumps(recipe, default=str)),
-            "history": json.loads(json.dumps(history, default=float)),
-            **(meta or {}),
-        }
-        module = self.net_.module_
-        return sktag_weights.save_checkpoint(path, module, config=self.config_, meta=full_meta, half=half)
+        return save_trained(path, self, self.net_.module_, {"tags": [str(t) for t in self.classes_]}, meta=meta,
+                            half=half)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.non_deterministic = True
         return tags
-
-
-def _one_hot(y, classes=None, name: str = "y") -> tuple[np.ndarray, np.ndarray]:
-    """Single-label targets ``(n,)`` -> (classes, one-hot float32 ``(n, n_classes)``)."""
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be 1-D class labels or 2-D (n_clips, n_tags) targets, got shape {y.shape}")
-    if not len(y):  # before a network with no outputs is built
-        raise ValueError(f"{name} is empty: give a label for each clip")
-    if y.dtype.kind in "fc" and not np.isfinite(y).all():  # before type_of_target casts them to int
-        raise ValueError(f"{name} contains NaN or infinity: give class labels")
-    kind = type_of_target(y)
-    if kind not in ("binary", "multiclass"):
-        raise ValueError(f"Unknown label type: {kind}; 1-D y must be class labels (2-D y: tag targets)")
-    known = np.unique(y) if classes is None else np.asarray(classes)
-    index = np.searchsorted(known, y) if classes is None else np.array([list(known).index(v) for v in y])
-    return known, np.eye(len(known), dtype=np.float32)[index]
-
-
-def _check_targets(y, name: str) -> np.ndarray:
-    y = np.asarray(y, dtype=np.float32)
-    if y.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_clips, n_tags) multi-hot or soft targets, got shape {y.shape}")
-    if not np.isfinite(y).all() or y.min() < 0 or y.max() > 1:
-        raise ValueError(f"{name} must hold values in [0, 1]")
-    return y
 
 
 class ArtistCNNTagger(SampleCNNTagger):
