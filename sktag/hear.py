@@ -120,13 +120,12 @@ def load_model(
     Raises
     ------
     sktag.weights.WeightsError
-        An unreadable or tampered checkpoint.
+        An unreadable or tampered checkpoint, or not a SampleCNN.
     ValueError
-        Not a SampleCNN, a sample rate HEAR does not admit, or unknown layers.
+        A sample rate HEAR does not admit, or unknown layers.
     """
-    checkpoint = sktag_weights.get_checkpoint(model_file_path or "default")
-    if checkpoint.architecture != "SampleCNN":
-        raise ValueError(f"{checkpoint.source} holds a {checkpoint.architecture}; the HEAR API here runs SampleCNNs")
+    checkpoint = sktag_weights.get_network_checkpoint(model_file_path or "default", "SampleCNN",
+                                                      user="sktag's HEAR API")
     sample_rate = float(checkpoint.meta["sample_rate"])
     if sample_rate not in HEAR_SAMPLE_RATES:
         raise ValueError(f"{os.fspath(checkpoint.source)} runs at {sample_rate:g} Hz; HEAR admits {HEAR_SAMPLE_RATES}")

@@ -58,6 +58,7 @@ __all__ = [
     "build_model",
     "file_sha256",
     "get_checkpoint",
+    "get_network_checkpoint",
     "get_shipped_weights",
     "list_weights",
     "load_checkpoint",
@@ -294,3 +295,45 @@ def get_checkpoint(
         return load_checkpoint(name, sha256=sha256)
     shipped = ", ".join(sorted(SHIPPED_WEIGHTS)) or "none yet"
     raise WeightsError(f"weights {name!r}: no such file, and not the name of shipped weights (shipped: {shipped})")
+
+
+def get_network_checkpoint(
+    weights: str | os.PathLike, architecture: str, *, user: str, config: dict | None = None
+) -> Checkpoint:
+    """Load ``weights`` for something that runs a network of one architecture, refusing any other.
+
+    The one check of every estimator and API that takes a checkpoint of a fixed
+    family (the feature transformers, the taggers, the HEAR API).
+
+    Parameters
+    ----------
+    weights : str or os.PathLike
+        A key of :data:`SHIPPED_WEIGHTS`, ``"default"`` (``architecture``'s entry
+        of :data:`DEFAULT_WEIGHTS`), or the path of a sktag checkpoint.
+    architecture : str
+        The key of :data:`ARCHITECTURES` the caller runs.
+    user : str
+        Who asks, for the message (e.g. ``"SampleCNNFeatures"``).
+    config : dict or None, default=None
+        The keyword arguments the caller was given to build a random network:
+        with a checkpoint, which defines its own network, they are refused.
+
+    Returns
+    -------
+    checkpoint : Checkpoint
+
+    Raises
+    ------
+    ValueError
+        ``config`` is given.
+    WeightsError
+        The checkpoint holds another architecture (or cannot be loaded, see :func:`get_checkpoint`).
+    """
+    if config is not None:
+        raise ValueError(f"architecture builds a randomly initialised network: pass weights=None with it "
+                         f"(weights={weights!r} is a checkpoint, which defines its own network)")
+    checkpoint = get_checkpoint(weights, architecture=architecture)
+    if checkpoint.architecture != architecture:
+        raise WeightsError(f"{checkpoint.source} holds architecture {checkpoint.architecture!r}, but {user} runs "
+                           f"{architecture!r}")
+    return checkpoint

@@ -233,13 +233,8 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
             self.weights_id_ = f"random-{network}{config}-seed{self.seed_}"
             checkpoint = None
         else:
-            if self.architecture is not None:
-                raise ValueError(f"architecture builds a randomly initialised network: pass weights=None with it "
-                                 f"(weights={self.weights!r} is a checkpoint, which defines its own network)")
-            checkpoint = sktag_weights.get_checkpoint(self.weights, architecture=network)
-            if checkpoint.architecture != network:
-                raise ValueError(f"{checkpoint.source} holds architecture {checkpoint.architecture!r}, but "
-                                 f"{type(self).__name__} runs {network!r}")
+            checkpoint = sktag_weights.get_network_checkpoint(self.weights, network, user=type(self).__name__,
+                                                              config=self.architecture)
             self.weights_id_ = "sha256-" + sktag_weights.file_sha256(checkpoint.source)
         model = self._model(checkpoint)
         if checkpoint is None:

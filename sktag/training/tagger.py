@@ -196,12 +196,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             config = {**(self.architecture or {}), "n_classes": n_tags}
             module = self._network_class(**config)
             return module, config, float(getattr(module, "sample_rate", self.sample_rate))
-        if self.architecture is not None:
-            raise ValueError("architecture applies to weights=None only; a checkpoint defines its own network")
-        checkpoint = sktag_weights.get_checkpoint(self.weights)
-        if checkpoint.architecture != network:
-            raise ValueError(f"{checkpoint.source} holds architecture {checkpoint.architecture!r}, but "
-                             f"{type(self).__name__} trains {network!r}")
+        checkpoint = sktag_weights.get_network_checkpoint(self.weights, network, user=type(self).__name__,
+                                                          config=self.architecture)
         module = checkpoint.build().train()
         config = dict(checkpoint.config)
         if module.classifier.out_features != n_tags:
