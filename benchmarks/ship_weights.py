@@ -30,19 +30,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from sktag import training
 from sktag.features import FEATURES_BY_ARCHITECTURE
-from sktag.training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
-from sktag.weights import file_sha256, get_checkpoint, load_checkpoint, save_checkpoint
+from sktag.weights import FAMILIES, file_sha256, get_checkpoint, load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
 #: Fixture clips (relative to shared/data/fixtures) whose outputs are recorded.
 REFERENCE_CLIPS = ("game_music/wesnoth_t002_c00.mp3", "stereo_44k_10s.flac")
 MAX_BYTES = 60 * 2**20
-
-
-#: Architecture -> the tagger that computes the reference tag probabilities.
-TAGGERS = {"SampleCNN": SampleCNNTagger, "ArtistCNN": ArtistCNNTagger, "MelCNN": MelCNNTagger}
 
 
 def reference_outputs(weights: str) -> dict[str, np.ndarray]:
@@ -52,7 +48,8 @@ def reference_outputs(weights: str) -> dict[str, np.ndarray]:
     extractor = FEATURES_BY_ARCHITECTURE[checkpoint.architecture](weights=weights, device="cpu")
     features = extractor.fit(paths).transform(paths)
     if checkpoint.config.get("n_classes"):
-        tagger = TAGGERS[checkpoint.architecture].from_checkpoint(weights, device="cpu", precision="fp32")
+        tagger_class = getattr(training, FAMILIES[checkpoint.architecture].tagger)  # computes the tag probabilities
+        tagger = tagger_class.from_checkpoint(weights, device="cpu", precision="fp32")
         probabilities = tagger.predict_proba(paths)
     else:
         probabilities = np.zeros((len(paths), 0), dtype=np.float32)

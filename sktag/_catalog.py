@@ -1,4 +1,4 @@
-"""The names sktag knows, as plain data: shipped weights, each family's default, dataset kinds.
+"""The names sktag knows, as plain data: network families, shipped weights, each family's default, dataset kinds.
 
 Torch- and scikit-learn-free, so the command line builds its parser and help
 (and ``sktag weights`` its table) without importing them; :mod:`sktag.weights`
@@ -7,7 +7,8 @@ and :mod:`sktag.datasets` use these tables.
 Every shipped weight is one :class:`ShippedWeights` record in :data:`REGISTRY`
 (its file, sha256, network, rate, training data, recipe and measured scores, in
 the manner of torchvision's ``Weights``); :data:`DEFAULTS` picks one per network
-family. :data:`SHIPPED_WEIGHTS` and :data:`DEFAULT_WEIGHTS`, the plain tables the
+family. Each family is one :class:`NetworkFamily` record in :data:`FAMILIES`: the
+names its network, feature transformer, trainer and command-line choice go by. :data:`SHIPPED_WEIGHTS` and :data:`DEFAULT_WEIGHTS`, the plain tables the
 rest of sktag reads, are derived from them.
 """
 
@@ -26,9 +27,11 @@ __all__ = [
     "DATASET_KINDS",
     "DEFAULTS",
     "DEFAULT_WEIGHTS",
+    "FAMILIES",
     "METRICS",
     "REGISTRY",
     "SHIPPED_WEIGHTS",
+    "NetworkFamily",
     "ShippedWeights",
     "WeightsError",
     "get_shipped_weights",
@@ -42,6 +45,38 @@ WEIGHTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights"
 
 class WeightsError(ValueError):
     """A checkpoint that cannot be used: unsafe, corrupt, or for another architecture."""
+
+
+@dataclass(frozen=True)
+class NetworkFamily:
+    """One family of networks, and the names each part of sktag knows it by.
+
+    Parameters
+    ----------
+    architecture : str
+        Its class in :mod:`sktag.nn`, and the ``"architecture"`` its checkpoints record.
+    command : str
+        Its name on the command line (``sktag train --network``, ``sktag extract --extractor``).
+    features : str
+        Its feature transformer, a class of :mod:`sktag.features` (also reachable as ``sktag.<name>``).
+    tagger : str
+        Its end-to-end trainer, a class of :mod:`sktag.training`.
+    """
+
+    architecture: str
+    command: str
+    features: str
+    tagger: str
+
+
+#: Architecture -> :class:`NetworkFamily`: the one registry of network families. The checkpoint format
+#: (:data:`sktag.weights.ARCHITECTURES`), the feature transformers
+#: (:data:`sktag.features.FEATURES_BY_ARCHITECTURE`) and the command line derive their tables from it.
+FAMILIES: Mapping[str, NetworkFamily] = MappingProxyType({family.architecture: family for family in (
+    NetworkFamily("SampleCNN", "samplecnn", "SampleCNNFeatures", "SampleCNNTagger"),
+    NetworkFamily("ArtistCNN", "artist", "ArtistCNNFeatures", "ArtistCNNTagger"),
+    NetworkFamily("MelCNN", "melcnn", "MelCNNFeatures", "MelCNNTagger"),
+)})
 
 
 #: Metric name -> (short label for tables, what was measured, decimals reported). The teacher scores compare the

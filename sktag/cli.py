@@ -31,7 +31,15 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 
-from ._catalog import DATASET_KINDS, DEFAULT_WEIGHTS, REGISTRY, SHIPPED_WEIGHTS, get_shipped_weights, weights_table
+from ._catalog import (
+    DATASET_KINDS,
+    DEFAULT_WEIGHTS,
+    FAMILIES,
+    REGISTRY,
+    SHIPPED_WEIGHTS,
+    get_shipped_weights,
+    weights_table,
+)
 from ._progress import writing_stderr
 
 __all__ = ["build_parser", "main"]
@@ -90,8 +98,11 @@ def _weights(args: argparse.Namespace) -> int:
     return 0
 
 
-#: ``sktag extract --extractor`` names.
-EXTRACTORS = {"samplecnn": "SampleCNNFeatures", "artist": "ArtistCNNFeatures", "melcnn": "MelCNNFeatures"}
+#: Command-line name of each network family (``sktag train --network``, ``sktag extract --extractor``) -> its
+#: record in the registry of families.
+FAMILIES_BY_COMMAND = {family.command: family for family in FAMILIES.values()}
+#: ``sktag extract --extractor`` names -> feature transformer (a class name of :mod:`sktag.features`).
+EXTRACTORS = {command: family.features for command, family in FAMILIES_BY_COMMAND.items()}
 
 
 def _parse_value(text: str):
@@ -102,8 +113,7 @@ def _parse_value(text: str):
 
 
 def _extract(args: argparse.Namespace) -> int:
-    import sktag
-
+    from . import features
     from .audio import AudioError
     from .extract import extract, find_clips
 
@@ -118,7 +128,7 @@ def _extract(args: argparse.Namespace) -> int:
         if not sep:
             raise CommandError(f"--set takes KEY=VALUE, got {item!r}")
         params[key] = _parse_value(value)
-    transformer = getattr(sktag, EXTRACTORS[args.extractor])(**params)
+    transformer = getattr(features, EXTRACTORS[args.extractor])(**params)
     ids, paths = find_clips(args.inputs, path_column=args.path_column, id_column=args.id_column)
     client = None
     if args.scheduler:
@@ -196,14 +206,14 @@ def _noting_interrupts() -> Iterator[list]:
 def _train(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from .training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
+    from . import training
 
     data = _load_dataset(args)
     train, valid = data.split == "train", data.split == "valid"
     if not train.any():  # no split given: everything trains
         train, valid = np.ones(len(data.paths), bool), np.zeros(len(data.paths), bool)
     architecture = None if args.weights else _new_architecture(args)
-    trainer = {"samplecnn": SampleCNNTagger, "artist": ArtistCNNTagger, "melcnn": MelCNNTagger}[args.network]
+    trainer = getattr(training, FAMILIES_BY_COMMAND[args.network].tagger)
     tagger = trainer(
         args.weights, architecture=architecture, sample_rate=args.sample_rate, recipe=args.recipe, lr=args.lr,
         max_epochs=args.max_epochs, batch_size=args.batch_size, crops_per_clip=args.crops_per_clip, loss=args.loss,
@@ -322,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--weights", help="fine-tune these weights: "
                                          + _weights_help(names, "default: train a new network"))
     train.add_argument("--freeze", help="comma-separated layers kept fixed, e.g. stem,block1,block2")
-    train.add_argument("--network", choices=["samplecnn", "artist", "melcnn"], default="samplecnn",
+    train.add_argument("--network", choices=list(FAMILIES_BY_COMMAND), default="samplecnn",
                        help="artist: the artist-label CNN (a 3 s log-mel patch, hop 23 ms at --sample-rate); "
                             "melcnn: a local log-mel CNN of the multi-scale paper (--n-frames)")
     train.add_argument("--n-frames", type=int, default=27, help="melcnn: input frames, 18, 27 or 54 (default 27)")
@@ -349,9 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("inputs", nargs="+", help="folders, glob patterns, CSV files (a 'path' column) or audio files")
     extract.add_argument("-o", "--output", required=True, help="output folder; rerun with it to resume")
     extract.add_argument("--extractor", choices=sorted(EXTRACTORS), default="samplecnn")
-    families = {"samplecnn": "SampleCNN", "artist": "ArtistCNN", "melcnn": "MelCNN"}
-    extractor_defaults = ", ".join(f"{defaults[family]} for {extractor}" for extractor, family in families.items()
-                                   if family in defaults)
+    extractor_defaults = ", ".join(f"{defaults[family.architecture]} for {command}"
+                                   for command, family in FAMILIES_BY_COMMAND.items() if family.architecture in defaults)
     extract.add_argument("--weights", help=_weights_help(
         names, f"default: the extractor's, {extractor_defaults}" if extractor_defaults else "default: the extractor's"))
     extract.add_argument("--layers", help="comma-separated layers, e.g. block7,block8,block9")

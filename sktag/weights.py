@@ -31,28 +31,32 @@ from typing import Any
 import torch
 from torch import nn
 
+from . import nn as sktag_nn
 from ._catalog import (
     DEFAULT_WEIGHTS,
     DEFAULTS,
+    FAMILIES,
     METRICS,
     REGISTRY,
     SHIPPED_WEIGHTS,
+    NetworkFamily,
     ShippedWeights,
     WeightsError,
     get_shipped_weights,
     list_weights,
     weights_table,
 )
-from .nn import ArtistCNN, MelCNN, SampleCNN
 
 __all__ = [
     "ARCHITECTURES",
     "DEFAULTS",
     "DEFAULT_WEIGHTS",
+    "FAMILIES",
     "METRICS",
     "REGISTRY",
     "SHIPPED_WEIGHTS",
     "Checkpoint",
+    "NetworkFamily",
     "ShippedWeights",
     "WeightsError",
     "build_model",
@@ -70,10 +74,12 @@ __all__ = [
 FORMAT = "sktag-checkpoint"
 FORMAT_VERSION = 1
 
-#: Architecture name -> module class; a checkpoint's ``config`` holds its keyword arguments.
-ARCHITECTURES: dict[str, type[nn.Module]] = {"SampleCNN": SampleCNN, "ArtistCNN": ArtistCNN, "MelCNN": MelCNN}
-# The registry of shipped weights (REGISTRY, DEFAULTS, and the SHIPPED_WEIGHTS and DEFAULT_WEIGHTS tables derived
-# from them) and WeightsError live in the torch-free ``sktag._catalog``, which the command line reads.
+#: Architecture name -> module class of :mod:`sktag.nn` (from :data:`FAMILIES`); a checkpoint's ``config`` holds
+#: its keyword arguments.
+ARCHITECTURES: dict[str, type[nn.Module]] = {name: getattr(sktag_nn, name) for name in FAMILIES}
+# The registries of network families (FAMILIES) and shipped weights (REGISTRY, DEFAULTS, and the SHIPPED_WEIGHTS and
+# DEFAULT_WEIGHTS tables derived from them) and WeightsError live in the torch-free ``sktag._catalog``, which the
+# command line reads.
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sktag import ArtistCNNFeatures, BagOfFeatures, MelCNNFeatures, MLPTagger, MultiScaleFeatures, SampleCNNFeatures
-from sktag.features._base import NetworkFeatures
+from sktag.features import NetworkFeatures
 from sktag.training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger, SiameseArtistCNN
 
 TINY_SAMPLECNN = {"m": 2, "n": 3, "widths": [4, 4, 8], "stem_width": 4}

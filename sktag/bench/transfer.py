@@ -56,8 +56,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from ..features import FEATURES_BY_ARCHITECTURE, BagOfFeatures, MultiScaleFeatures
-from ..features._base import NetworkFeatures
+from ..features import FEATURES_BY_ARCHITECTURE, BagOfFeatures, MultiScaleFeatures, NetworkFeatures
 from ..training import MLPTagger
 from ..weights import get_checkpoint
 from .baselines import mfcc_statistics

@@ -1,5 +1,7 @@
 """scikit-learn transformers over sktag's networks."""
 
+from .._catalog import FAMILIES
+from ._base import NetworkFeatures
 from .artist import ArtistCNNFeatures
 from .bag import BagOfFeatures
 from .melcnn import MelCNNFeatures
@@ -12,8 +14,10 @@ __all__ = [
     "BagOfFeatures",
     "MelCNNFeatures",
     "MultiScaleFeatures",
+    "NetworkFeatures",
     "SampleCNNFeatures",
 ]
 
-#: The feature transformer of each checkpoint architecture (:data:`sktag.weights.ARCHITECTURES`).
-FEATURES_BY_ARCHITECTURE = {"SampleCNN": SampleCNNFeatures, "ArtistCNN": ArtistCNNFeatures, "MelCNN": MelCNNFeatures}
+#: The feature transformer of each checkpoint architecture (:data:`sktag.weights.ARCHITECTURES`), from the
+#: registry of network families (:data:`sktag.weights.FAMILIES`).
+FEATURES_BY_ARCHITECTURE = {name: globals()[family.features] for name, family in FAMILIES.items()}
