@@ -20,12 +20,14 @@ is refused with :class:`ManifestMismatchError`; the same network named two ways
 
 from __future__ import annotations
 
+import copy
 import csv
 import glob
 import hashlib
 import json
 import logging
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,7 +36,7 @@ from sklearn.base import BaseEstimator, clone
 
 from ._ffmpeg import FFMPEG_EXTENSIONS
 from ._progress import Progress
-from .audio import AudioError
+from .audio import ClipFailureWarning
 
 logger = logging.getLogger("sktag")
 
@@ -189,33 +191,26 @@ def _clips_sha256(ids: list[str]) -> str:
     return hashlib.sha256("".join(i + "\n" for i in ids).encode()).hexdigest()
 
 
-def _extract_shard(transformer: BaseEstimator, paths: list[str], ids: list[str], out: str, index: int,
-                   on_error: str = "warn") -> dict:
+def _extract_shard(transformer: BaseEstimator, paths: list[str], ids: list[str], out: str, index: int) -> dict:
     """Transform one shard's clips and write its files; returns {clip id: error} of failed clips.
 
-    With ``on_error="warn"`` a clip that cannot be decoded gets a NaN row: the shard is
-    first transformed whole (fast path) and, on an audio error, clip by clip. With
+    The transformer's own ``on_error`` (set by :func:`extract`) says what a clip that cannot be
+    decoded does: with ``"warn"`` it gets a NaN row and is named in ``failed_clips_`` (its
+    :class:`~sktag.audio.ClipFailureWarning` is left out: ``failures.csv`` lists it); with
     ``"raise"`` the error propagates and the shard is not written.
     """
     name = _shard_name(index)
-    try:
-        rows = transformer.transform(paths)
-        failures: dict = {}
-    except AudioError:
-        if on_error == "raise":
-            raise
-        rows, failures = [], {}
-        n_features = len(transformer.get_feature_names_out())
-        for path, clip_id in zip(paths, ids):
-            try:
-                rows.append(transformer.transform([path])[0])
-            except AudioError as exc:
-                rows.append(np.full(n_features, np.nan, dtype=np.float32))
-                failures[clip_id] = str(exc)
-        rows = np.stack(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClipFailureWarning)
+        rows = np.asarray(transformer.transform(paths), dtype=np.float32)
+    failed = list(getattr(transformer, "failed_clips_", [])) if transformer.get_params()["on_error"] == "warn" else []
+    failures: dict = {}
+    for path, clip_id, row in zip(paths, ids, rows):  # failed_clips_ is in clip order, each clip named by its path
+        if failed and failed[0][0] == path and np.isnan(row).all():
+            failures[clip_id] = failed.pop(0)[1]
     for suffix, write in ((".clips.txt", lambda f: f.write("".join(i + "\n" for i in ids).encode())),
                           (".failures.json", lambda f: f.write(json.dumps(failures).encode())),
-                          (".npy", lambda f: np.save(f, np.asarray(rows, dtype=np.float32)))):
+                          (".npy", lambda f: np.save(f, rows))):
         final = os.path.join(out, name + suffix)
         with open(final + ".part", "wb") as f:
             write(f)
@@ -223,9 +218,13 @@ def _extract_shard(transformer: BaseEstimator, paths: list[str], ids: list[str],
     return failures
 
 
-def _run_shard(transformer, paths, ids, out, index, on_error):
-    """Dask task: the fitted transformer's network is cached per worker process, so it loads once per worker."""
-    return index, _extract_shard(transformer, paths, ids, out, index, on_error)
+def _run_shard(transformer, paths, ids, out, index):
+    """Dask task: the fitted transformer's network is cached per worker process, so it loads once per worker.
+
+    The task works on its own copy, since the worker's threads share the scattered transformer and
+    ``transform`` records ``failed_clips_`` on it.
+    """
+    return index, _extract_shard(copy.deepcopy(transformer), paths, ids, out, index)
 
 
 def extract(
@@ -244,8 +243,9 @@ def extract(
     Parameters
     ----------
     transformer : estimator
-        Any sktag feature transformer with its parameters (it is cloned; fitting
-        only checks parameters and loads the network, which is pretrained).
+        Any sktag feature transformer with its parameters (it is cloned, with its
+        ``on_error`` set to this function's; fitting only checks parameters and
+        loads the network, which is pretrained).
     paths : sequence of str
         Audio files.
     out : str or os.PathLike
@@ -288,7 +288,8 @@ def extract(
         raise ValueError(f"on_error must be 'warn' or 'raise', got {on_error!r}")
     out = os.path.abspath(os.fspath(out))  # workers may run in another folder
     os.makedirs(out, exist_ok=True)
-    fitted = clone(transformer).fit(np.zeros((1, 1), dtype=np.float32))  # parameters and network only
+    # parameters and network only; a clip that cannot be decoded is handled by the transformer's own on_error
+    fitted = clone(transformer).set_params(on_error=on_error).fit(np.zeros((1, 1), dtype=np.float32))
     import torch
 
     from . import __version__
@@ -323,7 +324,7 @@ def extract(
     meter = _Progress(len(manifest["shards"]), len(todo), sum(len(t[1]) for t in todo), enabled=progress)
     if client is None:
         for index, shard_paths, shard_ids in todo:
-            _extract_shard(fitted, shard_paths, shard_ids, out, index, on_error)
+            _extract_shard(fitted, shard_paths, shard_ids, out, index)
             meter.update(len(shard_paths))
     else:
         from distributed import as_completed
@@ -333,7 +334,7 @@ def extract(
         # cancelled for "lost dependencies" (dask/distributed#3703).
         remote = client.scatter(fitted, broadcast=True, hash=False)
         sizes = {index: len(p) for index, p, _ in todo}
-        futures = [client.submit(_run_shard, remote, p, i, out, index, on_error, pure=False) for index, p, i in todo]
+        futures = [client.submit(_run_shard, remote, p, i, out, index, pure=False) for index, p, i in todo]
         for future in as_completed(futures):
             index, _ = future.result()
             meter.update(sizes[index])

@@ -156,6 +156,8 @@ def test_on_error_raise_stops_at_the_bad_clip_and_keeps_finished_shards(collecti
     with pytest.raises(AudioError, match="broken.mp3"):
         extract(_features(), paths, out, clip_ids=ids, shard_size=2, progress=False, on_error="raise")
     assert sorted(f.name for f in out.glob("shard-*.npy")) == ["shard-00000.npy"]  # no NaN shard written
+    with pytest.raises(AudioError, match="broken.mp3"):  # extract's on_error, not the transformer's, decides
+        extract(_features(on_error="warn"), paths, out, clip_ids=ids, shard_size=2, progress=False, on_error="raise")
     with pytest.raises(ValueError, match="on_error"):
         extract(_features(), paths, out, clip_ids=ids, shard_size=2, progress=False, on_error="ignore")
     status = main(["extract", str(collection), "-o", str(tmp_path / "cli"), "--on-error", "raise",
