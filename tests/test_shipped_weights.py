@@ -47,7 +47,7 @@ def test_metadata_and_hash(name, tmp_path):
 @pytest.mark.parametrize("name", sorted(SHIPPED_WEIGHTS))
 @pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # the 10 s clip, for 3^10's 11.1 s segment
 def test_reference_outputs_reproduce(name):
-    from benchmarks.ship_weights import reference_outputs
+    from benchmarks.release.ship_weights import reference_outputs
 
     source = get_checkpoint(name).source
     expected = np.load(source.removesuffix(".pt") + ".reference.npz")

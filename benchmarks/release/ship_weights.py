@@ -9,8 +9,8 @@ computed here in fp32), and prints the ``ShippedWeights`` record to paste into
 data, recipe, scores, results file and summary to write). SampleCNN, ArtistCNN and
 MelCNN checkpoints are handled::
 
-    python benchmarks/ship_weights.py ~/.cache/sktag/runs/basic/basic.pt --name samplecnn-3x9
-    python benchmarks/ship_weights.py runs/artist/gm16k-all-siamese.pt --name artist-siamese-gm19 \\
+    python -m benchmarks.release.ship_weights ~/.cache/sktag/runs/basic/basic.pt --name samplecnn-3x9
+    python -m benchmarks.release.ship_weights runs/artist/gm16k-all-siamese.pt --name artist-siamese-gm19 \\
         --meta '{"metrics": {"test_verification_eer": 0.239}}'
 
 ``tests/test_shipped_weights.py`` then checks that the installed code reproduces
@@ -21,7 +21,6 @@ is ``sktag.weights.weights_table()``'s output.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -30,12 +29,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmarks import common
 from sktag import training
 from sktag.features import FEATURES_BY_ARCHITECTURE
 from sktag.weights import FAMILIES, file_sha256, get_checkpoint, load_checkpoint, save_checkpoint
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
+WEIGHTS_DIR = common.ROOT / "sktag" / "weights"
 #: Fixture clips (relative to shared/data/fixtures) whose outputs are recorded.
 REFERENCE_CLIPS = ("game_music/wesnoth_t002_c00.mp3", "stereo_44k_10s.flac")
 MAX_BYTES = 60 * 2**20
@@ -43,7 +42,7 @@ MAX_BYTES = 60 * 2**20
 
 def reference_outputs(weights: str) -> dict[str, np.ndarray]:
     """Features and tag probabilities (``(2, 0)`` without an output layer) of :data:`REFERENCE_CLIPS`."""
-    paths = [str(SHARED / "fixtures" / clip) for clip in REFERENCE_CLIPS]
+    paths = [str(common.SHARED / "fixtures" / clip) for clip in REFERENCE_CLIPS]
     checkpoint = get_checkpoint(weights)
     extractor = FEATURES_BY_ARCHITECTURE[checkpoint.architecture](weights=weights, device="cpu")
     features = extractor.fit(paths).transform(paths)
@@ -56,25 +55,35 @@ def reference_outputs(weights: str) -> dict[str, np.ndarray]:
     return {"clips": np.asarray(REFERENCE_CLIPS), "features": features, "probabilities": probabilities}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def check_shippable(path: str) -> None:
+    """Refuse a checkpoint that is not stored in fp16 or is over 60 MB."""
+    if any(t.is_floating_point() and t.dtype != torch.float16 for t in load_checkpoint(path).state_dict.values()):
+        raise SystemExit("shipped weights are stored in fp16: save with SampleCNNTagger.save(..., half=True)")
+    if os.path.getsize(path) > MAX_BYTES:
+        raise SystemExit(f"{path} is over 60 MB")
+
+
+def install(path: str, name: str, extra_meta: dict) -> Path:
+    """Copy the checkpoint to ``sktag/weights/<name>.pt`` (with ``extra_meta`` merged into its metadata)."""
+    target = WEIGHTS_DIR / f"{name}.pt"
+    target.parent.mkdir(exist_ok=True)
+    if extra_meta:  # rewritten with the added metadata; the fp16 tensors are stored unchanged
+        checkpoint = load_checkpoint(path)
+        save_checkpoint(target, checkpoint.build(), config=checkpoint.config, meta={**checkpoint.meta, **extra_meta},
+                        half=True)
+    else:
+        shutil.copyfile(path, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = common.parser(__spec__.name, __doc__)
     parser.add_argument("checkpoint")
     parser.add_argument("--name", required=True, help="e.g. samplecnn-3x9 or rese2-multilevel")
     parser.add_argument("--meta", default="{}", help="JSON object merged into the checkpoint's metadata")
-    args = parser.parse_args()
-    checkpoint = load_checkpoint(args.checkpoint)
-    if any(t.is_floating_point() and t.dtype != torch.float16 for t in checkpoint.state_dict.values()):
-        raise SystemExit("shipped weights are stored in fp16: save with SampleCNNTagger.save(..., half=True)")
-    if os.path.getsize(args.checkpoint) > MAX_BYTES:
-        raise SystemExit(f"{args.checkpoint} is over 60 MB")
-    target = ROOT / "sktag" / "weights" / f"{args.name}.pt"
-    target.parent.mkdir(exist_ok=True)
-    extra = json.loads(args.meta)
-    if extra:  # rewritten with the added metadata; the fp16 tensors are stored unchanged
-        save_checkpoint(target, checkpoint.build(), config=checkpoint.config, meta={**checkpoint.meta, **extra},
-                        half=True)
-    else:
-        shutil.copyfile(args.checkpoint, target)
+    args = parser.parse_args(argv)
+    check_shippable(args.checkpoint)
+    target = install(args.checkpoint, args.name, json.loads(args.meta))
     np.savez(target.with_suffix(".reference.npz"), **reference_outputs(str(target)))
     print(registry_entry(args.name, target))
 
