@@ -92,6 +92,6 @@ for name, head in heads.items():
 # 0.880 against 0.887 when this example was written): the paper's second
 # stage was trained on tens of thousands of MagnaTagATune clips, and a
 # 2-hidden-layer network needs more examples than a linear one to pay off.
-# ``benchmarks/transfer.py`` compares both heads on every shared task.
+# ``sktag bench`` compares both heads on every shared task.
 
 shutil.rmtree(cache, ignore_errors=True)
