@@ -189,6 +189,11 @@ def get_timestamp_embeddings(audio: torch.Tensor, model: HearModel) -> tuple[tor
     embeddings : torch.Tensor [shape=(n_sounds, n_timestamps, model.timestamp_embedding_size), dtype=float32]
     timestamps : torch.Tensor [shape=(n_sounds, n_timestamps), dtype=float32]
         Frame centres in ms, every ``model.timestamp_hop`` samples.
+
+    Raises
+    ------
+    sktag.audio.AudioError
+        ``audio`` is not a float tensor ``(n_sounds, n_samples)``, has no samples, or holds NaN or infinity.
     """
     hop = model.timestamp_hop
 
@@ -219,6 +224,11 @@ def get_scene_embeddings(audio: torch.Tensor, model: HearModel) -> torch.Tensor:
     Returns
     -------
     embeddings : torch.Tensor [shape=(n_sounds, model.scene_embedding_size), dtype=float32]
+
+    Raises
+    ------
+    sktag.audio.AudioError
+        ``audio`` is not a float tensor ``(n_sounds, n_samples)``, has no samples, or holds NaN or infinity.
     """
     rows = _segment_rows(audio, model, model.scene_layers,
                          lambda activations: torch.cat([layer.float().amax(-1) for layer in activations], dim=1))
