@@ -47,6 +47,7 @@ from torch import nn
 
 from benchmarks.corpus.heldout import (
     CORPUS,
+    DEFAULT_LAYERS,
     VALIDATION_GAMES,
     checkpoint_scores,
     heldout_clips,
@@ -64,7 +65,6 @@ SAMPLE_RATE = 16000
 PATCH_SAMPLES = 187 * 256
 TAG_TEACHERS = ("MTT_musicnn", "MSD_musicnn", "MSD_vgg")
 EMBEDDING_TEACHERS = (("MSD_musicnn", "max_pool"), ("MTT_musicnn", "max_pool"))
-FEATURE_LAYERS = ("block7", "block8", "block9")
 log = logging.getLogger("distill")
 
 
@@ -157,6 +157,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--embedding-weight", type=float, default=1.0)
     parser.add_argument("--contrast-weight", type=float, default=0.1)
     parser.add_argument("--augment", default='{"gain_db": 6, "eq_db": 6}')
+    parser.add_argument("--feature-layers", default=",".join(DEFAULT_LAYERS),
+                        help="layers whose global max feeds the embedding and contrast heads")
+    parser.add_argument("--start", default="samplecnn-3x9",
+                        help="checkpoint to start from: a shipped name or a path (ignored with --from-scratch)")
+    parser.add_argument("--start-heads", type=Path,
+                        help="a run's state.pt whose extra tag heads to start from (with --start from that run)")
     parser.add_argument("--from-scratch", action="store_true", help="start from a random network, not samplecnn-3x9")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--save-every", type=int, default=50)
@@ -172,14 +178,18 @@ def main(argv: list[str] | None = None) -> None:
     log.info("training clips: %d (%d games); held-out games %s: %d clips", len(clips), clips.game.nunique(),
              sorted(heldout), len(validation))
 
-    shipped = get_checkpoint("samplecnn-3x9")
+    shipped = get_checkpoint(str(Path(args.start).expanduser()) if "/" in args.start else args.start)
     model = shipped.build().train() if not args.from_scratch else type(shipped.build())(**shipped.config).train()
     length, fc_width = model.input_length, model.fc[0].out_features
-    feature_width = sum(model.feature_info[model.layer_names.index(n)]["num_chs"] for n in FEATURE_LAYERS)
+    feature_layers = args.feature_layers.split(",")
+    feature_width = sum(model.feature_info[model.layer_names.index(n)]["num_chs"] for n in feature_layers)
     patch_tags = {t: teacher_arrays(clips, t, "patch_tags") for t in TAG_TEACHERS}
     embeddings = [teacher_arrays(clips, t, a) for t, a in EMBEDDING_TEACHERS]
     embeddings = [torch.from_numpy((e - e.mean(0)) / (e.std(0) + 1e-3)) for e in embeddings]
     heads = Heads(fc_width, feature_width, {t: 50 for t in TAG_TEACHERS[1:]}, [e.shape[1] for e in embeddings])
+    if args.start_heads:
+        previous = torch.load(args.start_heads.expanduser(), weights_only=False)["heads"]
+        heads.tags.load_state_dict({k[len("tags."):]: v for k, v in previous.items() if k.startswith("tags.")})
     parameters = [*model.parameters(), *heads.parameters()]
     optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -234,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     while step < args.steps:
         waves, tags, clip_index = batches.draw(args.batch)
         with autocast(torch.device("cpu"), torch.bfloat16):
-            logits, (*levels, fc) = model.forward_intermediates(waves, [*FEATURE_LAYERS, "fc"],
+            logits, (*levels, fc) = model.forward_intermediates(waves, [*feature_layers, "fc"],
                                                                  intermediates_only=False)
             features = torch.cat([a.amax(dim=-1) for a in levels], dim=1)
             fc = model.dropout(fc.squeeze(-1))

@@ -40,6 +40,10 @@ CORPUS = Path("~/.cache/sktag-corpus/game_music2").expanduser()
 #: The games the issue-26 distillation leaves out of training and selects on: the two with the
 #: most composers of three or more credited tracks apart from each other (7 composers, 50 tracks).
 VALIDATION_GAMES = ("naev-data", "supertuxkart-data")
+#: The layers ``SampleCNNFeatures`` pools by default for a 3^9 SampleCNN (the paper's last three blocks).
+DEFAULT_LAYERS = ("block7", "block8", "block9")
+#: A wider layer set than the default, also scored during training.
+WIDE_LAYERS = tuple(f"block{i}" for i in range(3, 10))
 
 
 def heldout_clips(corpus: Path, games) -> pd.DataFrame:
@@ -82,14 +86,20 @@ def checkpoint_scores(weights: str, clips: pd.DataFrame, *, precision: str = "au
     from sktag.training import SampleCNNTagger
 
     composers = composer_subset(clips)
+    y, groups = composers.artist.to_numpy(), composers.track_id.to_numpy()
+    extra = {}
     if features is None:
-        features = SampleCNNFeatures(weights=weights, precision=precision).fit_transform(list(composers.file))
-    accuracy, spread = composer_accuracy(features, composers.artist.to_numpy(), composers.track_id.to_numpy(), seeds)
+        extractor = SampleCNNFeatures(weights=weights, precision=precision, layers=list(WIDE_LAYERS))
+        wide = extractor.fit_transform(list(composers.file))
+        default = np.array([n.split("_")[0] in DEFAULT_LAYERS for n in extractor.get_feature_names_out()])
+        features = wide[:, default]
+        extra["composer_accuracy_wide"] = composer_accuracy(wide, y, groups, seeds)[0]
+    accuracy, spread = composer_accuracy(features, y, groups, seeds)
     tagger = SampleCNNTagger.from_checkpoint(weights, precision=precision)
     agreement = tag_scores(teacher_tags(clips.clip_id), tagger.predict_proba(list(clips.file)))["roc_auc"]
     return {"composer_accuracy": accuracy, "composer_std": spread, "teacher_agreement": agreement,
             "n_composer_clips": len(composers), "n_composers": int(composers.artist.nunique()),
-            "n_clips": len(clips)}
+            "n_clips": len(clips), **extra}
 
 
 def shared_test_agreement(weights: str, precision: str = "auto") -> float:
