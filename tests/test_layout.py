@@ -38,12 +38,6 @@ LAYERS = (
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 #: Private top-level modules that every unit may import (their public names).
 INFRASTRUCTURE = frozenset({"_devices", "_runtime", "_progress", "_catalog", "_ffmpeg"})
-#: Imports that break the rules in files outside this change's reach, each with its reason. The test fails as soon
-#: as one is gone, so that the entry goes with it.
-KNOWN_EXCEPTIONS = {
-    ("benchmarks/corpus/distill.py", "sktag._devices", "autocast"):
-        "benchmarks/corpus/ is being changed by a running experiment; sktag.runtime.autocast is the public name",
-}
 
 
 def _is_private(name: str) -> bool:
@@ -105,8 +99,6 @@ def violations(path: Path, source: str | None = None) -> tuple[list[str], set[tu
                      "the user guide's layout")
     for line, target, name in imports(path, source):
         where = f"{relative}:{line}: imports {target}" + (f".{name}" if name else "")
-        if (relative, target, name) in KNOWN_EXCEPTIONS:
-            continue
         private_module = any(_is_private(part) for part in target.split(".")[1:])
         private_name = name is not None and _is_private(name)
         if not in_package:
@@ -162,12 +154,6 @@ def test_every_module_keeps_the_layout():
         edges |= file_edges
     found += [f"import cycle between units: {' -> '.join(cycle)}" for cycle in cycles(edges)]
     assert not found, "\n".join(found)
-
-
-def test_every_known_exception_is_still_there():
-    """A known exception whose import is gone must leave KNOWN_EXCEPTIONS."""
-    for (relative, target, name), reason in KNOWN_EXCEPTIONS.items():
-        assert (target, name) in [(t, n) for _, t, n in imports(ROOT / relative)], (relative, reason)
 
 
 # -- the checker itself fails where it should ------------------------------------------------------------------------

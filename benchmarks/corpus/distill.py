@@ -52,7 +52,7 @@ from benchmarks.corpus.heldout import (
     checkpoint_scores,
     heldout_clips,
 )
-from sktag._devices import autocast
+from sktag.runtime import autocast
 from sktag.training.augment import WaveformAugment
 from sktag.training.losses import TeacherLogitMSE
 from sktag.training.store import AudioStore
