@@ -9,10 +9,14 @@ random one with ``--from-scratch``); each step takes ``--batch`` clips, two rand
   MSD_vgg (two extra 50-tag heads on ``fc``), each crop's target the overlap-weighted mean of
   the teacher's 3 s patches it covers;
 - **embeddings** (``--embedding-weight``): MSE from a linear map of the crop's multi-level
-  features (global max of block7-9, the 1024 values ``SampleCNNFeatures`` pools) to the
-  clip's z-scored musicnn MSD and MTT ``max_pool`` embeddings;
+  features (global max of each of ``--feature-layers``; by default block7-9, the 1024 values
+  ``SampleCNNFeatures`` pools) to the clip's z-scored musicnn MSD and MTT ``max_pool`` embeddings;
 - **contrast** (``--contrast-weight``): NT-Xent between the two crops of a clip over a
   projection of the same features (CLMR, arXiv:2103.09410), temperature 0.1: no teacher.
+
+``--start`` continues from another checkpoint (a shipped name or a path) and ``--start-heads``
+from the extra tag heads of the run that made it, so a run can continue another with a
+different loss or layer set.
 
 Training clips: shared game_music train+valid and every clip of the second corpus except the
 games in ``--heldout-games`` (default :data:`benchmarks.corpus.heldout.VALIDATION_GAMES`).
@@ -69,14 +73,14 @@ log = logging.getLogger("distill")
 
 
 def training_clips(corpus: Path, heldout: set[str]) -> pd.DataFrame:
-    """Shared game_music train+valid and the second corpus minus ``heldout`` games (``file``, ``clip_id``, ``corpus``)."""
+    """Shared game_music train+valid and the second corpus minus ``heldout`` games, one row per clip."""
     shared = pd.read_csv(SHARED / "game_music" / "clips.csv")
     shared = shared[shared.split.isin(["train", "valid"])].assign(corpus="game_music")
     shared["file"] = [str(SHARED / "game_music" / p) for p in shared.path]
     second = pd.read_csv(corpus / "clips.csv")
     second = second[~second.game.isin(heldout)].assign(corpus="game_music2")
     second["file"] = [str(corpus / p) for p in second.path]
-    return pd.concat([shared, second], ignore_index=True)[["clip_id", "file", "game", "corpus"]]
+    return pd.concat([shared, second], ignore_index=True)[["clip_id", "file", "game", "corpus", "artist", "track_id"]]
 
 
 def teacher_arrays(clips: pd.DataFrame, teacher: str, array: str) -> np.ndarray:
