@@ -8,7 +8,7 @@ agreement with the teacher, and writing a results file.
 - :func:`game_music_clips`, :func:`teacher_targets`: rows of ``game_music/clips.csv`` and
   their paths and teacher probabilities (``teacher_mtt50.csv``: musicnn's MTT model, 50 tags);
 - :func:`teacher_agreement`: how well a tagger's probabilities agree with the teacher's;
-- :func:`write_results`: ``<stem>.json`` and ``<stem>.md`` in :data:`RESULTS`.
+- :func:`write_results`: ``<stem>.json`` (and ``.csv``) and ``<stem>.md`` in :data:`RESULTS`.
 """
 
 from __future__ import annotations
@@ -118,8 +118,22 @@ def _json_default(value):
     return str(value)
 
 
-def write_results(stem: str, report: dict, lines: Sequence[str]) -> None:
-    """Write ``report`` to ``RESULTS/<stem>.json`` and ``lines`` to ``RESULTS/<stem>.md``; print the latter."""
-    (RESULTS / f"{stem}.json").write_text(json.dumps(report, indent=1, default=_json_default))
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+def write_results(stem: str, report: dict | None, lines: Sequence[str], *, out: str | os.PathLike | None = None,
+                  csv_rows: Sequence[dict] | None = None) -> None:
+    """Write a results file and print its Markdown.
+
+    ``report`` goes to ``<out>/<stem>.json`` (``None``: no JSON), ``csv_rows`` (dicts with
+    the same keys, the first one's order) to ``<out>/<stem>.csv`` where given, and
+    ``lines`` to ``<out>/<stem>.md``; ``out`` defaults to :data:`RESULTS`.
+    """
+    folder = RESULTS if out is None else Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    if report is not None:
+        (folder / f"{stem}.json").write_text(json.dumps(report, indent=1, default=_json_default))
+    if csv_rows is not None:
+        with open(folder / f"{stem}.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(csv_rows[0]))
+            writer.writeheader()
+            writer.writerows(csv_rows)
+    (folder / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -7,6 +7,8 @@ and the pieces that need no audio run.
 from __future__ import annotations
 
 import importlib
+import json
+import os
 
 import numpy as np
 import pytest
@@ -14,10 +16,12 @@ import pytest
 from benchmarks import common
 from sktag.metrics import tag_scores
 
-#: Every script of the quality, recipe and release groups.
+#: Every script of the quality, recipe, release and speed groups.
 SCRIPTS = ("benchmarks.quality.transfer", "benchmarks.quality.bag_of_features", "benchmarks.quality.generalisation",
            "benchmarks.recipes.distill_game_music", "benchmarks.recipes.artist_game_music",
-           "benchmarks.release.ship_weights")
+           "benchmarks.release.ship_weights", "benchmarks.speed.throughput", "benchmarks.speed.peers",
+           "benchmarks.speed.cpu_speedups", "benchmarks.speed.cpu_sharing", "benchmarks.speed.precision",
+           "benchmarks.speed.memory")
 
 
 @pytest.mark.parametrize("module", SCRIPTS)
@@ -31,6 +35,33 @@ def test_script_help_names_its_python_m_command(module, capsys):
 def test_command_records_a_runnable_line():
     assert common.command("benchmarks.quality.generalisation", ["--name", "a b", "--games", "x,y"]) == (
         "python -m benchmarks.quality.generalisation --name 'a b' --games x,y")
+
+
+def test_write_results_writes_json_csv_and_markdown(tmp_path, capsys):
+    common.write_results("run", {"a": np.float32(0.5)}, ["# run", "", "text"], out=tmp_path / "new",
+                         csv_rows=[{"batch_size": 1, "rate": 2.5}, {"batch_size": 16, "rate": 3.0}])
+    assert json.loads((tmp_path / "new" / "run.json").read_text()) == {"a": 0.5}
+    assert (tmp_path / "new" / "run.csv").read_text().splitlines() == ["batch_size,rate", "1,2.5", "16,3.0"]
+    assert (tmp_path / "new" / "run.md").read_text() == "# run\n\ntext\n"
+    assert capsys.readouterr().out == "# run\n\ntext\n"
+    common.write_results("md_only", None, ["x"], out=tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("md_only*")) == ["md_only.md"]
+
+
+def test_speed_helpers(monkeypatch):
+    from benchmarks import speed
+    from benchmarks.speed import common as speed_common
+
+    assert speed.machine is speed_common.machine  # benchmarks.corpus imports it from benchmarks.speed
+    assert f"{os.cpu_count()} logical cores" in speed.machine()
+    calls = []
+    rate = speed_common.segments_per_second(lambda x: calls.append(x.shape), 3, False, 0.0)
+    assert rate > 0 and calls == [(3, speed_common.SEGMENT)] * 3  # a warm-up call, then at least two
+    monkeypatch.setattr(speed_common, "cpu_has_native_bf16", lambda: True)
+    assert speed_common.results_stem("speed") == "speed"
+    monkeypatch.setattr(speed_common, "cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr(speed_common, "cpu_class", lambda: "avx2")
+    assert speed_common.results_stem("speed") == "speed_avx2"
 
 
 def test_teacher_agreement_is_tag_scores_top_10_percent_and_at_one_half():

@@ -20,43 +20,44 @@ this run:
       ~/musicnn-env/bin/pip install --no-deps musicnn
 
   Without that interpreter the row is skipped with a note;
-- *decode only*: ``sktag.audio.load(path, sr=16000)`` of every clip, serially
-  (the decode limit);
+- *decode only*: decoding, resampling to 16 kHz and segmenting every clip in one
+  thread, as ``SampleCNNFeatures`` feeds its network on a CPU
+  (:func:`benchmarks.speed.common.decode`; the decode limit);
 - *Dask*: ``sktag.extract.extract(..., client=...)`` on a ``LocalCluster`` of one
   worker with 2 threads, and of two workers with one thread each.
 
+The sktag rows are the end-to-end runs of ``benchmarks.speed.throughput`` at the default
+batch size (the same :func:`benchmarks.speed.common.warm_extractor` and
+:func:`~benchmarks.speed.common.timed_transform`), on these clips and in these rounds.
 Writes ``benchmarks/results/peers.md`` / ``.json`` on CPUs with native bf16 (issue 12's
-class), ``peers_<class>.md`` / ``.json`` on others (``benchmarks.speed.results_stem``)::
+class), ``peers_<class>.md`` / ``.json`` on others
+(:func:`benchmarks.speed.common.results_stem`)::
 
-    python benchmarks/peers.py --musicnn-python ~/musicnn-env/bin/python
+    python -m benchmarks.speed.peers --musicnn-python ~/musicnn-env/bin/python
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from benchmarks import common
+from benchmarks.speed.common import (LAYERS, audio_seconds, decode, game_music_mp3s, machine, results_stem, timed,
+                                     timed_transform, warm_extractor)
 from sktag import SampleCNNFeatures
 from sktag.audio import frame, load
 from sktag.extract import extract
 from sktag.nn import SampleCNN
 from sktag.runtime import cpu_has_native_bf16
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from benchmarks.speed import machine, results_stem  # noqa: E402
-
-SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
 #: The environment this script started with, for its subprocesses: a Dask LocalCluster writes its workers'
 #: OMP_NUM_THREADS=1 and MALLOC_TRIM_THRESHOLD_=65536 into this process's os.environ, and a naive run started
 #: after it would inherit them (2.5x slower: one thread, malloc unsettled).
@@ -74,18 +75,6 @@ print(json.dumps({"seconds": time.perf_counter() - started}))
 """
 
 
-def timed(run) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
-
-
-def sktag_seconds(paths: list[str], precision: str) -> float:
-    features = SampleCNNFeatures(weights=None, random_state=0, precision=precision).fit(paths[:1])
-    features.transform(paths[:1])  # warm-up
-    return timed(lambda: features.transform(paths))
-
-
 def naive_seconds(paths: list[str]) -> float:
     """The naive loop over ``paths`` in this process."""
 
@@ -95,16 +84,15 @@ def naive_seconds(paths: list[str]) -> float:
             y, _ = load(path, sr=16000)
             with torch.inference_mode():
                 for segment in frame(y, length=model.input_length, hop=model.input_length):
-                    model.forward_intermediates(torch.from_numpy(np.ascontiguousarray(segment))[None],
-                                                ["block7", "block8", "block9"])
+                    model.forward_intermediates(torch.from_numpy(np.ascontiguousarray(segment))[None], LAYERS)
 
     return timed(run)
 
 
 def naive_seconds_fresh_process(paths: list[str]) -> float:
     """The naive loop in a new Python process (no sktag model loaded before it)."""
-    result = subprocess.run([sys.executable, __file__, "--naive-only", json.dumps(paths)], capture_output=True,
-                            text=True, check=True, env=_START_ENVIRONMENT)
+    result = subprocess.run([sys.executable, "-m", __spec__.name, "--naive-only", json.dumps(paths)],
+                            capture_output=True, text=True, check=True, env=_START_ENVIRONMENT, cwd=common.ROOT)
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -130,60 +118,69 @@ def dask_seconds(paths: list[str], n_workers: int) -> float:
                                      shard_size=max(1, len(paths) // (2 * n_workers)), progress=False))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser():
+    parser = common.parser(__spec__.name, __doc__)
     parser.add_argument("--clips", type=int, default=12)
+    parser.add_argument("--stride", type=int, default=50, help="take every stride-th game_music mp3 (sorted)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved repetitions; the table gives medians")
     parser.add_argument("--musicnn-python", default=None, help="python of an environment with musicnn installed")
     parser.add_argument("--naive-only", default=None, help=argparse.SUPPRESS)  # JSON paths: the fresh-process row
-    args = parser.parse_args()
-    if args.naive_only:
-        print(naive_seconds(json.loads(args.naive_only)))
-        return
-    paths = sorted(glob.glob(str(SHARED / "game_music" / "audio" / "*" / "*.mp3")))[:: 50][: args.clips]
-    audio_seconds = sum(len(load(p, sr=16000)[0]) for p in paths) / 16000
+    return parser
+
+
+def measures(paths: list[str], musicnn_python: str | None) -> dict[str, object]:
+    """Each row's measurement (seconds over ``paths``), or why it is not run."""
+    def sktag_seconds(precision: str) -> float:
+        return timed_transform(warm_extractor(paths, precision=precision), paths)[1]
 
     # In this order within a round: the in-process naive row must follow sktag's first model (malloc settled).
-    measures: dict[str, object] = {
+    return {
         "naive (fp32, batch 1, model per file, serial; own process)": lambda: naive_seconds_fresh_process(paths),
-        "sktag fp32": lambda: sktag_seconds(paths, "fp32"),
-        "sktag bf16": ((lambda: sktag_seconds(paths, "bf16")) if cpu_has_native_bf16() else
+        "sktag fp32": lambda: sktag_seconds("fp32"),
+        "sktag bf16": ((lambda: sktag_seconds("bf16")) if cpu_has_native_bf16() else
                        "not run: this CPU emulates bf16 (no avx512_bf16/amx_bf16), 14-47x slower than fp32"),
         "naive, in sktag's process (malloc settled by sktag)": lambda: naive_seconds(paths),
-        "musicnn extractor (MTT_musicnn)": lambda: musicnn_seconds(paths, args.musicnn_python),
-        "decode + resample only (serial)": lambda: timed(lambda: [load(p, sr=16000) for p in paths]),
+        "musicnn extractor (MTT_musicnn)": lambda: musicnn_seconds(paths, musicnn_python),
+        "decode + resample only (serial)": lambda: decode(paths, 1)[0],
         "sktag extract, Dask: 1 worker x 2 threads": lambda: dask_seconds(paths, 1),
         "sktag extract, Dask: 2 workers x 1 thread": lambda: dask_seconds(paths, 2),
     }
-    measured: dict[str, list] = {name: [] for name in measures}
+
+
+def markdown(rows: dict, paths: list[str], seconds: float, rounds: int, command: str) -> list[str]:
+    best = min(v for k, v in rows.items() if k.startswith("sktag") and isinstance(v, float))
+    return [
+        "# sktag against a naive loop and the peer, same clips, same run (issue 12)", "",
+        f"Machine: {machine()}. Command: `{command}`. Medians of {rounds} interleaved rounds. "
+        f"{len(paths)} game_music mp3 clips, "
+        f"{seconds:.0f} s of audio; the SampleCNN rows run the 3^9 basic network (random weights: speed does "
+        "not depend on them) at 16 kHz, fp32 unless said.", "",
+        "| extractor | seconds | clips/s | × real time | sktag's best is × faster |", "|---|---:|---:|---:|---:|",
+        *[f"| {name} | {value} | | | |" if isinstance(value, str) else
+          f"| {name} | {value:.1f} | {len(paths) / value:.2f} | {seconds / value:.0f}× | {value / best:.1f} |"
+          for name, value in rows.items()],
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.naive_only:
+        print(naive_seconds(json.loads(args.naive_only)))
+        return
+    paths = game_music_mp3s(args.clips, args.stride)
+    measured: dict[str, list] = {}
     for round_ in range(args.rounds):  # interleaved: a drift of this shared machine hits every row alike
-        for name, measure in measures.items():
-            measured[name].append(measure() if callable(measure) else measure)
+        for name, measure in measures(paths, args.musicnn_python).items():
+            measured.setdefault(name, []).append(measure() if callable(measure) else measure)
             print(f"round {round_ + 1}: {name}: {measured[name][-1]}", flush=True)
     rows = {name: (float(np.median(v)) if all(isinstance(x, float) for x in v) else v[-1])
             for name, v in measured.items()}
-
-    best = min(v for k, v in rows.items() if k.startswith("sktag") and isinstance(v, float))
-    lines = [
-        "# sktag against a naive loop and the peer, same clips, same run (issue 12)", "",
-        f"Machine: {machine()}. Command: `python benchmarks/peers.py"
-        + (" --musicnn-python ..." if args.musicnn_python else "") + f"`. Medians of {args.rounds} interleaved rounds. "
-        f"{len(paths)} game_music mp3 clips, "
-        f"{audio_seconds:.0f} s of audio; the SampleCNN rows run the 3^9 basic network (random weights: speed does "
-        "not depend on them) at 16 kHz, fp32 unless said.", "",
-        "| extractor | seconds | clips/s | × real time | sktag's best is × faster |", "|---|---:|---:|---:|---:|",
-    ]
-    for name, value in rows.items():
-        if isinstance(value, str):
-            lines.append(f"| {name} | {value} | | | |")
-        else:
-            lines.append(f"| {name} | {value:.1f} | {len(paths) / value:.2f} | {audio_seconds / value:.0f}× | "
-                         f"{value / best:.1f} |")
-    results, stem = ROOT / "benchmarks" / "results", results_stem("peers")
-    (results / f"{stem}.json").write_text(json.dumps({"clips": paths, "audio_seconds": audio_seconds, "rows": rows,
-                                                     "rounds": measured, "machine": machine()}, indent=1))
-    (results / f"{stem}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    seconds = audio_seconds(paths)
+    given = sys.argv[1:] if argv is None else argv
+    command = common.command(__spec__.name, ["..." if a == args.musicnn_python else a for a in given])
+    common.write_results(results_stem("peers"), {"clips": paths, "audio_seconds": seconds, "rows": rows,
+                                                 "rounds": measured, "machine": machine()},
+                         markdown(rows, paths, seconds, args.rounds, command))
 
 
 if __name__ == "__main__":

@@ -15,31 +15,32 @@ runs it (BatchNorm folded into the convs: ``sktag.nn.fold_batchnorm``):
   fusion of conv + ReLU);
 - *torch.compile*: the inductor backend (C++/OpenMP kernels; compile time excluded).
 
-Medians of ``--rounds`` interleaved rounds. Writes ``benchmarks/results/cpu_speedups.md`` / ``.json``
-(``cpu_speedups_<class>.*`` on a CPU without native bf16, which leaves out the bf16 points)::
+The *sktag* and *unfolded BN* rows are the network-only columns of
+``benchmarks.speed.throughput`` (the same timing loop,
+:func:`benchmarks.speed.common.segments_per_second`), measured again here because the
+ratios need them from the same rounds. Medians of ``--rounds`` interleaved rounds.
+Writes ``benchmarks/results/cpu_speedups.md`` / ``.json`` (``cpu_speedups_<class>.*`` on
+a CPU without native bf16, which leaves out the bf16 points)::
 
-    python benchmarks/cpu_speedups.py            # about 6 min on 2 cores
+    python -m benchmarks.speed.cpu_speedups            # about 6 min on 2 cores
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from benchmarks import common
+from benchmarks.speed.common import LAYERS, SEGMENT, forward, machine, results_stem, segments_per_second
 from sktag.nn import SampleCNN, fold_batchnorm
 from sktag.runtime import cpu_has_native_bf16, settle_glibc_malloc
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from benchmarks.speed import LAYERS, SEGMENT, machine, results_stem  # noqa: E402
+#: (batch, bf16): the batches ``batch_size="auto"`` picks (1 in fp32, 3 in bf16) and a large one.
+POINTS = [(1, False), (16, False), (3, True), (16, True)]
 
 
 class _Conv1dAs2d(nn.Module):
@@ -88,101 +89,92 @@ def frozen_script(model: nn.Module, batch_size: int, bf16: bool) -> nn.Module:
         return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
 
 
-def rate(call, batch_size: int, bf16: bool, seconds: float) -> float:
-    """Segments per second of ``call(x)`` on a (batch_size, 59049) batch after two warm-up calls."""
-    x = torch.randn(batch_size, SEGMENT, generator=torch.Generator().manual_seed(0))
-
-    def run():
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            call(x)
-
-    run()
-    run()
-    n, started = 0, time.perf_counter()
-    while n < 2 * batch_size or time.perf_counter() - started < seconds:
-        run()
-        n += batch_size
-    return n / (time.perf_counter() - started)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser():
+    parser = common.parser(__spec__.name, __doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="minimum timing per point")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved repetitions; the table gives medians")
     parser.add_argument("--no-compile", action="store_true", help="leave out torch.compile (needs a C++ compiler)")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    args = parser.parse_args()
+    parser.add_argument("--out", default=str(common.RESULTS), help="folder for the results files")
+    return parser
 
+
+def in_threads(n: int, call):
+    """``call`` run with ``n`` torch threads (the setting restored after each call)."""
+    def run(x):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(n)
+        try:
+            return call(x)
+        finally:
+            torch.set_num_threads(threads)
+    return run
+
+
+def variants(no_compile: bool) -> dict:
+    """Each variant's maker: ``(batch_size, bf16) -> call``, all from the same random network."""
     torch.manual_seed(0)
     plain = SampleCNN().eval()
     folded = fold_batchnorm(plain)
-    settle_glibc_malloc()
-    threads = torch.get_num_threads()
-    points = [(1, False), (16, False), (3, True), (16, True)]  # (batch, bf16): auto's batch and a large one
-    if not cpu_has_native_bf16():  # emulated bf16, 14-47x slower than fp32 (speed_avx2.md): nothing to learn from it
-        points = [(bs, bf16) for bs, bf16 in points if not bf16]
-
-    def in_threads(n: int, call):
-        def run(x):
-            torch.set_num_threads(n)
-            try:
-                return call(x)
-            finally:
-                torch.set_num_threads(threads)
-        return run
-
-    def forward(model):
-        return lambda x: model.forward_intermediates(x, LAYERS)
-
-    variants = {
+    made = {
         "sktag": lambda bs, bf16: forward(folded),
         "1 thread": lambda bs, bf16: in_threads(1, forward(folded)),
         "unfolded BN": lambda bs, bf16: forward(plain),
         "channels-last 2-D": lambda bs, bf16: forward(channels_last_2d(folded)),
         "TorchScript frozen": lambda bs, bf16: frozen_script(folded, bs, bf16),
     }
-    if not args.no_compile:
+    if not no_compile:
         compiled = torch.compile(_Intermediates(folded), dynamic=False)  # one static graph per batch size
-        variants["torch.compile"] = lambda bs, bf16: compiled
+        made["torch.compile"] = lambda bs, bf16: compiled
+    return made
+
+
+def measure(made: dict, points: list, rounds: int, seconds: float) -> dict:
+    """Segments/s of every (variant, batch, bf16) in each of ``rounds`` interleaved rounds."""
     built = {}
-    for name, make in variants.items():
+    for name, make in made.items():
         for bs, bf16 in points:
             started = time.perf_counter()
             built[name, bs, bf16] = make(bs, bf16)
-            rate(built[name, bs, bf16], bs, bf16, 0.0)  # compiles / traces / creates oneDNN primitives
+            segments_per_second(built[name, bs, bf16], bs, bf16, 0.0)  # compiles / traces / creates primitives
             print(f"built {name} batch {bs} {'bf16' if bf16 else 'fp32'} in {time.perf_counter() - started:.1f} s",
                   flush=True)
     measured = {key: [] for key in built}
-    for round_ in range(args.rounds):  # interleaved rounds: drifts of the machine hit every cell alike
+    for round_ in range(rounds):  # interleaved rounds: drifts of the machine hit every cell alike
         for key, call in built.items():
-            measured[key].append(rate(call, key[1], key[2], args.seconds))
+            measured[key].append(segments_per_second(call, key[1], key[2], seconds))
             print(f"round {round_ + 1}: {key} {measured[key][-1]:.1f} segments/s", flush=True)
-    median = {key: float(np.median(v)) for key, v in measured.items()}
+    return measured
 
+
+def markdown(measured: dict, names, points, args, command: str) -> list[str]:
+    median = {key: float(np.median(v)) for key, v in measured.items()}
     header = [f"batch {bs} {'bf16' if bf16 else 'fp32'}" for bs, bf16 in points]
-    lines = [
+    return [
         "# CPU-side speed-ups for the 3^9 SampleCNN (issue 12)",
         "",
-        f"Machine: {machine()}. Command: `python benchmarks/cpu_speedups.py`. Network only (random 59049-sample "
+        f"Machine: {machine()}. Command: `{command}`. Network only (random 59049-sample "
         f"segments, layers block7-9, `torch.inference_mode`); medians of {args.rounds} interleaved rounds of at "
         f"least {args.seconds:.0f} s. Cells: segments/s (ratio to *sktag*, the network as `SampleCNNFeatures` runs "
         "it: BatchNorm folded, eager, all threads). bf16 = `torch.autocast(\"cpu\", torch.bfloat16)`.",
         "",
         "| variant | " + " | ".join(header) + " |",
         "|---|" + "---:|" * len(points),
+        *[f"| {name} | " + " | ".join(f"{median[name, bs, bf16]:.1f} "
+                                      f"({median[name, bs, bf16] / median['sktag', bs, bf16]:.2f})"
+                                      for bs, bf16 in points) + " |" for name in names],
     ]
-    for name in variants:
-        cells = [f"{median[name, bs, bf16]:.1f} ({median[name, bs, bf16] / median['sktag', bs, bf16]:.2f})"
-                 for bs, bf16 in points]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    table = "\n".join(lines) + "\n"
-    print(table)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = results_stem("cpu_speedups")
-    (out / f"{stem}.md").write_text(table)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    made = variants(args.no_compile)
+    settle_glibc_malloc()
+    # Emulated bf16 (no avx512_bf16/amx_bf16) is 14-47x slower than fp32 (speed_avx2.md): nothing to learn from it.
+    points = [(bs, bf16) for bs, bf16 in POINTS if cpu_has_native_bf16() or not bf16]
+    measured = measure(made, points, args.rounds, args.seconds)
     rounds = {f"{name} | batch {bs} | {'bf16' if bf16 else 'fp32'}": v for (name, bs, bf16), v in measured.items()}
-    (out / f"{stem}.json").write_text(json.dumps({"machine": machine(), "segments_per_s": rounds}, indent=1))
+    common.write_results(results_stem("cpu_speedups"), {"machine": machine(), "segments_per_s": rounds},
+                         markdown(measured, made, points, args, common.command(__spec__.name, argv)), out=args.out)
 
 
 if __name__ == "__main__":

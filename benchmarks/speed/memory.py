@@ -10,15 +10,12 @@
 
 Writes ``benchmarks/results/memory.md`` / ``.json``::
 
-    python benchmarks/memory.py                 # 10,000 clips in part 2
+    python -m benchmarks.speed.memory                 # 10,000 clips in part 2
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -29,7 +26,9 @@ import numpy as np
 import psutil
 import soundfile
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import common
+from benchmarks.speed.common import machine
+
 _ONE_EXTRACTOR = """
 import json, resource, sys, time
 import numpy as np
@@ -104,18 +103,17 @@ def extraction_growth(n_clips: int, folder: Path) -> list[tuple[int, float]]:
     return sorted(samples.items())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--clips", type=int, default=10_000)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="sktag-memory-") as tmp:
-        long_rows = long_file_rows(args.minutes, Path(tmp))
-        growth = extraction_growth(args.clips, Path(tmp))
-    lines = [
+def build_parser():
+    parser = common.parser(__spec__.name, __doc__)
+    parser.add_argument("--minutes", type=float, default=60.0, help="length of the long file")
+    parser.add_argument("--clips", type=int, default=10_000, help="one-segment clips of the long extraction")
+    return parser
+
+
+def markdown(long_rows: list[dict], growth: list[tuple[int, float]], args, command: str) -> list[str]:
+    return [
         "# Memory (issue 9)", "",
-        f"Command: `python benchmarks/memory.py`. Machine: {os.cpu_count()}-core {platform.machine()} CPU, "
-        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, no GPU.", "",
+        f"Command: `{command}`. Machine: {machine()}, {psutil.virtual_memory().total / 2**30:.0f} GiB, no GPU.", "",
         f"## One {args.minutes:.0f}-minute 44.1 kHz stereo FLAC, each extractor in a fresh process", "",
         "| extractor | peak resident memory (MB) | of which before transform (MB) | transform (s) | finite |",
         "|---|---:|---:|---:|---|",
@@ -126,10 +124,15 @@ def main() -> None:
         "| clips done | resident memory (MB) |", "|---:|---:|",
         *[f"| {n} | {mb:.0f} |" for n, mb in growth],
     ]
-    results = ROOT / "benchmarks" / "results"
-    (results / "memory.json").write_text(json.dumps({"long_file": long_rows, "extraction": growth}, indent=1))
-    (results / "memory.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sktag-memory-") as tmp:
+        long_rows = long_file_rows(args.minutes, Path(tmp))
+        growth = extraction_growth(args.clips, Path(tmp))
+    common.write_results("memory", {"long_file": long_rows, "extraction": growth},
+                         markdown(long_rows, growth, args, common.command(__spec__.name, argv)))
 
 
 if __name__ == "__main__":

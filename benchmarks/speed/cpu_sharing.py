@@ -24,11 +24,13 @@ starts with ``GOMP_SPINCOUNT=300000``, libgomp's own spin count when
 sktag as it ships: imported first (as ``from sktag import ...`` does), it sets
 ``GOMP_SPINCOUNT=1000`` before torch loads (``sktag._runtime``).
 
-Writes ``benchmarks/results/cpu_sharing.md`` / ``.json`` on CPUs with native bf16
-(``cpu_sharing_<class>.*`` on others, ``benchmarks.speed.results_stem``)::
+The network-only cells use :func:`benchmarks.speed.common.segments_per_second`, the timing
+loop of ``benchmarks.speed.throughput``. Writes ``benchmarks/results/cpu_sharing.md`` /
+``.json`` on CPUs with native bf16 (``cpu_sharing_<class>.*`` on others,
+:func:`benchmarks.speed.common.results_stem`)::
 
-    python benchmarks/cpu_sharing.py                 # about 7 min on 2 quiet cores, 15 beside other jobs
-    python benchmarks/cpu_sharing.py --clips 100 --rounds 3
+    python -m benchmarks.speed.cpu_sharing           # about 7 min on 2 quiet cores, 15 beside other jobs
+    python -m benchmarks.speed.cpu_sharing --clips 100 --rounds 3
 
 The load average at start and end and, per run, the CPU that other processes
 took while it ran (cores, from ``/proc/stat``) are recorded: on a shared
@@ -46,19 +48,17 @@ _START_ENVIRONMENT = dict(os.environ)
 import sktag  # noqa: F401  first, as in a user's script: its OpenMP setting must precede torch
 
 import argparse
-import csv
 import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from benchmarks.speed import SHARED, machine, network_rate, results_stem  # noqa: E402
+from benchmarks import common
+from benchmarks.speed.common import (forward, game_music_mp3s, machine, results_stem, segments_per_second,
+                                     warm_extractor)
 
 WEIGHTS = "samplecnn-3x9"
 #: What each policy adds to the clean environment of its processes.
@@ -117,10 +117,7 @@ class CpuWatch:
 def child_extract(paths: list[str], busy: int, wait_for_go: bool) -> dict:
     import torch
 
-    from sktag import SampleCNNFeatures
-
-    features = SampleCNNFeatures(weights=WEIGHTS, precision="fp32").fit(paths[:1])
-    features.transform(paths[:1])  # warm-up: oneDNN primitives, the malloc setting
+    features = warm_extractor(paths, weights=WEIGHTS)  # fp32; oneDNN primitives, the malloc setting
     if wait_for_go:  # start together with the other job: the parent says go once both are ready
         print("ready", flush=True)
         sys.stdin.readline()
@@ -144,12 +141,12 @@ def child_network(busy: int, seconds: float) -> dict:
     from sktag import SampleCNNFeatures
 
     model = SampleCNNFeatures(weights=WEIGHTS, precision="fp32").fit([np.zeros(16000, np.float32)]).model_
-    network_rate(model, 1, False, 0.5)  # warm-up
+    segments_per_second(forward(model), 1, False, 0.5)  # warm-up
     loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(busy)]
     try:
         time.sleep(0.5 if busy else 0.0)
         with CpuWatch() as watch:
-            rate = network_rate(model, 1, False, seconds)
+            rate = segments_per_second(forward(model), 1, False, seconds)
     finally:
         for loop in loops:
             loop.kill()
@@ -186,7 +183,7 @@ def environment(variables: dict) -> dict:
 
 
 def start_child(policy: str, task: dict, variables: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, __file__, "--child", json.dumps(task)],
+    return subprocess.Popen([sys.executable, "-m", __spec__.name, "--child", json.dumps(task)], cwd=common.ROOT,
                             env=environment(POLICIES[policy] if variables is None else variables),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -221,19 +218,17 @@ def measure(situation: str, policy: str, paths: list[str], cv_paths: list[str], 
 
 def cv_clips(per_game: int) -> tuple[list[str], list[str]]:
     """``per_game`` clips of each of three games (evenly spread over their clips), and the game as label."""
-    with open(SHARED / "game_music" / "clips.csv", newline="") as f:
-        rows = list(csv.DictReader(f))
     paths, labels = [], []
     for game in ("nexuiz-music", "singularity-music", "wesnoth-1.16-music"):
-        clips = [r for r in rows if r["game"] == game]
+        clips = common.game_music_clips(games={game})
         for row in clips[:: max(1, len(clips) // per_game)][:per_game]:
-            paths.append(str(SHARED / "game_music" / row["path"]))
+            paths.append(str(common.GAME_MUSIC / row["path"]))
             labels.append(game)
     return paths, labels
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser():
+    parser = common.parser(__spec__.name, __doc__)
     parser.add_argument("--clips", type=int, default=48, help="game_music clips per extraction run")
     parser.add_argument("--cv-clips", type=int, default=8, help="clips per game (3 games) for cross_val_score")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved repetitions; the table gives medians")
@@ -242,34 +237,25 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=7, help="take every stride-th game_music mp3 (sorted)")
     parser.add_argument("--situations", default=",".join(SITUATIONS), help="comma-separated subset of "
                         + ", ".join(SITUATIONS))
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--out", default=str(common.RESULTS), help="folder for the results files")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)  # JSON task: run in this fresh process
-    args = parser.parse_args()
-    if args.child:
-        task = json.loads(args.child)
-        if task["mode"] == "extract":
-            result = child_extract(task["paths"], task["busy"], task["wait_for_go"])
-        elif task["mode"] == "network":
-            result = child_network(task["busy"], task["seconds"])
-        else:
-            result = child_cv(task["paths"], task["labels"], task["n_jobs"])
-        print(json.dumps(result))
-        return
+    return parser
 
-    import glob
 
-    paths = sorted(glob.glob(str(SHARED / "game_music" / "audio" / "*" / "*.mp3")))[:: args.stride][: args.clips]
-    if len(paths) < args.clips:
-        raise SystemExit(f"{len(paths)} game_music mp3 files under {SHARED} (stride {args.stride}); "
-                         f"set SKTAG_SHARED_DATA or lower --clips")
-    cv_paths, cv_labels = cv_clips(args.cv_clips)
-    situations = [s for s in args.situations.split(",") if s]
-    unknown = set(situations) - set(SITUATIONS)
-    if unknown:
-        raise SystemExit(f"unknown situations {sorted(unknown)}; choose from {list(SITUATIONS)}")
-    load_start, started = os.getloadavg(), time.perf_counter()
+def run_child(task: dict) -> dict:
+    """One measurement in this (fresh) process."""
+    if task["mode"] == "extract":
+        return child_extract(task["paths"], task["busy"], task["wait_for_go"])
+    if task["mode"] == "network":
+        return child_network(task["busy"], task["seconds"])
+    return child_cv(task["paths"], task["labels"], task["n_jobs"])
+
+
+def run_situations(situations: list[str], rounds: int, paths: list[str], cv_paths: list[str],
+                   cv_labels: list[str]) -> dict[str, dict[str, list]]:
+    """Every situation under both policies, in ``rounds`` interleaved rounds: ``runs[situation][policy]``."""
     runs: dict[str, dict[str, list]] = {s: {p: [] for p in POLICIES} for s in situations}
-    for round_ in range(args.rounds):  # interleaved: a drift of this shared machine hits every cell alike
+    for round_ in range(rounds):  # interleaved: a drift of this shared machine hits every cell alike
         for situation in situations:
             for policy in POLICIES:
                 result = measure(situation, policy, paths, cv_paths, cv_labels)
@@ -277,17 +263,26 @@ def main() -> None:
                 print(f"round {round_ + 1}: {SITUATIONS[situation]}, {policy}: {result['clips_per_s']:.2f} clips/s "
                       f"({result['threads']} threads; other processes took {result['others_cores']:.2f} cores)",
                       flush=True)
+    return runs
+
+
+def run_sweep(rounds: int, seconds: float) -> dict[str, dict[int, list]]:
+    """The spin-count sweep, network only: ``sweep[wait][busy processes]``."""
     sweep: dict[str, dict[int, list]] = {name: {busy: [] for busy in (0, 1, 2)} for name in WAITS}
-    for round_ in range(args.rounds if args.sweep_seconds else 0):
+    for round_ in range(rounds if seconds else 0):
         for name, variables in WAITS.items():
             for busy in (0, 1, 2):
-                task = {"mode": "network", "busy": busy, "seconds": args.sweep_seconds}
-                result = child_result(start_child("after", task, variables))
+                result = child_result(start_child("after", {"mode": "network", "busy": busy, "seconds": seconds},
+                                                  variables))
                 sweep[name][busy].append(result)
                 print(f"round {round_ + 1}: network only, {name}, beside {busy} busy: "
                       f"{result['segments_per_s']:.1f} segments/s (other processes took "
                       f"{result['others_cores']:.2f} cores)", flush=True)
-    load_end, minutes = os.getloadavg(), (time.perf_counter() - started) / 60
+    return sweep
+
+
+def markdown(report: dict, args, command: str) -> list[str]:
+    runs, sweep, paths, cv_paths = report["runs"], report["sweep"], report["clips"], report["cv_clips"]
 
     def median(situation: str, policy: str, key: str = "clips_per_s") -> float:
         return float(np.median([r[key] for r in runs[situation][policy]]))
@@ -295,9 +290,10 @@ def main() -> None:
     lines = [
         "# SampleCNNFeatures beside other work: before and after sktag's CPU-sharing policy (issue 25)",
         "",
-        (f"Machine: {machine()}. Command: `{' '.join(['python benchmarks/cpu_sharing.py', *sys.argv[1:]])}` "
-         f"({minutes:.1f} min). Load average (1, 5, 15 min) at the start "
-         f"{', '.join(f'{x:.2f}' for x in load_start)}, at the end {', '.join(f'{x:.2f}' for x in load_end)}."),
+        (f"Machine: {report['machine']}. Command: `{command}` "
+         f"({report['minutes']:.1f} min). Load average (1, 5, 15 min) at the start "
+         f"{', '.join(f'{x:.2f}' for x in report['load_average_start'])}, at the end "
+         f"{', '.join(f'{x:.2f}' for x in report['load_average_end'])}."),
         "",
         (f"`SampleCNNFeatures(weights=\"{WEIGHTS}\", precision=\"fp32\")` (default batch size; fp32 although this "
         "CPU class has native bf16, avx512_bf16, where `precision=\"auto\"` picks bf16: fp32 keeps the numbers "
@@ -316,7 +312,7 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     alone = median("alone", "after") if "alone" in runs else None
-    for situation in situations:
+    for situation in runs:
         before, after = median(situation, "before"), median(situation, "after")
         threads = runs[situation]["after"][-1]["threads"]
         share = f"{after / alone:.0%}" if alone else ""
@@ -330,31 +326,44 @@ def main() -> None:
     if alone and "busy" in runs:
         lines += ["", (f"Beside one busy process, after: {median('busy', 'after') / alone:.0%} of the speed alone "
                        f"(before: {median('busy', 'before') / median('alone', 'before'):.0%}; goal: at least 50 %).")]
-    if args.sweep_seconds:
-        def cell(name: str, busy: int) -> float:
-            return float(np.median([r["segments_per_s"] for r in sweep[name][busy]]))
+    if not args.sweep_seconds:
+        return lines
 
-        lines += [
-            "", "## How idle OpenMP threads wait: the spin-count sweep (network only)", "",
-            ("The network as `SampleCNNFeatures` runs it (BatchNorm folded, one segment per call, layers "
-             f"block7-9, fp32), timed for {args.sweep_seconds:g} s in a fresh process per cell whose environment "
-             "says how torch's idle threads wait (libgomp reads it when torch loads), beside 0, 1 or 2 busy-loop "
-             "processes. Cells: segments/s."), "",
-            "| idle threads | alone | beside 1 busy | beside 2 busy | beside 1 / alone | others (cores), alone |",
-            "|---|---:|---:|---:|---:|---:|",
-            *[f"| {name} | {cell(name, 0):.1f} | {cell(name, 1):.1f} | {cell(name, 2):.1f} | "
-              f"{cell(name, 1) / cell(name, 0):.0%} | "
-              f"{float(np.median([r['others_cores'] for r in sweep[name][0]])):.2f} |" for name in WAITS],
-        ]
-    table = "\n".join(lines) + "\n"
-    print(table)
-    out, stem = Path(args.out), results_stem("cpu_sharing")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{stem}.md").write_text(table)
-    (out / f"{stem}.json").write_text(json.dumps({
-        "machine": machine(), "load_average_start": load_start, "load_average_end": load_end, "minutes": minutes,
-        "clips": paths, "cv_clips": cv_paths, "policies": POLICIES, "runs": runs, "waits": WAITS,
-        "sweep": sweep}, indent=1))
+    def cell(name: str, busy: int, key: str = "segments_per_s") -> float:
+        return float(np.median([r[key] for r in sweep[name][busy]]))
+
+    return lines + [
+        "", "## How idle OpenMP threads wait: the spin-count sweep (network only)", "",
+        ("The network as `SampleCNNFeatures` runs it (BatchNorm folded, one segment per call, layers "
+         f"block7-9, fp32), timed for {args.sweep_seconds:g} s in a fresh process per cell whose environment "
+         "says how torch's idle threads wait (libgomp reads it when torch loads), beside 0, 1 or 2 busy-loop "
+         "processes. Cells: segments/s."), "",
+        "| idle threads | alone | beside 1 busy | beside 2 busy | beside 1 / alone | others (cores), alone |",
+        "|---|---:|---:|---:|---:|---:|",
+        *[f"| {name} | {cell(name, 0):.1f} | {cell(name, 1):.1f} | {cell(name, 2):.1f} | "
+          f"{cell(name, 1) / cell(name, 0):.0%} | {cell(name, 0, 'others_cores'):.2f} |" for name in WAITS],
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.child:
+        print(json.dumps(run_child(json.loads(args.child))))
+        return
+    situations = [s for s in args.situations.split(",") if s]
+    if set(situations) - set(SITUATIONS):
+        raise SystemExit(f"unknown situations {sorted(set(situations) - set(SITUATIONS))}; "
+                         f"choose from {list(SITUATIONS)}")
+    paths = game_music_mp3s(args.clips, args.stride)
+    cv_paths, cv_labels = cv_clips(args.cv_clips)
+    load_start, started = os.getloadavg(), time.perf_counter()
+    runs = run_situations(situations, args.rounds, paths, cv_paths, cv_labels)
+    sweep = run_sweep(args.rounds, args.sweep_seconds)
+    report = {"machine": machine(), "load_average_start": load_start, "load_average_end": os.getloadavg(),
+              "minutes": (time.perf_counter() - started) / 60, "clips": paths, "cv_clips": cv_paths,
+              "policies": POLICIES, "runs": runs, "waits": WAITS, "sweep": sweep}
+    common.write_results(results_stem("cpu_sharing"), report,
+                         markdown(report, args, common.command(__spec__.name, argv)), out=args.out)
 
 
 if __name__ == "__main__":
