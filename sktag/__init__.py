@@ -15,22 +15,30 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ArtistCNNFeatures",
+    "ArtistCNNTagger",
     "BagOfFeatures",
     "MLPTagger",
     "MelCNNFeatures",
+    "MelCNNTagger",
     "MultiScaleFeatures",
     "SampleCNNFeatures",
+    "SampleCNNTagger",
+    "SiameseArtistCNN",
     "__version__",
 ]
 
 #: Public name -> the module that defines it, imported when the name is first used.
 _LAZY_ATTRIBUTES = {
     "ArtistCNNFeatures": "sktag.features",
+    "ArtistCNNTagger": "sktag.training",
     "BagOfFeatures": "sktag.features",
     "MLPTagger": "sktag.training",
     "MelCNNFeatures": "sktag.features",
+    "MelCNNTagger": "sktag.training",
     "MultiScaleFeatures": "sktag.features",
     "SampleCNNFeatures": "sktag.features",
+    "SampleCNNTagger": "sktag.training",
+    "SiameseArtistCNN": "sktag.training",
 }
 #: Submodules reachable as attributes after ``import sktag`` (as when this module imported them eagerly).
 _SUBMODULES = frozenset({"audio", "bench", "cli", "datasets", "extract", "features", "hear", "metrics", "nn",
@@ -38,7 +46,7 @@ _SUBMODULES = frozenset({"audio", "bench", "cli", "datasets", "extract", "featur
 
 if _TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerly
     from .features import ArtistCNNFeatures, BagOfFeatures, MelCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
-    from .training import MLPTagger
+    from .training import ArtistCNNTagger, MelCNNTagger, MLPTagger, SampleCNNTagger, SiameseArtistCNN
 
 
 def __getattr__(name: str):

@@ -40,11 +40,16 @@ from ._catalog import (
     get_shipped_weights,
     weights_table,
 )
+from ._deprecation import renamed_message
 from ._progress import writing_stderr
 
 __all__ = ["build_parser", "main"]
 
 logger = logging.getLogger("sktag")
+
+#: The rate of a network that ``sktag train`` builds, unless ``--analysis-rate`` says otherwise.
+DEFAULT_ANALYSIS_RATE = 16000.0
+
 
 class CommandError(ValueError):
     """A usage error found by a command itself (reported like any other error the user can act on)."""
@@ -61,7 +66,7 @@ def _tag(args: argparse.Namespace) -> int:
     name = resolve_weights_name(args.weights)
     logger.info("sktag tag: %s (weights %s: %d tags at %g Hz) loaded on %s in %.1f s", type(module).__name__,
                 name if name == args.weights else f"{args.weights} = {name}", len(tagger.classes_),
-                tagger.sample_rate_, next(module.parameters()).device, time.perf_counter() - started)
+                tagger.analysis_rate_, next(module.parameters()).device, time.perf_counter() - started)
     failures = 0
     started = time.perf_counter()
     for number, path in enumerate(args.files, 1):
@@ -168,8 +173,21 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _new_architecture(args: argparse.Namespace) -> dict:
-    mel = {"sample_rate": args.sample_rate, "hop_length": round(512 * args.sample_rate / 22050)}  # the papers' hop
+def _analysis_rate(args: argparse.Namespace) -> float | None:
+    """``--analysis-rate``, or its deprecated spelling ``--sample-rate`` (with a warning on stderr)."""
+    if args.old_sample_rate is None:
+        return args.analysis_rate
+    if args.analysis_rate is not None:
+        raise CommandError("--sample-rate is the old name of --analysis-rate: give --analysis-rate only")
+    logger.warning("sktag train: warning: %s",
+                   renamed_message("--sample-rate", "--analysis-rate (the network's rate)"))
+    if args.weights:  # ignored with --weights, as before: the checkpoint brings its rate
+        return None
+    return args.old_sample_rate
+
+
+def _new_architecture(args: argparse.Namespace, rate: float) -> dict:
+    mel = {"sample_rate": rate, "hop_length": round(512 * rate / 22050)}  # the papers' hop
     if args.network == "artist":  # the paper's 3 s patch
         return mel
     if args.network == "melcnn":
@@ -212,10 +230,11 @@ def _train(args: argparse.Namespace) -> int:
     train, valid = data.split == "train", data.split == "valid"
     if not train.any():  # no split given: everything trains
         train, valid = np.ones(len(data.paths), bool), np.zeros(len(data.paths), bool)
-    architecture = None if args.weights else _new_architecture(args)
+    rate = _analysis_rate(args)
+    architecture = None if args.weights else _new_architecture(args, rate or DEFAULT_ANALYSIS_RATE)
     trainer = getattr(training, FAMILIES_BY_COMMAND[args.network].tagger)
     tagger = trainer(
-        args.weights, architecture=architecture, sample_rate=args.sample_rate, recipe=args.recipe, lr=args.lr,
+        args.weights, architecture=architecture, analysis_rate=rate, recipe=args.recipe, lr=args.lr,
         max_epochs=args.max_epochs, batch_size=args.batch_size, crops_per_clip=args.crops_per_clip, loss=args.loss,
         freeze=args.freeze.split(",") if args.freeze else None, precision=args.precision,
         checkpoint_dir=args.checkpoint_dir, device=args.device, random_state=args.seed, verbose=1,
@@ -333,14 +352,18 @@ def build_parser() -> argparse.ArgumentParser:
                                          + _weights_help(names, "default: train a new network"))
     train.add_argument("--freeze", help="comma-separated layers kept fixed, e.g. stem,block1,block2")
     train.add_argument("--network", choices=list(FAMILIES_BY_COMMAND), default="samplecnn",
-                       help="artist: the artist-label CNN (a 3 s log-mel patch, hop 23 ms at --sample-rate); "
+                       help="artist: the artist-label CNN (a 3 s log-mel patch, hop 23 ms at --analysis-rate); "
                             "melcnn: a local log-mel CNN of the multi-scale paper (--n-frames)")
     train.add_argument("--n-frames", type=int, default=27, help="melcnn: input frames, 18, 27 or 54 (default 27)")
     train.add_argument("--m", type=int, default=3, help="filter/pool size of a new network (default 3)")
     train.add_argument("--n", type=int, default=9, help="blocks of a new network (default 9: 59049 samples)")
     train.add_argument("--block", default="basic", choices=["basic", "se", "res1", "res2", "rese1", "rese2"])
     train.add_argument("--multi-level", action="store_true", help="multi-level head (last three blocks)")
-    train.add_argument("--sample-rate", type=float, default=16000, help="rate of a new network (default 16000)")
+    train.add_argument("--analysis-rate", type=float,
+                       help=f"the network's rate: that of a new network (default {DEFAULT_ANALYSIS_RATE:g}); with "
+                            "--weights, the checkpoint's own (a different one is an error)")
+    train.add_argument("--sample-rate", type=float, dest="old_sample_rate",
+                       help="deprecated name of --analysis-rate (removed in sktag 0.3)")
     train.add_argument("--recipe", choices=["staged", "adam"], default="staged")
     train.add_argument("--lr", type=float, help="adam: learning rate (default 1e-3)")
     train.add_argument("--max-epochs", type=int, default=100)

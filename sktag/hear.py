@@ -54,7 +54,8 @@ class HearModel(torch.nn.Module):
     network : sktag.nn.SampleCNN
         The network, in eval mode.
     sample_rate : int
-        The rate audio must be given at.
+        The rate audio must be given at: the network's rate (an estimator's
+        ``analysis_rate_``), under the name the HEAR API requires.
     timestamp_layers, scene_layers : sequence of str
         Layers of the timestamp and the scene embeddings (``"stem"``, ``"block<k>"``).
     batch_size : int

@@ -22,7 +22,7 @@ def test_pipeline_on_real_clips_beats_chance():
     X_test, y_test = _philharmonia("test", 15)
     features = ArtistCNNFeatures(weights=None, random_state=0)
     clf = make_pipeline(features, StandardScaler(), LogisticRegression(max_iter=1000)).fit(X_train, y_train)
-    assert features.sample_rate_ == 22050 and features.segment_length_ == 65536
+    assert features.analysis_rate_ == 22050 and features.segment_length_ == 65536
     assert clf.score(X_test, y_test) >= 0.7
 
 

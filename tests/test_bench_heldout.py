@@ -167,8 +167,8 @@ def test_random_network_has_the_checkpoints_architecture(weights):
     shipped = transfer.network_features(weights).fit(clip)
     random = transfer.network_features(f"random:{weights}").fit(clip)
     assert random.weights is None and random.weights_id_.startswith("random-")
-    assert (random.layers_, random.segment_length_, random.sample_rate_) == (
-        shipped.layers_, shipped.segment_length_, shipped.sample_rate_)
+    assert (random.layers_, random.segment_length_, random.analysis_rate_) == (
+        shipped.layers_, shipped.segment_length_, shipped.analysis_rate_)
     assert list(random.get_feature_names_out()) == list(shipped.get_feature_names_out())
 
 

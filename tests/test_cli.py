@@ -22,7 +22,7 @@ def trained(tmp_path_factory):
     rng = np.random.default_rng(0)
     X = [(0.3 * rng.standard_normal(1000)).astype(np.float32) for _ in range(6)]
     y = rng.uniform(0, 1, size=(6, 3)).astype(np.float32)
-    tagger = SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", max_epochs=1, batch_size=3,
+    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", max_epochs=1, batch_size=3,
                              cache_dir=str(folder / "cache"), random_state=0, verbose=0, precision="fp32")
     tagger.fit(X, y, tags=["calm", "loud", "weird"])
     checkpoint = folder / "tiny.pt"
@@ -35,7 +35,7 @@ def trained(tmp_path_factory):
 def test_from_checkpoint_reproduces_the_trained_tagger(trained):
     tagger, checkpoint, _, X = trained
     loaded = SampleCNNTagger.from_checkpoint(checkpoint)
-    assert list(loaded.classes_) == ["calm", "loud", "weird"] and loaded.sample_rate_ == 8000
+    assert list(loaded.classes_) == ["calm", "loud", "weird"] and loaded.analysis_rate_ == 8000
     np.testing.assert_allclose(loaded.predict_proba(X), tagger.predict_proba(X), rtol=1e-5, atol=1e-6)
 
 
@@ -73,7 +73,7 @@ def test_train_from_a_csv_then_tag(tmp_path, capsys):
     (tmp_path / "clips.csv").write_text("\n".join(rows) + "\n")
     out = tmp_path / "model.pt"
     status = main(["train", "csv", str(tmp_path / "clips.csv"), "--tag-column", "label", "--split-column", "split",
-                   "--out", str(out), "--m", "3", "--n", "4", "--sample-rate", "8000", "--recipe", "adam",
+                   "--out", str(out), "--m", "3", "--n", "4", "--analysis-rate", "8000", "--recipe", "adam",
                    "--max-epochs", "2", "--batch-size", "3", "--crops-per-clip", "2", "--precision", "fp32"])
     assert status == 0 and out.exists() and "saved" in capsys.readouterr().out
     assert main(["tag", str(tmp_path / "c0.wav"), "--weights", str(out), "--json"]) == 0
@@ -92,7 +92,7 @@ def test_train_a_mel_network_then_extract_its_features(network, layers, n_featur
     (tmp_path / "clips.csv").write_text("\n".join(rows) + "\n")
     out = tmp_path / "artist.pt"
     assert main(["train", "csv", str(tmp_path / "clips.csv"), "--tag-column", "artist", "--split-column", "split",
-                 "--network", network, "--sample-rate", "8000", "--out", str(out), "--recipe", "adam",
+                 "--network", network, "--analysis-rate", "8000", "--out", str(out), "--recipe", "adam",
                  "--max-epochs", "1", "--batch-size", "2", "--precision", "fp32"]) == 0
     assert main(["extract", str(tmp_path / "clips.csv"), "-o", str(tmp_path / "features"), "--extractor", network,
                  "--weights", str(out), *layers]) == 0

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The units of sktag by layer, bottom first. A new module or subpackage must be placed here.
 LAYERS = (
-    {"_catalog", "_progress", "_ffmpeg", "_devices", "_runtime", "metrics"},  # infrastructure, no sktag networks
+    {"_catalog", "_progress", "_ffmpeg", "_devices", "_runtime", "_deprecation", "metrics"},  # infrastructure
     {"audio", "nn", "runtime"},  # decoding; pure torch modules; the public face of _devices/_runtime
     {"weights", "datasets"},  # the checkpoint format; dataset loaders
     {"clips"},  # clips -> decoded segments -> batched network calls -> rows per clip
@@ -37,7 +37,7 @@ LAYERS = (
 )
 LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 #: Private top-level modules that every unit may import (their public names).
-INFRASTRUCTURE = frozenset({"_devices", "_runtime", "_progress", "_catalog", "_ffmpeg"})
+INFRASTRUCTURE = frozenset({"_devices", "_runtime", "_progress", "_catalog", "_ffmpeg", "_deprecation"})
 
 
 def _is_private(name: str) -> bool:

@@ -59,7 +59,7 @@ def test_tagger_learns_tags_and_its_checkpoint_feeds_multi_scale_features(tmp_pa
     tagger = MelCNNTagger(architecture=TINY, recipe="adam", lr=3e-3, max_epochs=8, batch_size=4,
                           cache_dir=str(tmp_path / "cache"), random_state=0, verbose=0, precision="fp32")
     tagger.fit(X, y, X_valid=X, y_valid=y, tags=["low", "high"])
-    assert tagger.sample_rate_ == 8000 and tagger.score(X, y) > 0.8
+    assert tagger.analysis_rate_ == 8000 and tagger.score(X, y) > 0.8
     path = tmp_path / "mel18.pt"
     tagger.save(path, half=False)
     features = MelCNNFeatures(weights=str(path)).fit(X)

@@ -59,7 +59,7 @@ def test_positives_come_from_another_track_of_the_artist_when_there_is_one(tmp_p
     assert {p for a, p in pairs if a in (0, 1)} == {2} and {p for a, p in pairs if a == 2} == {0, 1}
     assert {p for a, p in pairs if a == 3} == {4} and {p for a, p in pairs if a == 5} == {5}
     with pytest.raises(ValueError, match="one track per clip"):
-        SiameseArtistCNN(SMALL, max_epochs=1).fit(X, ["x", "x", "x", "y", "y", "z"], groups=tracks[:3], input_rate=8000)
+        SiameseArtistCNN(SMALL, max_epochs=1).fit(X, ["x", "x", "x", "y", "y", "z"], groups=tracks[:3])
 
 
 def test_cosine_hinge_loss_by_hand():
@@ -70,11 +70,11 @@ def test_cosine_hinge_loss_by_hand():
 
 def test_siamese_training_embeds_clips_and_saves_a_checkpoint_for_artist_features(tmp_path):
     X, y = _tone_artists()
-    model = SiameseArtistCNN(SMALL, optimizer="adam", lr=3e-3, max_epochs=15, batch_size=4, precision="fp32",
-                             cache_dir=str(tmp_path / "cache"), random_state=0, verbose=0)
-    model.fit(X, y, X_valid=X[:8], y_valid=y[:8], input_rate=8000)
+    model = SiameseArtistCNN(SMALL, sample_rate=8000, optimizer="adam", lr=3e-3, max_epochs=15, batch_size=4,
+                             precision="fp32", cache_dir=str(tmp_path / "cache"), random_state=0, verbose=0)
+    model.fit(X, y, X_valid=X[:8], y_valid=y[:8])
     assert list(model.classes_) == ["a", "b", "c", "d"] and "valid_loss" in model.history_[-1]
-    Z = model.transform(X, input_rate=8000)
+    Z = model.transform(X)
     assert Z.shape == (16, 16) and Z.dtype == np.float32
     assert equal_error_rate(*pair_similarities(Z, y)) <= 0.2
     path = tmp_path / "siamese.pt"
@@ -86,12 +86,12 @@ def test_siamese_training_embeds_clips_and_saves_a_checkpoint_for_artist_feature
     tolerance = {"rtol": 1e-2, "atol": 5e-3} if torch.cuda.is_available() else {"rtol": 1e-4, "atol": 1e-5}
     np.testing.assert_allclose(features.transform(X), Z, **tolerance)
     with pytest.raises(ValueError, match="n_classes"):
-        SiameseArtistCNN({**SMALL, "n_classes": 3}).fit(X, y, input_rate=8000)
+        SiameseArtistCNN({**SMALL, "n_classes": 3}, sample_rate=8000).fit(X, y)
 
 
 def test_verbose_prints_the_epoch_table(tmp_path, capsys):
     X, y = _tone_artists(n_clips=8)
-    SiameseArtistCNN(SMALL, max_epochs=2, batch_size=4, precision="fp32", cache_dir=str(tmp_path), random_state=0,
-                     verbose=1).fit(X, y, input_rate=8000)
+    SiameseArtistCNN(SMALL, sample_rate=8000, max_epochs=2, batch_size=4, precision="fp32", cache_dir=str(tmp_path),
+                     random_state=0, verbose=1).fit(X, y)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= 4

@@ -102,7 +102,7 @@ def test_tag_scores_binarize_soft_targets():
 
 def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache):
     X, y = _tone_clips()
-    tagger = SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", lr=3e-3, max_epochs=12,
+    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", lr=3e-3, max_epochs=12,
                              batch_size=4, cache_dir=cache, random_state=0, verbose=0, precision="fp32")
     tagger.fit(X, y, X_valid=X, y_valid=y, tags=["low", "high"])
     assert list(tagger.classes_) == ["low", "high"]
@@ -113,7 +113,7 @@ def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache)
     path = tmp_path / "tones.pt"
     tagger.save(path, meta={"training_data": "synthetic tones"})
     features = SampleCNNFeatures(weights=str(path), layers=["block4", "fc"]).fit(X)
-    assert features.sample_rate_ == 8000
+    assert features.analysis_rate_ == 8000
     assert features.transform(X).shape == (12, 16 + 512)
     restored = torch.load(path, weights_only=True)["meta"]
     assert restored["tags"] == ["low", "high"] and restored["recipe"]["recipe"] == "adam"
@@ -122,7 +122,7 @@ def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache)
 
 def test_verbose_prints_the_epoch_table(cache, capsys):
     X, y = _tone_clips(n_per_class=2)
-    SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", max_epochs=2, batch_size=4, cache_dir=cache,
+    SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", max_epochs=2, batch_size=4, cache_dir=cache,
                     random_state=0, verbose=1, precision="fp32").fit(X, y, X_valid=X, y_valid=y)
     out = capsys.readouterr().out
     assert "valid_roc_auc" in out and out.count("\n") >= 4  # header, rule, one row per epoch
@@ -131,7 +131,7 @@ def test_verbose_prints_the_epoch_table(cache, capsys):
 def test_logit_mse_loss_and_several_crops_per_clip_train(cache):
     X, y = _tone_clips()
     soft = np.clip(0.05 + 0.9 * y, 0, 1)  # a teacher's soft version of the tags
-    tagger = SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", lr=3e-3, max_epochs=4,
+    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", lr=3e-3, max_epochs=4,
                              batch_size=4, crops_per_clip=3, loss="logit_mse", cache_dir=cache,
                              random_state=0, verbose=0, precision="fp32")
     tagger.fit(X, soft, X_valid=X, y_valid=soft)
@@ -143,7 +143,7 @@ def test_logit_mse_loss_and_several_crops_per_clip_train(cache):
 
 def test_staged_recipe_moves_through_stages_and_stops(cache):
     X, y = _tone_clips(n_per_class=3)
-    tagger = SampleCNNTagger(architecture=TINY, sample_rate=8000, max_epochs=40, patience=1, batch_size=6,
+    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, max_epochs=40, patience=1, batch_size=6,
                              cache_dir=cache, random_state=0, verbose=0, precision="fp32")
     tagger.fit(X, y, X_valid=X, y_valid=y)
     stages = [row["lr_stage"] for row in tagger.history_]
@@ -152,12 +152,12 @@ def test_staged_recipe_moves_through_stages_and_stops(cache):
     lrs = [row["lr"] for row in tagger.history_]
     assert lrs[0] == 0.01 and lrs[-1] == pytest.approx(1.6e-5)
     with pytest.raises(ValueError, match="pass X_valid"):
-        SampleCNNTagger(architecture=TINY, sample_rate=8000, cache_dir=cache).fit(X, y)
+        SampleCNNTagger(architecture=TINY, analysis_rate=8000, cache_dir=cache).fit(X, y)
 
 
 def test_training_resumes_from_a_checkpoint(tmp_path, cache):
     X, y = _tone_clips(n_per_class=3)
-    params = dict(architecture=TINY, sample_rate=8000, recipe="adam", batch_size=6, cache_dir=cache,
+    params = dict(architecture=TINY, analysis_rate=8000, recipe="adam", batch_size=6, cache_dir=cache,
                   checkpoint_dir=str(tmp_path / "run"), random_state=0, verbose=0, precision="fp32")
     first = SampleCNNTagger(max_epochs=2, **params).fit(X, y, X_valid=X, y_valid=y)
     assert len(first.history_) == 2
@@ -172,7 +172,7 @@ def test_training_resumes_from_a_checkpoint(tmp_path, cache):
 
 def test_fine_tuning_leaves_frozen_blocks_bit_identical(tmp_path, cache):
     X, y = _tone_clips(n_per_class=3)
-    base = SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", max_epochs=2, batch_size=6,
+    base = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", max_epochs=2, batch_size=6,
                            cache_dir=cache, random_state=0, verbose=0, precision="fp32").fit(X, y)
     path = tmp_path / "base.pt"
     base.save(path, half=False)
@@ -211,7 +211,7 @@ def test_bad_targets(bad, match, cache):
 def test_single_label_targets_train_one_hot(cache):
     X, y = _tone_clips()
     labels = np.where(y[:, 1] == 1, "high", "low")
-    tagger = SampleCNNTagger(architecture=TINY, sample_rate=8000, recipe="adam", lr=3e-3, max_epochs=12,
+    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", lr=3e-3, max_epochs=12,
                              batch_size=4, cache_dir=cache, random_state=0, verbose=0, precision="fp32")
     tagger.fit(X, labels)
     assert list(tagger.classes_) == ["high", "low"] and not tagger.multilabel_
@@ -229,7 +229,7 @@ def test_artist_tagger_learns_labels_freezes_blocks_and_feeds_artist_features(tm
     tagger = ArtistCNNTagger(architecture=TINY_ARTIST, recipe="adam", lr=1e-2, max_epochs=20, batch_size=4,
                              cache_dir=cache, random_state=0, verbose=0, precision="fp32")
     tagger.fit(X, labels, X_valid=X, y_valid=labels)
-    assert tagger.sample_rate_ == 8000 and list(tagger.classes_) == ["high", "low"]
+    assert tagger.analysis_rate_ == 8000 and list(tagger.classes_) == ["high", "low"]
     assert tagger.score(X, labels) >= 0.8
     path = tmp_path / "artist.pt"
     tagger.save(path, half=False)

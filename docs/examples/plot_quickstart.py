@@ -52,7 +52,7 @@ features = SampleCNNFeatures()  # the shipped pretrained weights
 X_clip = features.fit_transform([clip])  # X is a list of clips, even for one
 print("features:", X_clip.shape, X_clip.dtype)
 print("layers:", features.layers_)
-print("network rate:", features.sample_rate_, "Hz; segment:", features.segment_length_, "samples")
+print("network rate:", features.analysis_rate_, "Hz; segment:", features.segment_length_, "samples")
 print("first names:", list(features.get_feature_names_out()[:3]))
 
 # %%

@@ -4,7 +4,7 @@ Training and fine-tuning a SampleCNN on your own labels
 
 Frozen features and a linear classifier (the transfer-learning example) are the
 papers' main use of a pretrained tagger. When labels are plentiful enough, the
-network itself can be adapted: :class:`~sktag.training.SampleCNNTagger` trains
+network itself can be adapted: :class:`sktag.SampleCNNTagger` trains
 any SampleCNN end to end from clips, from random initialisation or from shipped
 or saved weights, with chosen blocks frozen.
 
@@ -60,7 +60,7 @@ print(f"{len(X_train)} training, {len(X_valid)} validation and {len(X_test)} tes
 # ``max_epochs``; the default, ``"staged"``, is the authors' SGD schedule, which
 # needs more epochs than an example should take. Decoded audio goes to a
 # memmap under ``cache_dir``; ``checkpoint_dir`` would make the run resumable.
-from sktag.training import SampleCNNTagger
+from sktag import SampleCNNTagger
 
 work = tempfile.mkdtemp(prefix="sktag-training-")
 frozen = ["stem"] + [f"block{i}" for i in range(1, 7)]

@@ -34,12 +34,11 @@ def map_segments(
     device: torch.device,
     verbose: int = 0,
     failures: dict | None = None,
-    workers: int | None = None,
 ) -> list[np.ndarray | None]:
     """Apply ``fn`` to batches of segments drawn from many clips, in order.
 
     Clips are decoded, resampled and segmented in background threads while ``fn``
-    runs (:func:`decode_ahead`; ``workers`` threads, by default as many as
+    runs (:func:`decode_ahead`; as many threads as
     :func:`sktag.runtime.decode_workers` gives for ``device``); segments of
     consecutive clips share batches.
 
@@ -68,9 +67,6 @@ def map_segments(
         clip's index, the other clips go on, and the clip's output is ``None``;
         clips already in it (from :func:`~sktag.clips.validate_clips`)
         are skipped.
-    workers : int or None, default=None
-        Decoding threads (at least 1); ``None``: :func:`sktag.runtime.decode_workers`
-        for ``device``, what sktag's transformers use. The output does not depend on it.
 
     Returns
     -------
@@ -122,10 +118,7 @@ def map_segments(
             failures[index] = exc  # its segments already batched are dropped below
 
     short: list[tuple[str, float]] = []  # (name, seconds) of clips shorter than a segment, from the decoders
-    if workers is None:
-        workers = decode_workers(device)
-    elif workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+    workers = decode_workers(device)
     sources = [functools.partial(segments_of, index) for index in range(len(clips))]
     with progress:
         for index, segment in decode_ahead(sources, workers=workers, maxsize=max(8, 4 * batch_size // workers)):

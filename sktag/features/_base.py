@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
 from .. import weights as sktag_weights
+from .._deprecation import DeprecatedAttribute, renamed_state
 from .._devices import resolve_device, resolve_precision
 from .._runtime import settle_glibc_malloc, settle_torch_threads
 from ..clips import clip_content_key, network_rows, report_failures, validate_clips
@@ -57,8 +58,9 @@ SHARED_PARAMETERS_DOC = """\
     aggregate : {"mean", "max", "mean+std"}, default="mean"
         Aggregation over the segments of a clip.
     sample_rate : float or None, default=None
-        Sample rate of array clips (resampled to the network's rate); ``None``
-        means they are already at the network's rate. Files carry their own rate.
+        Sample rate of array clips (resampled to the network's rate,
+        ``analysis_rate_``); ``None`` means they are already at the network's
+        rate. Files carry their own rate.
     segment_hop : int or None, default=None
         Hop between segments in samples at the network's rate; ``None`` = the
         segment length (no overlap). A clip's tail shorter than a segment is
@@ -94,8 +96,10 @@ SHARED_PARAMETERS_DOC = """\
         Log progress (clips/s) to the ``"sktag"`` logger.
 """
 SHARED_ATTRIBUTES_DOC = """\
-    sample_rate_ : float
-        The network's sample rate; every clip is resampled to it.
+    analysis_rate_ : float
+        The network's sample rate (the checkpoint's; for ``weights=None`` the
+        architecture's, else 16 kHz); every clip is resampled to it. Named
+        ``sample_rate_`` before sktag 0.1; that name warns and goes in 0.3.
     segment_length_ : int
         Samples per segment.
     weights_id_ : str
@@ -106,9 +110,6 @@ SHARED_ATTRIBUTES_DOC = """\
         ``precision`` resolved for the device: ``torch.bfloat16`` or ``None`` (fp32).
     model_ : torch.nn.Module
         The network (a property: loaded lazily, cached per process, never pickled).
-    batch_size_ : int
-        Segments per network call of ``transform``: ``batch_size`` resolved for
-        the fitted network, precision and device (a property).
     failed_clips_ : list of (str, str)
         Set by each ``transform`` with ``on_error="warn"``: the name and error
         of every clip that got a NaN row; empty when all succeeded.
@@ -151,6 +152,9 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
     (else 16 kHz).
     """
 
+    #: The name of ``analysis_rate_`` before sktag 0.1 (a FutureWarning; removed in 0.3).
+    sample_rate_ = DeprecatedAttribute("analysis_rate_")
+
     _parameter_constraints: dict = {
         "weights": [None, str, os.PathLike],
         "architecture": [None, dict],
@@ -170,7 +174,7 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
 
     _network_class: type[torch.nn.Module]
     #: Rate of a random network that does not state its own.
-    _random_sample_rate = 16000
+    _random_analysis_rate = 16000
 
     def _default_layers(self, model: torch.nn.Module) -> list[str]:
         """The last three blocks, as in the papers' multi-level features."""
@@ -241,9 +245,9 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
             self.weights_id_ = "sha256-" + sktag_weights.file_sha256(checkpoint.source)
         model = self._model(checkpoint)
         if checkpoint is None:
-            self.sample_rate_ = float(getattr(model, "sample_rate", self._random_sample_rate))
+            self.analysis_rate_ = float(getattr(model, "sample_rate", self._random_analysis_rate))
         else:
-            self.sample_rate_ = float(checkpoint.meta["sample_rate"])
+            self.analysis_rate_ = float(checkpoint.meta["sample_rate"])
         self.layers_ = self._resolve_layers(model)
         self.segment_length_ = model.input_length
         widths = {info["name"]: info["num_chs"] for info in model.feature_info}
@@ -263,16 +267,6 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
         )
         itemsize = 4 if self.autocast_dtype_ is None else self.autocast_dtype_.itemsize  # bf16 activations: 2
         return int(np.clip(CPU_ACTIVATION_BUDGET // (itemsize * largest), 1, MAX_AUTO_BATCH))
-
-    @property
-    def batch_size_(self) -> int:
-        """Segments per network call of ``transform``: ``batch_size`` resolved for the fitted network.
-
-        An int ``batch_size`` as it is; ``"auto"`` gives 64 on a GPU and, on a CPU, as
-        many segments as keep the network's largest activation under 16 MiB at its
-        precision (1 for the 3^9 SampleCNN in fp32, 3 in bf16).
-        """
-        return self._network_batch_size(self.model_)
 
     def _resolve_layers(self, model: torch.nn.Module) -> list[str]:
         """``layers`` as names: names stay, positions in ``layer_names`` (negative from the end) become names."""
@@ -417,10 +411,13 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
 
         return network_rows(
             clips, model, forward=lambda x: model.forward_intermediates(x, layer_names), pool=pooled,
-            sample_rate=self.sample_rate_, input_rate=self.sample_rate, hop=self._hop(),
+            sample_rate=self.analysis_rate_, input_rate=self.sample_rate, hop=self._hop(),
             batch_size=self._network_batch_size(model), autocast_dtype=self.autocast_dtype_, verbose=self.verbose,
             failures=failures,
         )
+
+    def __setstate__(self, state):
+        super().__setstate__(renamed_state(state, {"sample_rate_": "analysis_rate_"}))  # pickled before 0.1
 
     def _precision_name(self) -> str:
         return "fp32" if self.autocast_dtype_ is None else str(self.autocast_dtype_).removeprefix("torch.")

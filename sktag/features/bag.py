@@ -12,9 +12,10 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import MiniBatchDictionaryLearning, sparse_encode
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._deprecation import DEPRECATED, DeprecatedAttribute, renamed_state, warn_renamed
 from ..audio import AudioError
 from ..clips import report_failures, validate_clips
 from ._logmel import clip_log_mel, mel_frontend, onset_peaks
@@ -98,8 +99,14 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         Passes over the drawn patches when learning the dictionary (one pass
         over 200,000 patches is ~200 mini-batch updates; with 1024 atoms, a
         sparse-coding update took ~4 s on one core of a 2-core CI machine).
-    batch_size : int, default=1024
-        Mini-batch size of dictionary learning.
+    dictionary_batch_size : int, default=1024
+        Patches per mini-batch of dictionary learning (the ``batch_size`` of
+        :class:`~sklearn.decomposition.MiniBatchDictionaryLearning` or
+        :class:`~sklearn.cluster.MiniBatchKMeans`).
+    batch_size : int
+        The name of ``dictionary_batch_size`` before sktag 0.1 (in sktag,
+        ``batch_size`` is the clips or segments per network call): still used,
+        with a FutureWarning; removed in 0.3. Not with ``dictionary_batch_size``.
     n_jobs : int or None, default=None
         Clips decoded and encoded in parallel (threads), and jobs of
         dictionary learning; ``None`` is 1, ``-1`` all cores.
@@ -116,8 +123,9 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    sample_rate_ : float
-        The front end's rate.
+    analysis_rate_ : float
+        The front end's rate, ``analysis_rate`` (``sample_rate_`` before sktag
+        0.1: that name warns and goes in 0.3).
     n_patches_ : int
         Patches drawn by ``fit``.
     mean_ : np.ndarray [shape=(patch_frames * n_mels,)]
@@ -140,7 +148,7 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
 
     See Also
     --------
-    sktag.training.MLPTagger : the paper's multi-layer perceptron head.
+    sktag.MLPTagger : the paper's multi-layer perceptron head.
 
     Examples
     --------
@@ -171,7 +179,8 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         "analysis_rate": [Interval(Real, 0, None, closed="neither")],
         "sample_rate": [None, Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "dictionary_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), Hidden(StrOptions({DEPRECATED}))],
         "n_jobs": [None, Integral],
         "on_error": [StrOptions({"raise", "warn"})],
         "random_state": ["random_state"],
@@ -198,7 +207,8 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         analysis_rate=16000,
         sample_rate=None,
         max_iter=1,
-        batch_size=1024,
+        dictionary_batch_size=1024,
+        batch_size=DEPRECATED,
         n_jobs=None,
         on_error="raise",
         random_state=None,
@@ -221,6 +231,7 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         self.analysis_rate = analysis_rate
         self.sample_rate = sample_rate
         self.max_iter = max_iter
+        self.dictionary_batch_size = dictionary_batch_size
         self.batch_size = batch_size
         self.n_jobs = n_jobs
         self.on_error = on_error
@@ -246,12 +257,13 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         if self.encoding == "triangle" and self.nonlinearity == "split":
             raise ValueError("triangle codes are non-negative: nonlinearity='split' would only add zeros; "
                              "use 'relu'")
+        dictionary_batch_size = self._dictionary_batch_size()
         failures = {} if self.on_error == "warn" else None
         clips = validate_clips(X, failures=failures)
         rng = check_random_state(self.random_state)
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(clips))
-        self.sample_rate_ = float(self.analysis_rate)
-        frontend = mel_frontend(self.sample_rate_, self.n_mels)
+        self.analysis_rate_ = float(self.analysis_rate)
+        frontend = mel_frontend(self.analysis_rate_, self.n_mels)
         shares = np.full(len(clips), self.max_patches // len(clips))
         shares[rng.permutation(len(clips))[: self.max_patches % len(clips)]] += 1
         self.fit_seconds_ = {}
@@ -290,16 +302,35 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
                         100 * self.variance)
 
         started = time.perf_counter()
-        self.atoms_ = self._learn_dictionary(whitened, int(rng.randint(np.iinfo(np.int32).max)))
+        self.atoms_ = self._learn_dictionary(whitened, int(rng.randint(np.iinfo(np.int32).max)),
+                                             dictionary_batch_size)
         self.fit_seconds_["dictionary"] = time.perf_counter() - started
         if self.verbose:
             logger.info("sktag: %s dictionary of %d atoms learned in %.1f s", self.dictionary, self.n_atoms,
                         self.fit_seconds_["dictionary"])
         return self
 
+    #: The name of ``analysis_rate_`` before sktag 0.1 (a FutureWarning; removed in 0.3).
+    sample_rate_ = DeprecatedAttribute("analysis_rate_")
+
+    def __setstate__(self, state):
+        super().__setstate__(renamed_state(state, {"sample_rate_": "analysis_rate_"}))  # pickled before 0.1
+
+    def _dictionary_batch_size(self) -> int:
+        """``dictionary_batch_size``, or the deprecated ``batch_size`` that gave it before sktag 0.1."""
+        if self.batch_size == DEPRECATED:
+            return self.dictionary_batch_size
+        if self.dictionary_batch_size != 1024:
+            raise ValueError(f"BagOfFeatures got batch_size={self.batch_size!r} and dictionary_batch_size="
+                             f"{self.dictionary_batch_size!r}: batch_size is the old name of dictionary_batch_size; "
+                             "give dictionary_batch_size only")
+        warn_renamed("BagOfFeatures(batch_size=...)", "dictionary_batch_size=... (the same mini-batch of "
+                     "dictionary learning)", stacklevel=5)
+        return self.batch_size
+
     def _frames(self, clip, frontend) -> np.ndarray:
         """A clip's log-mel frames, zero-padded (silence) to at least one patch."""
-        frames = clip_log_mel(clip, frontend=frontend, sample_rate=self.sample_rate_, input_rate=self.sample_rate)
+        frames = clip_log_mel(clip, frontend=frontend, sample_rate=self.analysis_rate_, input_rate=self.sample_rate)
         if len(frames) < self.patch_frames:
             frames = np.concatenate([frames, np.zeros((self.patch_frames - len(frames), frames.shape[1]), frames.dtype)])
         return frames
@@ -338,9 +369,9 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
             whitened[start : start + _ENCODE_CHUNK] = (patches[start : start + _ENCODE_CHUNK] - self.mean_) @ self.whitening_
         return whitened
 
-    def _learn_dictionary(self, whitened: np.ndarray, seed: int) -> np.ndarray:
+    def _learn_dictionary(self, whitened: np.ndarray, seed: int, batch_size: int) -> np.ndarray:
         if self.dictionary == "kmeans":
-            learner = MiniBatchKMeans(n_clusters=self.n_atoms, batch_size=self.batch_size, max_iter=self.max_iter,
+            learner = MiniBatchKMeans(n_clusters=self.n_atoms, batch_size=batch_size, max_iter=self.max_iter,
                                       n_init=1, random_state=seed).fit(whitened)
             atoms = learner.cluster_centers_
         else:
@@ -349,7 +380,7 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
             start = whitened[np.random.RandomState(seed).choice(len(whitened), self.n_atoms, replace=False)]
             start = start / np.maximum(np.linalg.norm(start, axis=1, keepdims=True), 1e-12)
             learner = MiniBatchDictionaryLearning(  # coordinate descent: 3.5x faster than LARS at 1024 atoms
-                n_components=self.n_atoms, alpha=self.alpha, batch_size=self.batch_size, max_iter=self.max_iter,
+                n_components=self.n_atoms, alpha=self.alpha, batch_size=batch_size, max_iter=self.max_iter,
                 fit_algorithm="cd", dict_init=start.astype(np.float64), n_jobs=self.n_jobs, random_state=seed,
             ).fit(whitened.astype(np.float64))  # float64: float32 duality gaps never reach the tolerance
             atoms = learner.components_
@@ -375,7 +406,7 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         check_is_fitted(self, "atoms_")
         failures = {} if self.on_error == "warn" else None
         clips = validate_clips(X, failures=failures)
-        frontend = mel_frontend(self.sample_rate_, self.n_mels)
+        frontend = mel_frontend(self.analysis_rate_, self.n_mels)
         done = 0
 
         def encode_clip(index) -> np.ndarray:

@@ -29,15 +29,15 @@ def save_trained(
 ) -> str:
     """Write a fitted trainer's network as a sktag checkpoint; returns its sha256.
 
-    The metadata holds, in this order: ``sample_rate`` (the trainer's
-    ``sample_rate_``), ``fields``, ``recipe`` (the trainer's parameters but
+    The metadata holds, in this order: ``sample_rate`` (the network's rate, the
+    trainer's ``analysis_rate_``), ``fields, ``recipe`` (the trainer's parameters but
     :data:`RUN_PARAMETERS`), ``history`` (skorch's, per epoch) and ``meta``.
 
     Parameters
     ----------
     path : str or os.PathLike
     trainer : estimator
-        Fitted: it has ``sample_rate_``, ``config_`` (the network's keyword
+        Fitted: it has ``analysis_rate_``, ``config_`` (the network's keyword
         arguments) and ``history_``.
     network : torch.nn.Module
         The network to store (a class of :data:`sktag.weights.ARCHITECTURES`).
@@ -61,7 +61,7 @@ def save_trained(
         history = [{k: row.get(k) for k in history_keys} for row in trainer.history_]
     recipe = {k: v for k, v in trainer.get_params().items() if k not in RUN_PARAMETERS}
     full_meta = {
-        "sample_rate": trainer.sample_rate_,
+        "sample_rate": trainer.analysis_rate_,
         **fields,
         "recipe": json.loads(json.dumps(recipe, default=str)),
         "history": json.loads(json.dumps(history, default=float)),

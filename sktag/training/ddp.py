@@ -1,6 +1,6 @@
 """Train a SampleCNN on several processes or GPUs with torch DistributedDataParallel (``torchrun``).
 
-:class:`~sktag.training.SampleCNNTagger` trains on one device. For several GPUs
+:class:`~sktag.SampleCNNTagger` trains on one device. For several GPUs
 (or several machines), launch this module with ``torchrun``: every process
 trains a replica on its share of the random crops, gradients are averaged by
 DDP, and process 0 writes a sktag checkpoint that
@@ -27,6 +27,7 @@ import argparse
 import json
 import logging
 import os
+import sys
 import time
 
 import numpy as np
@@ -37,6 +38,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
 from .. import weights as sktag_weights
+from .._deprecation import renamed_message, warn_renamed
 from .._devices import autocast, resolve_precision
 from ..datasets import load_csv
 from ..nn import SampleCNN
@@ -55,13 +57,14 @@ def train_ddp(
     out: str | os.PathLike,
     *,
     architecture: dict | None = None,
-    sample_rate: float = 16000,
+    analysis_rate: float = 16000,
     epochs: int = 20,
     batch_size: int = 23,
     lr: float = 1e-3,
     crops_per_clip: int = 1,
     precision: str = "auto",
     seed: int = 0,
+    sample_rate: float | None = None,
 ) -> str | None:
     """Train a SampleCNN with DistributedDataParallel in the current ``torchrun`` process group.
 
@@ -78,7 +81,8 @@ def train_ddp(
     architecture : dict, optional
         Keyword arguments of :class:`sktag.nn.SampleCNN` (``n_classes`` is set
         from ``targets``).
-    sample_rate : float, default=16000
+    analysis_rate : float, default=16000
+        The network's rate; every clip is resampled to it.
     epochs : int, default=20
     batch_size : int, default=23
         Crops per process and step.
@@ -89,20 +93,26 @@ def train_ddp(
     seed : int, default=0
         The same in every process: identical initial weights; each epoch's crops
         differ across processes.
+    sample_rate : float or None, default=None
+        The name of ``analysis_rate`` before sktag 0.1 (a FutureWarning; removed
+        in 0.3).
 
     Returns
     -------
     sha256 : str or None
         The checkpoint's hash in process 0, ``None`` in the others.
     """
+    if sample_rate is not None:
+        warn_renamed("train_ddp(sample_rate=...)", "analysis_rate=... (the network's rate)")
+        analysis_rate = sample_rate
     rank, world = dist.get_rank(), dist.get_world_size()
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
     device = torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
     if rank == 0:  # decode once; the others reopen the same store
-        store = AudioStore.build(paths, sample_rate=sample_rate)
+        store = AudioStore.build(paths, sample_rate=analysis_rate)
     dist.barrier()
     if rank != 0:
-        store = AudioStore.build(paths, sample_rate=sample_rate)
+        store = AudioStore.build(paths, sample_rate=analysis_rate)
 
     torch.manual_seed(seed)
     config = {**(architecture or {}), "n_classes": int(targets.shape[1])}
@@ -139,7 +149,7 @@ def train_ddp(
                         history[-1]["train_loss"], world, history[-1]["dur"])
     sha256 = None
     if rank == 0:
-        meta = {"sample_rate": float(sample_rate), "tags": [str(t) for t in tags], "history": history,
+        meta = {"sample_rate": float(analysis_rate), "tags": [str(t) for t in tags], "history": history,
                 "recipe": {"trainer": "sktag.training.ddp", "processes": world, "epochs": epochs,
                            "batch_size_per_process": batch_size, "lr": lr, "crops_per_clip": crops_per_clip,
                            "precision": precision, "seed": seed}}
@@ -159,7 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--split-column", default=None, help="train on its 'train' rows (default: every row)")
     parser.add_argument("--out", required=True)
     parser.add_argument("--architecture", default="{}", help="JSON keyword arguments of sktag.nn.SampleCNN")
-    parser.add_argument("--sample-rate", type=float, default=16000)
+    parser.add_argument("--analysis-rate", type=float, help="the network's rate (default 16000)")
+    parser.add_argument("--sample-rate", type=float, dest="old_sample_rate",
+                        help="deprecated name of --analysis-rate (removed in sktag 0.3)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=23)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -167,6 +179,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--precision", choices=["fp32", "bf16", "auto"], default="auto")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    if args.old_sample_rate is not None:
+        if args.analysis_rate is not None:
+            parser.error("--sample-rate is the old name of --analysis-rate: give --analysis-rate only")
+        print(f"{parser.prog}: warning: {renamed_message('--sample-rate', '--analysis-rate')}", file=sys.stderr)
+        args.analysis_rate = args.old_sample_rate
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     data = load_csv(args.csv, label_columns=args.label_columns.split(",") if args.label_columns else None,
                     tag_column=args.tag_column, tag_separator=args.tag_separator, split_column=args.split_column)
@@ -175,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         sha256 = train_ddp(
             [str(p) for p in data.paths[keep]], data.target[keep], list(data.target_names), args.out,
-            architecture=json.loads(args.architecture), sample_rate=args.sample_rate, epochs=args.epochs,
+            architecture=json.loads(args.architecture), analysis_rate=args.analysis_rate or 16000, epochs=args.epochs,
             batch_size=args.batch_size, lr=args.lr, crops_per_clip=args.crops_per_clip, precision=args.precision,
             seed=args.seed,
         )

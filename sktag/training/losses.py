@@ -31,5 +31,5 @@ class TeacherLogitMSE(torch.nn.Module):
         return torch.nn.functional.mse_loss(logits, torch.logit(probabilities, eps=self.eps))
 
 
-#: ``loss`` option of :class:`~sktag.training.SampleCNNTagger` -> criterion class.
+#: ``loss`` option of :class:`~sktag.SampleCNNTagger` -> criterion class.
 LOSSES = {"bce": torch.nn.BCEWithLogitsLoss, "logit_mse": TeacherLogitMSE}

@@ -100,7 +100,7 @@ class MLPTagger(ClassifierMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sktag.training import MLPTagger
+    >>> from sktag import MLPTagger
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((60, 8)).astype(np.float32)
     >>> Y = np.stack([X[:, 0] > 0, X[:, 1] > 0], axis=1).astype(int)

@@ -14,11 +14,13 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.helper import predefined_split
 from torch.utils.data import Dataset
 
+from .._deprecation import DeprecatedAttribute, renamed_state
 from .._devices import resolve_device, resolve_precision
 from .._runtime import settle_torch_threads
 from ..clips import clip_means, network_rows, validate_clips
 from ..nn import ArtistCNN
 from ._net import AutocastNet
+from ._rates import array_rate, network_config
 from ._saving import save_trained
 from .augment import WaveformAugment
 from .callbacks import epoch_table
@@ -146,6 +148,13 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
     architecture : dict or None, default=None
         Keyword arguments of :class:`sktag.nn.ArtistCNN` (its front end's
         ``sample_rate`` is the network's rate); ``n_classes`` is not allowed.
+    analysis_rate : float, "auto" or None, default=None
+        The network's rate, to which every clip is resampled: the front end's
+        ``sample_rate`` where ``architecture`` does not set it (``None`` or
+        ``"auto"``: the architecture's, else 22050 Hz).
+    sample_rate : float or None, default=None
+        Sample rate of array clips, as in the feature transformers (``None``:
+        already at the network's rate); files carry their own.
     n_negatives : int, default=4
     margin : float, default=0.4
     optimizer : {"sgd", "adam"}, default="sgd"
@@ -172,13 +181,16 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         ``net_.module_.network`` is the trained :class:`~sktag.nn.ArtistCNN`.
     classes_ : np.ndarray [shape=(n_artists,)]
         The training artists.
-    sample_rate_ : float
+    analysis_rate_ : float
+        The network's rate (``sample_rate_`` before sktag 0.1: that name warns and goes in 0.3).
     history_ : skorch.History
         Train (and valid) loss per epoch.
     """
 
     _parameter_constraints: dict = {
         "architecture": [None, dict],
+        "analysis_rate": [None, Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "sample_rate": [None, Interval(Real, 0, None, closed="neither")],
         "n_negatives": [Interval(Integral, 1, None, closed="left")],
         "margin": [Interval(Real, 0, None, closed="left")],
         "optimizer": [StrOptions({"sgd", "adam"})],
@@ -194,10 +206,12 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, architecture=None, *, n_negatives=4, margin=0.4, optimizer="sgd", lr=0.1, max_epochs=30,
-                 batch_size=15, crops_per_clip=1, augment=None, precision="auto", cache_dir=None, device="auto",
-                 random_state=None, verbose=1):
+    def __init__(self, architecture=None, *, analysis_rate=None, sample_rate=None, n_negatives=4, margin=0.4,
+                 optimizer="sgd", lr=0.1, max_epochs=30, batch_size=15, crops_per_clip=1, augment=None,
+                 precision="auto", cache_dir=None, device="auto", random_state=None, verbose=1):
         self.architecture = architecture
+        self.analysis_rate = analysis_rate
+        self.sample_rate = sample_rate
         self.n_negatives = n_negatives
         self.margin = margin
         self.optimizer = optimizer
@@ -229,7 +243,8 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         groups_valid : array-like [shape=(n_valid_clips,)], optional
             The tracks of the validation clips.
         input_rate : float, optional
-            Sample rate of array clips.
+            Deprecated since sktag 0.1 (a FutureWarning; removed in 0.3): the
+            ``sample_rate`` parameter gives the rate of array clips.
 
         Returns
         -------
@@ -253,10 +268,11 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
             settle_torch_threads()  # SKTAG_NUM_THREADS, as for the feature transformers
         rng = check_random_state(self.random_state)
         torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
-        network = ArtistCNN(**(self.architecture or {}))
-        self.config_ = dict(self.architecture or {})
-        self.sample_rate_ = network.sample_rate
-        store = AudioStore.build(X, sample_rate=self.sample_rate_, input_rate=input_rate, cache_dir=self.cache_dir,
+        self.config_ = network_config(ArtistCNN, self.architecture, self.analysis_rate, owner=type(self).__name__)
+        network = ArtistCNN(**self.config_)
+        self.analysis_rate_ = float(network.sample_rate)
+        input_rate = array_rate(self, input_rate, "fit")
+        store = AudioStore.build(X, sample_rate=self.analysis_rate_, input_rate=input_rate, cache_dir=self.cache_dir,
                                  verbose=self.verbose)
         if len(store) != len(codes):
             raise ValueError(f"X holds {len(store)} clips but y has {len(codes)} rows")
@@ -265,7 +281,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         valid = None
         if X_valid is not None:
             valid_codes = np.unique(np.asarray(y_valid), return_inverse=True)[1]
-            valid_store = AudioStore.build(X_valid, sample_rate=self.sample_rate_, input_rate=input_rate,
+            valid_store = AudioStore.build(X_valid, sample_rate=self.analysis_rate_, input_rate=input_rate,
                                            cache_dir=self.cache_dir, verbose=self.verbose)
             valid = ArtistGroups(valid_store, valid_codes, network.input_length, self.n_negatives,
                                  groups=_check_groups(groups_valid, len(valid_codes), "groups_valid"))
@@ -292,7 +308,10 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of (str or np.ndarray [shape=(n,)])
+            Paths and/or waveforms at ``sample_rate``.
         input_rate : float, optional
+            Deprecated since sktag 0.1 (a FutureWarning; removed in 0.3): the
+            ``sample_rate`` parameter gives the rate of array clips.
 
         Returns
         -------
@@ -300,10 +319,17 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         clips = validate_clips(X)
+        input_rate = array_rate(self, input_rate, "transform")
         network = self.net_.module_.network.eval()
-        rows = network_rows(clips, network, forward=network.embed, sample_rate=self.sample_rate_,
+        rows = network_rows(clips, network, forward=network.embed, sample_rate=self.analysis_rate_,
                             input_rate=input_rate, batch_size=self.batch_size, autocast_dtype=self.net_.autocast_dtype)
         return clip_means(rows)
+
+    #: The name of ``analysis_rate_`` before sktag 0.1 (a FutureWarning; removed in 0.3).
+    sample_rate_ = DeprecatedAttribute("analysis_rate_")
+
+    def __setstate__(self, state):
+        super().__setstate__(renamed_state(state, {"sample_rate_": "analysis_rate_"}))  # pickled before 0.1
 
     def save(self, path: str | os.PathLike, *, meta: dict | None = None, half: bool = True) -> str:
         """Write the trained :class:`~sktag.nn.ArtistCNN` as a sktag checkpoint (for

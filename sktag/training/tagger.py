@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,12 +17,14 @@ from skorch.callbacks import Checkpoint, LRScheduler
 from skorch.helper import predefined_split
 
 from .. import weights as sktag_weights
+from .._deprecation import REMOVED_IN, RENAMED_IN, DeprecatedAttribute, renamed_state
 from .._devices import resolve_device, resolve_precision
 from .._runtime import settle_torch_threads
 from ..clips import clip_means, network_rows, validate_clips
 from ..metrics import tag_scores
 from ..nn import ArtistCNN, MelCNN, SampleCNN
 from ._net import AutocastNet
+from ._rates import array_rate, network_config, requested_rate
 from ._saving import save_trained
 from ._targets import check_targets, one_hot
 from .augment import WaveformAugment
@@ -41,7 +44,8 @@ STAGES = (0.01, 0.002, 0.0004, 8e-5, 1.6e-5)
 class SampleCNNTagger(ClassifierMixin, BaseEstimator):
     """Train (or fine-tune) a SampleCNN on clips and tags, end to end, with skorch.
 
-    Clips are decoded once into an int16 memmap (:class:`~sktag.training.store.AudioStore`);
+    Clips are decoded once, at the network's rate, into an int16 memmap
+    (:class:`~sktag.training.AudioStore`);
     every epoch draws ``crops_per_clip`` random segment crops per training clip; the
     loss is BCE on multi-hot or soft targets (a teacher's probabilities: knowledge
     distillation), or for soft targets a regression onto the teacher's logits;
@@ -57,8 +61,17 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
     architecture : dict or None, default=None
         Keyword arguments of :class:`sktag.nn.SampleCNN` for ``weights=None``
         (``n_classes`` is set from the targets).
-    sample_rate : float, default=16000
-        The network's rate for ``weights=None`` (a checkpoint brings its own).
+    analysis_rate : float, "auto" or None, default=None
+        The network's rate, to which every clip is resampled: for
+        ``weights=None`` the rate of the new network (``None`` or ``"auto"``:
+        16 kHz, or the rate the architecture sets for networks with a log-mel
+        front end); a checkpoint brings its own, which a number here must equal.
+    sample_rate : float or None, default=None
+        Sample rate of array clips, as in the feature transformers (``None``:
+        already at the network's rate); files carry their own. Before sktag
+        0.1 this parameter was the network's rate: until 0.3, ``sample_rate``
+        given without ``analysis_rate`` keeps that meaning, with a
+        FutureWarning (give ``analysis_rate``, or ``"auto"``, to use the new one).
     recipe : {"staged", "adam"}, default="staged"
         ``"staged"``: the authors' SGD (Nesterov momentum 0.9) with learning-rate
         stages 0.01, 0.002, 0.0004, 8e-5, 1.6e-5, each early-stopped on validation
@@ -116,13 +129,15 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         The trained net; ``net_.module_`` is the :class:`~sktag.nn.SampleCNN`.
     history_ : skorch.History
         Per epoch: train/valid loss, ``valid_roc_auc``, ``valid_pr_auc``, learning rate.
-    sample_rate_ : float
+    analysis_rate_ : float
+        The network's rate (``sample_rate_`` before sktag 0.1: that name warns and goes in 0.3).
     """
 
     _parameter_constraints: dict = {
         "weights": [None, str, os.PathLike],
         "architecture": [None, dict],
-        "sample_rate": [Interval(Real, 0, None, closed="neither")],
+        "analysis_rate": [None, Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "sample_rate": [None, Interval(Real, 0, None, closed="neither")],
         "recipe": [StrOptions({"staged", "adam"})],
         "lr": [None, Interval(Real, 0, None, closed="neither")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -147,7 +162,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         weights=None,
         *,
         architecture=None,
-        sample_rate=16000,
+        analysis_rate=None,
+        sample_rate=None,
         recipe="staged",
         lr=None,
         max_epochs=100,
@@ -168,6 +184,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
     ):
         self.weights = weights
         self.architecture = architecture
+        self.analysis_rate = analysis_rate
         self.sample_rate = sample_rate
         self.recipe = recipe
         self.lr = lr
@@ -188,23 +205,69 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     _network_class: type[torch.nn.Module] = SampleCNN
+    #: The rate of a new network that has no rate of its own (a SampleCNN), when ``analysis_rate`` gives none.
+    _default_analysis_rate = 16000.0
+
+    #: The name of ``analysis_rate_`` before sktag 0.1 (a FutureWarning; removed in 0.3).
+    sample_rate_ = DeprecatedAttribute("analysis_rate_")
+
+    def __setstate__(self, state):
+        super().__setstate__(renamed_state(state, {"sample_rate_": "analysis_rate_"}))  # pickled before 0.1
+
+    # -- rates -------------------------------------------------------------------------------
+    def _legacy_sample_rate(self) -> bool:
+        """Whether ``sample_rate`` still means the network's rate, as before sktag 0.1: given without
+        ``analysis_rate`` (until 0.3)."""
+        return self.sample_rate is not None and self.analysis_rate is None
+
+    def _warn_legacy_sample_rate(self, rate: float, source: str | None) -> None:
+        """The FutureWarning of ``fit`` when ``sample_rate`` keeps its old meaning; ``source`` names where the
+        network's rate came from instead of it (``None``: it came from ``sample_rate``)."""
+        given = f"{type(self).__name__}(sample_rate={self.sample_rate!r}) without analysis_rate"
+        future = (f"From sktag {REMOVED_IN} on, sample_rate is the rate of array clips, as in the feature "
+                  f"transformers, and analysis_rate the network's")
+        if source is None:
+            message = (f"{given} is read as the network's rate, its meaning before sktag {RENAMED_IN}. {future}: "
+                       f"write analysis_rate={self.sample_rate!r} (and sample_rate only for array clips at "
+                       f"another rate)")
+        else:
+            message = (f"{given} is read as the network's rate, its meaning before sktag {RENAMED_IN}, and is "
+                       f"ignored as before: the network runs at {rate:g} Hz, from its {source}. {future}: drop "
+                       "sample_rate, or add analysis_rate='auto' to make it the rate of array clips now")
+        warnings.warn(message, FutureWarning, stacklevel=5)  # the caller of fit (under _fit_context)
 
     # -- building --------------------------------------------------------------------------
     def _initial_module(self, n_tags: int) -> tuple[torch.nn.Module, dict, float]:
+        """The network to train, its keyword arguments and its rate (from ``analysis_rate``, the architecture or
+        the checkpoint)."""
         network = self._network_class.__name__
+        legacy = self._legacy_sample_rate()
+        rate = float(self.sample_rate) if legacy else requested_rate(self.analysis_rate)
         if self.weights is None:
-            config = {**(self.architecture or {}), "n_classes": n_tags}
+            config = {**network_config(self._network_class, self.architecture, None if legacy else rate,
+                                       owner=type(self).__name__), "n_classes": n_tags}
             module = self._network_class(**config)
-            return module, config, float(getattr(module, "sample_rate", self.sample_rate))
+            own = getattr(module, "sample_rate", None)  # a log-mel front end's; a SampleCNN has none
+            network_rate = float(own) if own is not None else (rate or self._default_analysis_rate)
+            if legacy:
+                self._warn_legacy_sample_rate(network_rate, None if own is None else "architecture")
+            return module, config, network_rate
         checkpoint = sktag_weights.get_network_checkpoint(self.weights, network, user=type(self).__name__,
                                                           config=self.architecture)
+        network_rate = float(checkpoint.meta["sample_rate"])
+        if legacy:
+            self._warn_legacy_sample_rate(network_rate, "checkpoint")
+        elif rate is not None and rate != network_rate:
+            raise ValueError(f"{type(self).__name__} got analysis_rate={self.analysis_rate!r}, but the network of "
+                             f"{checkpoint.source} runs at {network_rate:g} Hz: leave analysis_rate None (or "
+                             "'auto') to train at the checkpoint's rate")
         module = checkpoint.build().train()
         config = dict(checkpoint.config)
         if module.classifier.out_features != n_tags:
             logger.info("sktag: new output layer (%d -> %d tags)", module.classifier.out_features, n_tags)
             module.classifier = torch.nn.Linear(module.classifier.in_features, n_tags)
             config["n_classes"] = n_tags
-        return module, config, float(checkpoint.meta["sample_rate"])
+        return module, config, network_rate
 
     def _callbacks(self, valid: bool) -> list:
         callbacks: list = []
@@ -230,7 +293,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of (str or np.ndarray [shape=(n,)])
-            Training clips (paths or waveforms at ``input_rate``).
+            Training clips (paths or waveforms at ``sample_rate``).
         y : array-like [shape=(n_clips, n_tags) or (n_clips,)]
             Multi-hot or soft targets in [0, 1], or single-label class labels
             (trained one-hot with the same BCE loss).
@@ -241,7 +304,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         tags : sequence of str, optional
             Tag names (``classes_``); default ``tag0`` ...
         input_rate : float, optional
-            Sample rate of array clips.
+            Deprecated since sktag 0.1 (a FutureWarning; removed in 0.3): the
+            ``sample_rate`` parameter gives the rate of array clips.
 
         Returns
         -------
@@ -264,7 +328,8 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             settle_torch_threads()  # SKTAG_NUM_THREADS, as for the feature transformers
         rng = check_random_state(self.random_state)
         torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
-        module, config, self.sample_rate_ = self._initial_module(y.shape[1])
+        module, config, self.analysis_rate_ = self._initial_module(y.shape[1])
+        input_rate = array_rate(self, input_rate, "fit", legacy=self._legacy_sample_rate())
         self.config_ = config
         self.classes_ = np.asarray(names, dtype=object) if self.multilabel_ else np.asarray(names)
         if len(self.classes_) != y.shape[1]:
@@ -272,7 +337,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         frozen = self._frozen_modules(module)
         length = module.input_length
 
-        store = AudioStore.build(X, sample_rate=self.sample_rate_, input_rate=input_rate,
+        store = AudioStore.build(X, sample_rate=self.analysis_rate_, input_rate=input_rate,
                                  cache_dir=self.cache_dir, verbose=self.verbose)
         if len(store) != len(y):
             raise ValueError(f"X holds {len(store)} clips but y has {len(y)} rows")
@@ -285,7 +350,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
                        else one_hot(y_valid, self.classes_, "y_valid")[1])
             if y_valid.shape[1] != y.shape[1]:
                 raise ValueError(f"y_valid has {y_valid.shape[1]} columns, y has {y.shape[1]}")
-            valid_store = AudioStore.build(X_valid, sample_rate=self.sample_rate_, input_rate=input_rate,
+            valid_store = AudioStore.build(X_valid, sample_rate=self.analysis_rate_, input_rate=input_rate,
                                            cache_dir=self.cache_dir, verbose=self.verbose)
             valid = AllSegments(valid_store, y_valid, length)
 
@@ -361,8 +426,10 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sequence of (str or np.ndarray [shape=(n,)])
+            Paths and/or waveforms at ``sample_rate``.
         input_rate : float, optional
-            Sample rate of array clips.
+            Deprecated since sktag 0.1 (a FutureWarning; removed in 0.3): the
+            ``sample_rate`` parameter gives the rate of array clips.
 
         Returns
         -------
@@ -371,13 +438,15 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         clips = validate_clips(X)
+        input_rate = array_rate(self, input_rate, "predict_proba", legacy=self._legacy_sample_rate())
         rows = network_rows(clips, self.net_.module_.eval(), pool=lambda logits: torch.sigmoid(logits.float()),
-                            sample_rate=self.sample_rate_, input_rate=input_rate, batch_size=self.batch_size,
+                            sample_rate=self.analysis_rate_, input_rate=input_rate, batch_size=self.batch_size,
                             autocast_dtype=self.net_.autocast_dtype)
         return clip_means(rows)
 
     @classmethod
-    def from_checkpoint(cls, weights, *, device: str = "auto", precision: str = "fp32") -> SampleCNNTagger:
+    def from_checkpoint(cls, weights, *, device: str = "auto", precision: str = "fp32",
+                        sample_rate: float | None = None) -> SampleCNNTagger:
         """A tagger ready to predict with a trained checkpoint's own tags (no training).
 
         Parameters
@@ -386,13 +455,16 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             A sktag checkpoint path or shipped name; its metadata must list ``tags``.
         device : str, default="auto"
         precision : {"fp32", "bf16", "auto"}, default="fp32"
+        sample_rate : float or None, default=None
+            Sample rate of array clips (``None``: the network's).
 
         Returns
         -------
         tagger : SampleCNNTagger
             Fitted: ``classes_`` are the checkpoint's tags.
         """
-        tagger = cls(weights=weights, device=device, precision=precision, verbose=0)
+        tagger = cls(weights=weights, analysis_rate="auto", sample_rate=sample_rate, device=device,
+                     precision=precision, verbose=0)
         checkpoint = sktag_weights.get_checkpoint(weights)
         if "tags" not in checkpoint.meta:
             raise sktag_weights.WeightsError(f"{checkpoint.source}: metadata has no 'tags'; it is not a tagger")
@@ -401,7 +473,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
                                   autocast_dtype=resolve_precision(precision, resolved)).initialize()
         tagger.classes_ = np.asarray(checkpoint.meta["tags"], dtype=object)
         tagger.multilabel_ = True
-        tagger.sample_rate_ = float(checkpoint.meta["sample_rate"])
+        tagger.analysis_rate_ = float(checkpoint.meta["sample_rate"])
         tagger.config_ = dict(checkpoint.config)
         tagger.history_ = checkpoint.meta.get("history", [])
         return tagger
@@ -431,8 +503,9 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         ----------
         path : str or os.PathLike
         meta : dict, optional
-            Extra metadata (training data, metrics, ...); ``sample_rate``, ``tags``,
-            ``recipe`` and the training history are recorded automatically.
+            Extra metadata (training data, metrics, ...); ``sample_rate`` (the
+            network's rate, ``analysis_rate_``), ``tags``, ``recipe`` and the
+            training history are recorded automatically.
         half : bool, default=True
             Store weights in fp16.
         """
@@ -455,7 +528,8 @@ class ArtistCNNTagger(SampleCNNTagger):
     crops, as :class:`SampleCNNTagger` trains a SampleCNN; every parameter and
     method is the same. ``architecture`` holds keyword arguments of
     :class:`~sktag.nn.ArtistCNN`, including its front end's ``sample_rate``,
-    which is the network's rate (the ``sample_rate`` parameter is not used).
+    the network's rate, which ``analysis_rate`` sets where the architecture
+    does not (its ``n_fft`` and ``hop_length`` are samples at that rate).
     Single-label targets (artists) are trained one-hot with BCE. The saved
     checkpoint loads in :class:`sktag.ArtistCNNFeatures`.
 
@@ -467,7 +541,7 @@ class ArtistCNNTagger(SampleCNNTagger):
     >>> small = {"sample_rate": 8000, "n_fft": 256, "hop_length": 64, "n_mels": 32}
     >>> tagger = ArtistCNNTagger(architecture=small, recipe="adam", max_epochs=1, batch_size=2,
     ...                          precision="fp32", verbose=0, random_state=0)
-    >>> tagger.fit(X, ["a", "b", "a", "b"], input_rate=8000).predict_proba(X, input_rate=8000).shape
+    >>> tagger.fit(X, ["a", "b", "a", "b"]).predict_proba(X).shape
     (4, 2)
     """
 
@@ -482,9 +556,9 @@ class MelCNNTagger(SampleCNNTagger):
     layers. This trains one of them end to end on random crops, as
     :class:`SampleCNNTagger` trains a SampleCNN; every parameter and method is
     the same. ``architecture`` holds keyword arguments of
-    :class:`~sktag.nn.MelCNN`, including its front end's ``sample_rate``, which
-    is the network's rate (the ``sample_rate`` parameter is not used). The
-    saved checkpoint loads in :class:`sktag.MelCNNFeatures`.
+    :class:`~sktag.nn.MelCNN`, including its front end's ``sample_rate``, the
+    network's rate, which ``analysis_rate`` sets where the architecture does
+    not. The saved checkpoint loads in :class:`sktag.MelCNNFeatures`.
 
     Examples
     --------
@@ -495,7 +569,7 @@ class MelCNNTagger(SampleCNNTagger):
     >>> tagger = MelCNNTagger(architecture=small, recipe="adam", max_epochs=1, batch_size=2,
     ...                       precision="fp32", verbose=0, random_state=0)
     >>> y = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
-    >>> tagger.fit(X, y, input_rate=8000).predict_proba(X, input_rate=8000).shape
+    >>> tagger.fit(X, y).predict_proba(X).shape
     (4, 2)
     """
 
