@@ -12,7 +12,7 @@ from sktag import SampleCNNFeatures
 from sktag._devices import decode_workers
 from sktag._progress import Progress, format_duration
 from sktag.audio import AudioError
-from sktag.clips import batching, decode_ahead
+from sktag.clips import batching, decode_ahead, map_segments, validate_clips
 
 SMALL = {"m": 3, "n": 5}
 
@@ -97,6 +97,28 @@ def test_features_do_not_depend_on_the_number_of_decoding_threads(fixtures_dir, 
         got = many.fit_transform(X)
     np.testing.assert_array_equal(np.isnan(got[3]), True)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_map_segments_decodes_with_the_workers_it_is_given(monkeypatch):
+    rng = np.random.default_rng(0)
+    clips = validate_clips([rng.uniform(-0.5, 0.5, n).astype(np.float32) for n in (3000, 1000, 5000, 2000)])
+    used = []
+
+    def recording(sources, *, workers, maxsize):
+        used.append(workers)
+        return decode_ahead(sources, workers=workers, maxsize=maxsize)
+
+    monkeypatch.setattr(batching, "decode_ahead", recording)
+    kwargs = {"fn": lambda x: x[:, :3] * 2, "sample_rate": 16000.0, "input_rate": None, "length": 1000, "hop": 1000,
+              "batch_size": 2, "device": torch.device("cpu")}
+    default = map_segments(clips, **kwargs)
+    three = map_segments(clips, **kwargs, workers=3)
+    assert used == [decode_workers(torch.device("cpu")), 3]
+    assert [r.shape for r in default] == [(3, 3), (1, 3), (5, 3), (2, 3)]
+    for a, b in zip(default, three):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="workers"):
+        map_segments(clips, **kwargs, workers=0)
 
 
 # ---------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_bf16_features_stay_close_to_fp32(fixtures_dir):
         extractor = SampleCNNFeatures(weights=None, random_state=0, precision=precision).fit(paths)
         assert extractor.autocast_dtype_ == (None if precision == "fp32" else torch.bfloat16)
         # "auto" batches keep the largest activation under 16 MiB: bf16 activations are half the size
-        assert extractor._network_batch_size(extractor.model_) == {"fp32": 1, "bf16": 3}[precision]
+        assert extractor.batch_size_ == {"fp32": 1, "bf16": 3}[precision]
         features[precision] = extractor.transform(paths)
     error = np.linalg.norm(features["bf16"] - features["fp32"], axis=1) / np.linalg.norm(features["fp32"], axis=1)
     assert features["bf16"].dtype == np.float32 and 0 < error.max() < 0.02
@@ -88,13 +88,22 @@ def test_bf16_features_stay_close_to_fp32_and_probe_as_well():
         extractor = SampleCNNFeatures(weights=None, random_state=0, precision=precision).fit(X_train)
         assert extractor.autocast_dtype_ == (None if precision == "fp32" else torch.bfloat16)
         # "auto" batches keep the largest activation under 16 MiB: bf16 activations are half the size
-        assert extractor._network_batch_size(extractor.model_) == {"fp32": 1, "bf16": 3}[precision]
+        assert extractor.batch_size_ == {"fp32": 1, "bf16": 3}[precision]
         train, test = extractor.transform(X_train), extractor.transform(X_test)
         probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(train, y_train)
         scores[precision], features[precision] = probe.score(test, y_test), np.vstack([train, test])
     error = np.linalg.norm(features["bf16"] - features["fp32"], axis=1) / np.linalg.norm(features["fp32"], axis=1)
     assert features["bf16"].dtype == np.float32 and 0 < error.max() < 0.02
     assert abs(scores["bf16"] - scores["fp32"]) <= 2 / len(y_test)
+
+
+def test_batch_size_is_what_transform_uses():
+    X = [np.zeros(2000, np.float32)]
+    features = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, batch_size=5)
+    assert not hasattr(features, "batch_size_")  # NotFittedError, an AttributeError, before fit
+    assert features.fit(X).batch_size_ == 5
+    assert features.set_params(batch_size="auto").batch_size_ == 64  # a 729-sample network: the cap, 64
+    assert pickle.loads(pickle.dumps(features)).batch_size_ == 64
 
 
 def test_pipeline_on_mixed_rates_and_channels(mixed_clips):

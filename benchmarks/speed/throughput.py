@@ -20,15 +20,18 @@ end: ``SampleCNNFeatures(...).transform(paths)`` over game_music mp3 files from
 ``../shared/data`` (decoding, resampling, segmenting, batching, pooling, aggregation).
 
 On a GPU the network is timed with CUDA synchronisation, bf16 is CUDA autocast,
-and two more rows show the decoding side: decoding, resampling and segmenting
-alone with the threads ``SampleCNNFeatures`` uses there (every core but one),
-and end to end with a single decoding thread (how it ran before).
+and a second table shows the decoding side by decoding threads (1, 2, 4, 8 and
+the ``SampleCNNFeatures`` default there, every core but one): decoding,
+resampling and segmenting alone, and from the files to each segment's pooled rows
+(``sktag.clips.map_segments(..., workers=n)``: the transformer's network pass).
 
 Real-time factors are given for 22050 Hz (the paper's rate: a 59049-sample segment
 is 2.678 s) and 16 kHz (sktag's corpus rate: 3.691 s).
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import torch
@@ -38,7 +41,7 @@ from benchmarks import common
 from benchmarks.speed.common import (LAYERS, SEGMENT, audio_seconds, count_segments, decode, forward,
                                      game_music_mp3s, machine, results_stem, segments_per_second, timed_transform,
                                      warm_extractor)
-from sktag.clips import batching
+from sktag.clips import map_segments, validate_clips
 from sktag.nn import SampleCNN, fold_batchnorm
 from sktag.runtime import MAX_DECODE_WORKERS, cpu_has_native_bf16, decode_workers, settle_glibc_malloc
 
@@ -71,14 +74,24 @@ def end_to_end_rate(paths: list[str], batch_size, precision: str = "fp32", devic
     return count_segments(paths, features) / timed_transform(features, paths)[1]
 
 
-def threads_end_to_end_rate(paths: list[str], threads: int, device: str) -> float:
-    """``end_to_end_rate`` (fp32, default batch size) with ``threads`` decoding threads."""
-    default = batching.decode_workers  # the function map_segments asks
-    batching.decode_workers = lambda device: threads
-    try:
-        return end_to_end_rate(paths, "auto", "fp32", device)
-    finally:
-        batching.decode_workers = default
+def pooled(model: torch.nn.Module):
+    """``x ->`` each default layer's max and mean over time: a segment's rows, as ``SampleCNNFeatures`` pools them."""
+    def run(x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1)
+                          for a in model.forward_intermediates(x, LAYERS)], dim=2)
+    return run
+
+
+def threads_rate(paths: list[str], threads: int, device: str) -> float:
+    """Segments per second from ``paths`` to pooled rows with ``threads`` decoding threads (fp32, default batch
+    size): ``sktag.clips.map_segments`` as a random 3^9 ``SampleCNNFeatures`` calls it, with ``workers=threads``."""
+    features = warm_extractor(paths, device=device)
+    model = features.model_
+    started = time.perf_counter()
+    rows = map_segments(validate_clips(paths), pooled(model), sample_rate=features.sample_rate_, input_rate=None,
+                        length=features.segment_length_, hop=features.segment_length_,
+                        batch_size=features.batch_size_, device=next(model.parameters()).device, workers=threads)
+    return sum(len(r) for r in rows) / (time.perf_counter() - started)
 
 
 def median(measure, rounds: int) -> float:
@@ -138,10 +151,10 @@ def measure(args) -> dict:
         "rows": [{"batch_size": bs, **{n: float(np.median(measured[bs, n])) for n in variants}}
                  for bs in batch_sizes],
         "auto": {p: median(lambda: end_to_end_rate(paths, "auto", p, args.device), args.rounds) for p in precisions},
-        "auto_batch": {p: extractor._network_batch_size(extractor.model_) for p, extractor in extractors.items()},
+        "auto_batch": {p: extractor.batch_size_ for p, extractor in extractors.items()},
         "workers": workers, "threads": threads,
         "decoding": {n: median(lambda: decode_rate(n), args.rounds) for n in threads},
-        "by_threads": ({n: median(lambda: threads_end_to_end_rate(paths, n, args.device), args.rounds)
+        "by_threads": ({n: median(lambda: threads_rate(paths, n, args.device), args.rounds)
                         for n in threads} if on_gpu else {}),
         "n_segments": count_segments(paths, extractors["fp32"]), "audio_seconds": audio_seconds(paths),
     }
@@ -196,8 +209,9 @@ def markdown(m: dict, args, command: str) -> list[str]:
                         f"decodes on this device): {cell(m['decoding'][workers]).split('; ')[0]})."]
     return lines + [
         f"Decoding threads (`SampleCNNFeatures` uses {workers} on this machine: every core but one, at most "
-        f"{MAX_DECODE_WORKERS}): decoding, resampling and segmenting alone, and end to end (fp32, default "
-        "batch size).",
+        f"{MAX_DECODE_WORKERS}): decoding, resampling and segmenting alone, and end to end from the files to "
+        "each segment's pooled rows (`sktag.clips.map_segments(..., workers=n)` as `SampleCNNFeatures` calls it: "
+        "fp32, default batch size; without the aggregation over segments).",
         "",
         "| decoding threads | decoding alone | end to end fp32 |",
         "|---:|---|---|",

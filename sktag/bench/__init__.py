@@ -1,4 +1,4 @@
-"""The transfer-learning benchmark, packaged: ``sktag bench`` (also ``benchmarks/transfer.py``).
+"""The transfer-learning benchmark, packaged: ``sktag bench`` (also ``python -m benchmarks.quality.transfer``).
 
 Every task of the shared corpus (a user's own dataset, held-out games) x every sktag
 extractor and the baselines x four heads, with the same splits for all; see

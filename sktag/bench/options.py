@@ -14,7 +14,7 @@ RANDOM_PREFIX = "random:"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``sktag bench`` (and ``benchmarks/transfer.py``)."""
+    """The options of ``sktag bench`` (and ``python -m benchmarks.quality.transfer``)."""
     parser.add_argument("--data", default=os.environ.get("SKTAG_SHARED_DATA"),
                         help="the shared corpus folder (default: $SKTAG_SHARED_DATA)")
     parser.add_argument("--out", default=".", help="folder for transfer<suffix>.md/.csv/.png (default: .)")

@@ -34,11 +34,12 @@ def map_segments(
     device: torch.device,
     verbose: int = 0,
     failures: dict | None = None,
+    workers: int | None = None,
 ) -> list[np.ndarray | None]:
     """Apply ``fn`` to batches of segments drawn from many clips, in order.
 
     Clips are decoded, resampled and segmented in background threads while ``fn``
-    runs (:func:`decode_ahead`; as many threads as
+    runs (:func:`decode_ahead`; ``workers`` threads, by default as many as
     :func:`sktag.runtime.decode_workers` gives for ``device``); segments of
     consecutive clips share batches.
 
@@ -67,6 +68,9 @@ def map_segments(
         clip's index, the other clips go on, and the clip's output is ``None``;
         clips already in it (from :func:`~sktag.clips.validate_clips`)
         are skipped.
+    workers : int or None, default=None
+        Decoding threads (at least 1); ``None``: :func:`sktag.runtime.decode_workers`
+        for ``device``, what sktag's transformers use. The output does not depend on it.
 
     Returns
     -------
@@ -118,7 +122,10 @@ def map_segments(
             failures[index] = exc  # its segments already batched are dropped below
 
     short: list[tuple[str, float]] = []  # (name, seconds) of clips shorter than a segment, from the decoders
-    workers = decode_workers(device)
+    if workers is None:
+        workers = decode_workers(device)
+    elif workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
     sources = [functools.partial(segments_of, index) for index in range(len(clips))]
     with progress:
         for index, segment in decode_ahead(sources, workers=workers, maxsize=max(8, 4 * batch_size // workers)):

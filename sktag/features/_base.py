@@ -110,6 +110,9 @@ SHARED_ATTRIBUTES_DOC = """\
         ``precision`` resolved for the device: ``torch.bfloat16`` or ``None`` (fp32).
     model_ : torch.nn.Module
         The network (a property: loaded lazily, cached per process, never pickled).
+    batch_size_ : int
+        Segments per network call of ``transform``: ``batch_size`` resolved for
+        the fitted network, precision and device (a property).
     failed_clips_ : list of (str, str)
         Set by each ``transform`` with ``on_error="warn"``: the name and error
         of every clip that got a NaN row; empty when all succeeded.
@@ -267,6 +270,16 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
         )
         itemsize = 4 if self.autocast_dtype_ is None else self.autocast_dtype_.itemsize  # bf16 activations: 2
         return int(np.clip(CPU_ACTIVATION_BUDGET // (itemsize * largest), 1, MAX_AUTO_BATCH))
+
+    @property
+    def batch_size_(self) -> int:
+        """Segments per network call of ``transform``: ``batch_size`` resolved for the fitted network.
+
+        An int ``batch_size`` as it is; ``"auto"`` gives 64 on a GPU and, on a CPU, as
+        many segments as keep the network's largest activation under 16 MiB at its
+        precision (1 for the 3^9 SampleCNN in fp32, 3 in bf16).
+        """
+        return self._network_batch_size(self.model_)
 
     def _resolve_layers(self, model: torch.nn.Module) -> list[str]:
         """``layers`` as names: names stay, positions in ``layer_names`` (negative from the end) become names."""
