@@ -96,7 +96,7 @@ def count_segments(paths: list[str], features: SampleCNNFeatures) -> int:
     length = features.segment_length_
     total = 0
     for info in map(soundfile.info, paths):
-        n = round(info.frames * features.sample_rate_ / info.samplerate)
+        n = round(info.frames * features.analysis_rate_ / info.samplerate)
         total += max(1, 1 + (n - length) // length)
     return total
 

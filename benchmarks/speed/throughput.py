@@ -88,7 +88,7 @@ def threads_rate(paths: list[str], threads: int, device: str) -> float:
     features = warm_extractor(paths, device=device)
     model = features.model_
     started = time.perf_counter()
-    rows = map_segments(validate_clips(paths), pooled(model), sample_rate=features.sample_rate_, input_rate=None,
+    rows = map_segments(validate_clips(paths), pooled(model), sample_rate=features.analysis_rate_, input_rate=None,
                         length=features.segment_length_, hop=features.segment_length_,
                         batch_size=features.batch_size_, device=next(model.parameters()).device, workers=threads)
     return sum(len(r) for r in rows) / (time.perf_counter() - started)
