@@ -3,6 +3,8 @@ from setuptools import find_packages, setup
 DOCS_REQUIRES = ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.15", "matplotlib>=3.7"]
 # sktag bench: the MFCC baseline and the plot; benchmarks/corpus: tags of the game-music sources
 BENCH_REQUIRES = ["librosa>=0.10", "matplotlib>=3.7", "mutagen>=1.45"]
+# ruff.toml's checks; pinned because another ruff version may format differently
+LINT_REQUIRES = ["ruff==0.17.6"]
 
 setup(
     name="sktag",
@@ -26,12 +28,20 @@ setup(
         "pandas>=1.5",  # sktag.datasets: the published CSV/TSV annotation files, Bunch.metadata
     ],
     extras_require={
-        "test": ["pytest>=7.3", "hypothesis>=6", "distributed>=2024.1", "av>=12",
-                 *DOCS_REQUIRES, *BENCH_REQUIRES],  # pytest 7.3: tmp_path_retention_policy; test_docs builds the docs
+        "test": [
+            "pytest>=7.3",
+            "hypothesis>=6",
+            "distributed>=2024.1",
+            "av>=12",
+            *DOCS_REQUIRES,
+            *BENCH_REQUIRES,
+            *LINT_REQUIRES,
+        ],  # pytest 7.3: tmp_path_retention_policy; test_docs builds the docs
         "dask": ["distributed>=2024.1"],  # sktag.extract.extract(client=...), sktag extract --scheduler
         "ffmpeg": ["av>=12"],  # .m4a/.mp4 (AAC, ALAC), .wma, ...: PyAV's wheels bundle FFmpeg (sktag._ffmpeg)
         "docs": DOCS_REQUIRES,
         "bench": BENCH_REQUIRES,
+        "lint": LINT_REQUIRES,
     },
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -27,8 +27,19 @@ import numpy as np
 
 from sktag.metrics import tag_scores
 
-__all__ = ["GAME_MUSIC", "RESULTS", "ROOT", "SHARED", "command", "game_music_clips", "parser", "teacher_agreement",
-           "teacher_tags", "teacher_targets", "write_results"]
+__all__ = [
+    "GAME_MUSIC",
+    "RESULTS",
+    "ROOT",
+    "SHARED",
+    "command",
+    "game_music_clips",
+    "parser",
+    "teacher_agreement",
+    "teacher_tags",
+    "teacher_targets",
+    "write_results",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SKTAG_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -43,8 +54,9 @@ MIN_POSITIVES_AT_HALF = 5
 
 def parser(module: str, doc: str) -> argparse.ArgumentParser:
     """The argument parser of the script ``module``; its docstring ``doc`` is the ``--help`` text."""
-    return argparse.ArgumentParser(prog=f"python -m {module}", description=doc,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    return argparse.ArgumentParser(
+        prog=f"python -m {module}", description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 def command(module: str, argv: Sequence[str] | None = None) -> str:
@@ -52,13 +64,19 @@ def command(module: str, argv: Sequence[str] | None = None) -> str:
     return shlex.join(["python", "-m", module, *(sys.argv[1:] if argv is None else argv)])
 
 
-def game_music_clips(split: str | None = None, *, games: Collection[str] | None = None,
-                     exclude_games: Collection[str] = ()) -> list[dict]:
+def game_music_clips(
+    split: str | None = None, *, games: Collection[str] | None = None, exclude_games: Collection[str] = ()
+) -> list[dict]:
     """Rows of ``game_music/clips.csv`` in file order: of one split (default: all), of ``games``
     (default: all), not of ``exclude_games``."""
     with open(GAME_MUSIC / "clips.csv", newline="") as f:
-        return [r for r in csv.DictReader(f) if (split is None or r["split"] == split)
-                and (games is None or r["game"] in games) and r["game"] not in exclude_games]
+        return [
+            r
+            for r in csv.DictReader(f)
+            if (split is None or r["split"] == split)
+            and (games is None or r["game"] in games)
+            and r["game"] not in exclude_games
+        ]
 
 
 @functools.cache
@@ -73,8 +91,10 @@ def teacher_tags() -> tuple[list[str], dict[str, np.ndarray]]:
 def teacher_targets(rows: Sequence[dict]) -> tuple[list[str], np.ndarray]:
     """The audio paths of clip rows and their teacher probabilities ``(n_clips, 50)``."""
     teacher = teacher_tags()[1]
-    return ([str(GAME_MUSIC / r["path"]) for r in rows],
-            np.stack([teacher[r["clip_id"]] for r in rows]) if rows else np.zeros((0, 50), dtype=np.float32))
+    return (
+        [str(GAME_MUSIC / r["path"]) for r in rows],
+        np.stack([teacher[r["clip_id"]] for r in rows]) if rows else np.zeros((0, 50), dtype=np.float32),
+    )
 
 
 def teacher_agreement(teacher: np.ndarray, proba: np.ndarray, tags: Sequence[str] | None = None) -> dict:
@@ -118,8 +138,14 @@ def _json_default(value):
     return str(value)
 
 
-def write_results(stem: str, report: dict | None, lines: Sequence[str], *, out: str | os.PathLike | None = None,
-                  csv_rows: Sequence[dict] | None = None) -> None:
+def write_results(
+    stem: str,
+    report: dict | None,
+    lines: Sequence[str],
+    *,
+    out: str | os.PathLike | None = None,
+    csv_rows: Sequence[dict] | None = None,
+) -> None:
     """Write a results file and print its Markdown.
 
     ``report`` goes to ``<out>/<stem>.json`` (``None``: no JSON), ``csv_rows`` (dicts with

@@ -41,8 +41,9 @@ _LAZY_ATTRIBUTES = {
     "SiameseArtistCNN": "sktag.training",
 }
 #: Submodules reachable as attributes after ``import sktag`` (as when this module imported them eagerly).
-_SUBMODULES = frozenset({"audio", "bench", "cli", "datasets", "extract", "features", "hear", "metrics", "nn",
-                         "training", "weights"})
+_SUBMODULES = frozenset(
+    {"audio", "bench", "cli", "datasets", "extract", "features", "hear", "metrics", "nn", "training", "weights"}
+)
 
 if _TYPE_CHECKING:  # for type checkers and IDEs: the names as if imported eagerly
     from .features import ArtistCNNFeatures, BagOfFeatures, MelCNNFeatures, MultiScaleFeatures, SampleCNNFeatures

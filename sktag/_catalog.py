@@ -8,8 +8,9 @@ Every shipped weight is one :class:`ShippedWeights` record in :data:`REGISTRY`
 (its file, sha256, network, rate, training data, recipe and measured scores, in
 the manner of torchvision's ``Weights``); :data:`DEFAULTS` picks one per network
 family. Each family is one :class:`NetworkFamily` record in :data:`FAMILIES`: the
-names its network, feature transformer, trainer and command-line choice go by. :data:`SHIPPED_WEIGHTS` and :data:`DEFAULT_WEIGHTS`, the plain tables the
-rest of sktag reads, are derived from them.
+names its network, feature transformer, trainer and command-line choice go by.
+:data:`SHIPPED_WEIGHTS` and :data:`DEFAULT_WEIGHTS`, the plain tables the rest of sktag
+reads, are derived from them.
 """
 
 from __future__ import annotations
@@ -72,11 +73,16 @@ class NetworkFamily:
 #: Architecture -> :class:`NetworkFamily`: the one registry of network families. The checkpoint format
 #: (:data:`sktag.weights.ARCHITECTURES`), the feature transformers
 #: (:data:`sktag.features.FEATURES_BY_ARCHITECTURE`) and the command line derive their tables from it.
-FAMILIES: Mapping[str, NetworkFamily] = MappingProxyType({family.architecture: family for family in (
-    NetworkFamily("SampleCNN", "samplecnn", "SampleCNNFeatures", "SampleCNNTagger"),
-    NetworkFamily("ArtistCNN", "artist", "ArtistCNNFeatures", "ArtistCNNTagger"),
-    NetworkFamily("MelCNN", "melcnn", "MelCNNFeatures", "MelCNNTagger"),
-)})
+FAMILIES: Mapping[str, NetworkFamily] = MappingProxyType(
+    {
+        family.architecture: family
+        for family in (
+            NetworkFamily("SampleCNN", "samplecnn", "SampleCNNFeatures", "SampleCNNTagger"),
+            NetworkFamily("ArtistCNN", "artist", "ArtistCNNFeatures", "ArtistCNNTagger"),
+            NetworkFamily("MelCNN", "melcnn", "MelCNNFeatures", "MelCNNTagger"),
+        )
+    }
+)
 
 
 #: Metric name -> (short label for tables, what was measured, decimals reported). The teacher scores compare the
@@ -87,18 +93,36 @@ METRICS: dict[str, tuple[str, str, int]] = {
     "test_teacher_roc_auc": ("teacher ROC-AUC", "macro ROC-AUC against the teacher's tags", 4),
     "test_teacher_pr_auc": ("teacher PR-AUC", "macro PR-AUC against the teacher's tags", 4),
     "test_composer_accuracy_block5": (
-        "composer accuracy", "composer recognition accuracy of LogisticRegression on the block5 features", 3),
+        "composer accuracy",
+        "composer recognition accuracy of LogisticRegression on the block5 features",
+        3,
+    ),
     "test_composer_accuracy_random_init_block5_mean_of_5": (
-        "random-init composer accuracy", "the same with the network at random initialisation, mean of 5 seeds", 3),
+        "random-init composer accuracy",
+        "the same with the network at random initialisation, mean of 5 seeds",
+        3,
+    ),
     "heldout_composer_accuracy": (
-        "held-out composer accuracy", "composer recognition on games left out of training (7 composers; "
-        "LogisticRegression on the default multi-level features, track-grouped 5-fold CV)", 3),
+        "held-out composer accuracy",
+        "composer recognition on games left out of training (7 composers; "
+        "LogisticRegression on the default multi-level features, track-grouped 5-fold CV)",
+        3,
+    ),
     "heldout_teacher_roc_auc": (
-        "held-out teacher ROC-AUC", "macro ROC-AUC against the teacher's tags on games left out of training", 4),
+        "held-out teacher ROC-AUC",
+        "macro ROC-AUC against the teacher's tags on games left out of training",
+        4,
+    ),
     "test_verification_eer": (
-        "verification EER", "composer verification: equal error rate of cosine similarities (lower is better)", 3),
+        "verification EER",
+        "composer verification: equal error rate of cosine similarities (lower is better)",
+        3,
+    ),
     "test_verification_eer_random_init_mean_of_5": (
-        "random-init verification EER", "the same with the network at random initialisation, mean of 5 seeds", 3),
+        "random-init verification EER",
+        "the same with the network at random initialisation, mean of 5 seeds",
+        3,
+    ),
 }
 
 
@@ -199,12 +223,24 @@ class ShippedWeights:
         record : dict
         """
         return {
-            "name": self.name, "architecture": self.architecture, "default": self.is_default, "file": self.file,
-            "path": self.path, "sha256": self.sha256, "sample_rate": self.sample_rate, "config": dict(self.config),
-            "segment_samples": self.segment_samples, "segment_seconds": self.segment_seconds,
-            "n_params": self.n_params, "file_size": self.file_size, "training_data": self.training_data,
-            "recipe": self.recipe, "metrics": dict(self.metrics), "key_metric": self.key_metric,
-            "results": self.results, "summary": self.summary,
+            "name": self.name,
+            "architecture": self.architecture,
+            "default": self.is_default,
+            "file": self.file,
+            "path": self.path,
+            "sha256": self.sha256,
+            "sample_rate": self.sample_rate,
+            "config": dict(self.config),
+            "segment_samples": self.segment_samples,
+            "segment_seconds": self.segment_seconds,
+            "n_params": self.n_params,
+            "file_size": self.file_size,
+            "training_data": self.training_data,
+            "recipe": self.recipe,
+            "metrics": dict(self.metrics),
+            "key_metric": self.key_metric,
+            "results": self.results,
+            "summary": self.summary,
         }
 
     def describe(self) -> str:
@@ -214,9 +250,11 @@ class ShippedWeights:
         -------
         text : str
         """
+
         def wrapped(label: str, text: str) -> list[str]:
-            return textwrap.wrap(text, 100, initial_indent=f"  {label:<15}", subsequent_indent=" " * 17,
-                                 break_on_hyphens=False)
+            return textwrap.wrap(
+                text, 100, initial_indent=f"  {label:<15}", subsequent_indent=" " * 17, break_on_hyphens=False
+            )
 
         default = ", the family's default" if self.is_default else ""
         lines = [
@@ -244,204 +282,218 @@ def _mb(n_bytes: int) -> str:
 _DISTILLED = "musicnn MTT tags"
 
 #: Every shipped weight, by name, in the order tables list them.
-REGISTRY: dict[str, ShippedWeights] = {weights.name: weights for weights in (
-    ShippedWeights(
-        name="samplecnn-3x9",
-        architecture="SampleCNN",
-        file="samplecnn-3x9.pt",
-        sha256="c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35",
-        sample_rate=16000,
-        config={"block": "basic", "multi_level": False, "n_classes": 50},
-        segment_samples=59049,
-        n_params=1869874,
-        file_size=3778867,
-        training_data=f"game_music train+valid; {_DISTILLED}",
-        recipe="logit regression onto musicnn's 50 MTT tags, AdamW with cosine decay, 4 random crops per clip: "
-               "20 epochs on the train split at 1e-3 (best validation epoch), then 16 on train+valid at 3e-4; "
-               "106 + 96 min on 2 CPU cores",
-        metrics={"test_teacher_roc_auc": 0.8945, "test_teacher_pr_auc": 0.6039},
-        key_metric="test_teacher_roc_auc",
-        results="benchmarks/results/distill_basic-lmse-c4-tv.md",
-        summary="The basic 3^9 SampleCNN of the sample-level paper (59,049-sample input) with a 50-tag head; "
-                "the default of SampleCNNFeatures, sktag tag and the HEAR module.",
-    ),
-    ShippedWeights(
-        name="samplecnn-3x9-multiteacher",
-        architecture="SampleCNN",
-        file="samplecnn-3x9-multiteacher.pt",
-        sha256="5dcb6938cd8830224c1524079e293cf9fdd37bd0b2ea0c4cb2f663a26ed613bf",
-        sample_rate=16000,
-        config={"block": "basic", "multi_level": False, "n_classes": 50},
-        segment_samples=59049,
-        n_params=1869874,
-        file_size=3779013,
-        training_data="game_music train+valid, 12 corpus games; 3 teachers",
-        recipe="from samplecnn-3x9: logit regression onto three musicnn teachers' patch tags, regression onto "
-               "their MSD and MTT max_pool embeddings, NT-Xent between two crops of a clip; AdamW 2e-4, "
-               "1,800 of 2,400 cosine steps of 16 clips x 2 crops, gain and EQ changes, bf16; 94 min on 2 CPU cores",
-        metrics={"heldout_composer_accuracy": 0.5926, "heldout_teacher_roc_auc": 0.8354,
-                 "test_teacher_roc_auc": 0.9031},
-        key_metric="heldout_teacher_roc_auc",
-        results="benchmarks/results/heldout_games.md",
-        summary="The basic 3^9 SampleCNN distilled from three musicnn teachers on about 14.4 h of game music, "
-                "validated on two games it never heard (naev, SuperTuxKart): the issue-26 network.",
-    ),
-    ShippedWeights(
-        name="samplecnn-3x8",
-        architecture="SampleCNN",
-        file="samplecnn-3x8.pt",
-        sha256="e9d912fd59106680279a34a4d2856788dd794606a62123f3aa12e9da104b2f62",
-        sample_rate=16000,
-        config={"n": 8, "block": "basic", "multi_level": False, "n_classes": 50},
-        segment_samples=19683,
-        n_params=1672498,
-        file_size=3380831,
-        training_data=f"game_music train; {_DISTILLED}",
-        recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 8 epochs of 12 random "
-               "crops per clip, best validation epoch; 44 min on 2 CPU cores",
-        metrics={"test_teacher_roc_auc": 0.8598, "test_teacher_pr_auc": 0.5262},
-        key_metric="test_teacher_roc_auc",
-        results="benchmarks/results/distill_samplecnn-3x8.md",
-        summary="The basic 3^8 SampleCNN (8 blocks, 19,683-sample input): the short scale of the multi-scale "
-                "features.",
-    ),
-    ShippedWeights(
-        name="samplecnn-3x10",
-        architecture="SampleCNN",
-        file="samplecnn-3x10.pt",
-        sha256="d3832f0430195f711ea18267185e2386cfcd2afa1a68a168245680507925cdf9",
-        sample_rate=16000,
-        config={"n": 10, "block": "basic", "multi_level": False, "n_classes": 50},
-        segment_samples=177147,
-        n_params=2067250,
-        file_size=4176357,
-        training_data=f"game_music train; {_DISTILLED}",
-        recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 6 epochs of 2 random "
-               "crops per clip (validation score still rising); 55 min on 2 CPU cores",
-        metrics={"test_teacher_roc_auc": 0.7945, "test_teacher_pr_auc": 0.3853},
-        key_metric="test_teacher_roc_auc",
-        results="benchmarks/results/distill_samplecnn-3x10.md",
-        summary="The basic 3^10 SampleCNN (10 blocks, 177,147-sample input): the long scale of the multi-scale "
-                "features, the least trained of the three.",
-    ),
-    ShippedWeights(
-        name="rese2-multilevel",
-        architecture="SampleCNN",
-        file="rese2-multilevel.pt",
-        sha256="81acd91d7e81968449afdd94c77129da735f9bbf6b59a9be142d57e7831692b5",
-        sample_rate=16000,
-        config={"block": "rese2", "multi_level": True, "n_classes": 50},
-        segment_samples=59049,
-        n_params=26980146,
-        file_size=54048535,
-        training_data=f"game_music train+valid; {_DISTILLED}",
-        recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, one stage of 13 "
-               "epochs of 2 random crops per clip on train+valid; 91 min on 2 CPU cores",
-        metrics={"test_teacher_roc_auc": 0.8560, "test_teacher_pr_auc": 0.4840},
-        key_metric="test_teacher_roc_auc",
-        results="benchmarks/results/distill_rese2-ml-tv.md",
-        summary="The ReSE-2 3^9 SampleCNN of arXiv:1710.10451 (residual squeeze-and-excitation blocks, ratio 16) "
-                "with the multi-level head over the last three blocks; saw a fifth of samplecnn-3x9's crops.",
-    ),
-    ShippedWeights(
-        name="melcnn-18f",
-        architecture="MelCNN",
-        file="melcnn-18f.pt",
-        sha256="f1dc9920cdfceae7b010514fd6c4281d66e3aa391aff287a61b75f7580e1f60c",
-        sample_rate=16000,
-        config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_frames": 18, "n_classes": 50},
-        segment_samples=6324,
-        n_params=716850,
-        file_size=1451285,
-        training_data=f"game_music train; {_DISTILLED}",
-        recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 16 random crops per "
-               "clip, best validation epoch of 30; 7 min on 2 CPU cores",
-        metrics={"test_teacher_roc_auc": 0.8821, "test_teacher_pr_auc": 0.5392},
-        key_metric="test_teacher_roc_auc",
-        results="benchmarks/results/distill_mel18.md",
-        summary="The local log-mel CNN of arXiv:1703.01793 on 18-frame patches (hop 372 at 16 kHz): the short "
-                "scale of the mel multi-scale features.",
-    ),
-    ShippedWeights(
-        name="melcnn-27f",
-        architecture="MelCNN",
-        file="melcnn-27f.pt",
-        sha256="7fc7869d6775290f2c865f3bf5ae791a52dff207b703c303e3a86a6efa8f8521",
-        sample_rate=16000,
-        config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_frames": 27, "n_classes": 50},
-        segment_samples=9672,
-        n_params=716850,
-        file_size=1451285,
-        training_data=f"game_music train; {_DISTILLED}",
-        recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 16 random crops per "
-               "clip, best validation epoch of 30; 8 min on 2 CPU cores",
-        metrics={"test_teacher_roc_auc": 0.8958, "test_teacher_pr_auc": 0.5475},
-        key_metric="test_teacher_roc_auc",
-        results="benchmarks/results/distill_mel27.md",
-        summary="The local log-mel CNN of arXiv:1703.01793 on 27-frame patches (hop 372 at 16 kHz): the middle "
-                "scale of the mel multi-scale features.",
-    ),
-    ShippedWeights(
-        name="melcnn-54f",
-        architecture="MelCNN",
-        file="melcnn-54f.pt",
-        sha256="b138a2316eea5e14dc670d74627777de5cc1e8970b63a4815a527c28dfba2b8f",
-        sample_rate=16000,
-        config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_frames": 54, "n_classes": 50},
-        segment_samples=19716,
-        n_params=914226,
-        file_size=1848626,
-        training_data=f"game_music train; {_DISTILLED}",
-        recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 16 random crops per "
-               "clip, best validation epoch of 30; 11 min on 2 CPU cores",
-        metrics={"test_teacher_roc_auc": 0.8983, "test_teacher_pr_auc": 0.5762},
-        key_metric="test_teacher_roc_auc",
-        results="benchmarks/results/distill_mel54.md",
-        summary="The local log-mel CNN of arXiv:1703.01793 on 54-frame patches (hop 372 at 16 kHz): the long "
-                "scale of the mel multi-scale features and the default of MelCNNFeatures.",
-    ),
-    ShippedWeights(
-        name="artist-basic-gamemusic",
-        architecture="ArtistCNN",
-        file="artist-basic-gamemusic.pt",
-        sha256="33b2ace466afb25fa5b127c9f20e4b4f9b7f57c7ad6374a262ea4f0c6e5e66cd",
-        sample_rate=16000,
-        config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_classes": 19},
-        segment_samples=47616,
-        n_params=269331,
-        file_size=560989,
-        training_data="game_music train; 711 clips of 19 composers",
-        recipe="softmax head over the composers (ArtistCNNTagger), AdamW 1e-3 with cosine decay, 30 epochs of "
-               "4 random crops per clip; 3.5 min on 2 CPU cores",
-        metrics={"test_composer_accuracy_block5": 0.456, "test_composer_accuracy_random_init_block5_mean_of_5": 0.458,
-                 "test_verification_eer": 0.355, "test_verification_eer_random_init_mean_of_5": 0.346},
-        key_metric="test_composer_accuracy_block5",
-        results="benchmarks/results/artist_gm16k-all.md",
-        summary="The artist-label CNN of arXiv:1710.06648 (\"basic\" model, 3 s log-mel patches at 16 kHz); "
-                "the default of ArtistCNNFeatures. On 19 composers its features are no better than random "
-                "initialisation for composer recognition.",
-    ),
-    ShippedWeights(
-        name="artist-siamese-gamemusic",
-        architecture="ArtistCNN",
-        file="artist-siamese-gamemusic.pt",
-        sha256="a88109eae3b42a79e2cb05fb2d402c3d50475a0faee599f6ee57a807e900ff1d",
-        sample_rate=16000,
-        config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000},
-        segment_samples=47616,
-        n_params=264448,
-        file_size=546461,
-        training_data="game_music train; 711 clips of 19 composers",
-        recipe="Siamese (SiameseArtistCNN): 1 positive and 4 negative artists, hinge 0.4 on cosine similarities, "
-               "SGD 0.1 with Nesterov momentum, 15 epochs of 4 random crops per clip; 6.6 min on 2 CPU cores",
-        metrics={"test_verification_eer": 0.239, "test_verification_eer_random_init_mean_of_5": 0.346,
-                 "test_composer_accuracy_block5": 0.401, "test_composer_accuracy_random_init_block5_mean_of_5": 0.458},
-        key_metric="test_verification_eer",
-        results="benchmarks/results/artist_gm16k-all.md",
-        summary="The artist-label CNN of arXiv:1710.06648 trained as a Siamese network (no classifier; 256-d "
-                "embedding): compares clips by composer.",
-    ),
-)}
+REGISTRY: dict[str, ShippedWeights] = {
+    weights.name: weights
+    for weights in (
+        ShippedWeights(
+            name="samplecnn-3x9",
+            architecture="SampleCNN",
+            file="samplecnn-3x9.pt",
+            sha256="c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35",
+            sample_rate=16000,
+            config={"block": "basic", "multi_level": False, "n_classes": 50},
+            segment_samples=59049,
+            n_params=1869874,
+            file_size=3778867,
+            training_data=f"game_music train+valid; {_DISTILLED}",
+            recipe="logit regression onto musicnn's 50 MTT tags, AdamW with cosine decay, 4 random crops per clip: "
+            "20 epochs on the train split at 1e-3 (best validation epoch), then 16 on train+valid at 3e-4; "
+            "106 + 96 min on 2 CPU cores",
+            metrics={"test_teacher_roc_auc": 0.8945, "test_teacher_pr_auc": 0.6039},
+            key_metric="test_teacher_roc_auc",
+            results="benchmarks/results/distill_basic-lmse-c4-tv.md",
+            summary="The basic 3^9 SampleCNN of the sample-level paper (59,049-sample input) with a 50-tag head; "
+            "the default of SampleCNNFeatures, sktag tag and the HEAR module.",
+        ),
+        ShippedWeights(
+            name="samplecnn-3x9-multiteacher",
+            architecture="SampleCNN",
+            file="samplecnn-3x9-multiteacher.pt",
+            sha256="5dcb6938cd8830224c1524079e293cf9fdd37bd0b2ea0c4cb2f663a26ed613bf",
+            sample_rate=16000,
+            config={"block": "basic", "multi_level": False, "n_classes": 50},
+            segment_samples=59049,
+            n_params=1869874,
+            file_size=3779013,
+            training_data="game_music train+valid, 12 corpus games; 3 teachers",
+            recipe="from samplecnn-3x9: logit regression onto three musicnn teachers' patch tags, regression onto "
+            "their MSD and MTT max_pool embeddings, NT-Xent between two crops of a clip; AdamW 2e-4, "
+            "1,800 of 2,400 cosine steps of 16 clips x 2 crops, gain and EQ changes, bf16; 94 min on 2 CPU cores",
+            metrics={
+                "heldout_composer_accuracy": 0.5926,
+                "heldout_teacher_roc_auc": 0.8354,
+                "test_teacher_roc_auc": 0.9031,
+            },
+            key_metric="heldout_teacher_roc_auc",
+            results="benchmarks/results/heldout_games.md",
+            summary="The basic 3^9 SampleCNN distilled from three musicnn teachers on about 14.4 h of game music, "
+            "validated on two games it never heard (naev, SuperTuxKart): the issue-26 network.",
+        ),
+        ShippedWeights(
+            name="samplecnn-3x8",
+            architecture="SampleCNN",
+            file="samplecnn-3x8.pt",
+            sha256="e9d912fd59106680279a34a4d2856788dd794606a62123f3aa12e9da104b2f62",
+            sample_rate=16000,
+            config={"n": 8, "block": "basic", "multi_level": False, "n_classes": 50},
+            segment_samples=19683,
+            n_params=1672498,
+            file_size=3380831,
+            training_data=f"game_music train; {_DISTILLED}",
+            recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 8 epochs of 12 random "
+            "crops per clip, best validation epoch; 44 min on 2 CPU cores",
+            metrics={"test_teacher_roc_auc": 0.8598, "test_teacher_pr_auc": 0.5262},
+            key_metric="test_teacher_roc_auc",
+            results="benchmarks/results/distill_samplecnn-3x8.md",
+            summary="The basic 3^8 SampleCNN (8 blocks, 19,683-sample input): the short scale of the multi-scale "
+            "features.",
+        ),
+        ShippedWeights(
+            name="samplecnn-3x10",
+            architecture="SampleCNN",
+            file="samplecnn-3x10.pt",
+            sha256="d3832f0430195f711ea18267185e2386cfcd2afa1a68a168245680507925cdf9",
+            sample_rate=16000,
+            config={"n": 10, "block": "basic", "multi_level": False, "n_classes": 50},
+            segment_samples=177147,
+            n_params=2067250,
+            file_size=4176357,
+            training_data=f"game_music train; {_DISTILLED}",
+            recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 6 epochs of 2 random "
+            "crops per clip (validation score still rising); 55 min on 2 CPU cores",
+            metrics={"test_teacher_roc_auc": 0.7945, "test_teacher_pr_auc": 0.3853},
+            key_metric="test_teacher_roc_auc",
+            results="benchmarks/results/distill_samplecnn-3x10.md",
+            summary="The basic 3^10 SampleCNN (10 blocks, 177,147-sample input): the long scale of the multi-scale "
+            "features, the least trained of the three.",
+        ),
+        ShippedWeights(
+            name="rese2-multilevel",
+            architecture="SampleCNN",
+            file="rese2-multilevel.pt",
+            sha256="81acd91d7e81968449afdd94c77129da735f9bbf6b59a9be142d57e7831692b5",
+            sample_rate=16000,
+            config={"block": "rese2", "multi_level": True, "n_classes": 50},
+            segment_samples=59049,
+            n_params=26980146,
+            file_size=54048535,
+            training_data=f"game_music train+valid; {_DISTILLED}",
+            recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, one stage of 13 "
+            "epochs of 2 random crops per clip on train+valid; 91 min on 2 CPU cores",
+            metrics={"test_teacher_roc_auc": 0.8560, "test_teacher_pr_auc": 0.4840},
+            key_metric="test_teacher_roc_auc",
+            results="benchmarks/results/distill_rese2-ml-tv.md",
+            summary="The ReSE-2 3^9 SampleCNN of arXiv:1710.10451 (residual squeeze-and-excitation blocks, ratio 16) "
+            "with the multi-level head over the last three blocks; saw a fifth of samplecnn-3x9's crops.",
+        ),
+        ShippedWeights(
+            name="melcnn-18f",
+            architecture="MelCNN",
+            file="melcnn-18f.pt",
+            sha256="f1dc9920cdfceae7b010514fd6c4281d66e3aa391aff287a61b75f7580e1f60c",
+            sample_rate=16000,
+            config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_frames": 18, "n_classes": 50},
+            segment_samples=6324,
+            n_params=716850,
+            file_size=1451285,
+            training_data=f"game_music train; {_DISTILLED}",
+            recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 16 random crops per "
+            "clip, best validation epoch of 30; 7 min on 2 CPU cores",
+            metrics={"test_teacher_roc_auc": 0.8821, "test_teacher_pr_auc": 0.5392},
+            key_metric="test_teacher_roc_auc",
+            results="benchmarks/results/distill_mel18.md",
+            summary="The local log-mel CNN of arXiv:1703.01793 on 18-frame patches (hop 372 at 16 kHz): the short "
+            "scale of the mel multi-scale features.",
+        ),
+        ShippedWeights(
+            name="melcnn-27f",
+            architecture="MelCNN",
+            file="melcnn-27f.pt",
+            sha256="7fc7869d6775290f2c865f3bf5ae791a52dff207b703c303e3a86a6efa8f8521",
+            sample_rate=16000,
+            config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_frames": 27, "n_classes": 50},
+            segment_samples=9672,
+            n_params=716850,
+            file_size=1451285,
+            training_data=f"game_music train; {_DISTILLED}",
+            recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 16 random crops per "
+            "clip, best validation epoch of 30; 8 min on 2 CPU cores",
+            metrics={"test_teacher_roc_auc": 0.8958, "test_teacher_pr_auc": 0.5475},
+            key_metric="test_teacher_roc_auc",
+            results="benchmarks/results/distill_mel27.md",
+            summary="The local log-mel CNN of arXiv:1703.01793 on 27-frame patches (hop 372 at 16 kHz): the middle "
+            "scale of the mel multi-scale features.",
+        ),
+        ShippedWeights(
+            name="melcnn-54f",
+            architecture="MelCNN",
+            file="melcnn-54f.pt",
+            sha256="b138a2316eea5e14dc670d74627777de5cc1e8970b63a4815a527c28dfba2b8f",
+            sample_rate=16000,
+            config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_frames": 54, "n_classes": 50},
+            segment_samples=19716,
+            n_params=914226,
+            file_size=1848626,
+            training_data=f"game_music train; {_DISTILLED}",
+            recipe="logit regression onto musicnn's 50 MTT tags, AdamW 1e-3 with cosine decay, 16 random crops per "
+            "clip, best validation epoch of 30; 11 min on 2 CPU cores",
+            metrics={"test_teacher_roc_auc": 0.8983, "test_teacher_pr_auc": 0.5762},
+            key_metric="test_teacher_roc_auc",
+            results="benchmarks/results/distill_mel54.md",
+            summary="The local log-mel CNN of arXiv:1703.01793 on 54-frame patches (hop 372 at 16 kHz): the long "
+            "scale of the mel multi-scale features and the default of MelCNNFeatures.",
+        ),
+        ShippedWeights(
+            name="artist-basic-gamemusic",
+            architecture="ArtistCNN",
+            file="artist-basic-gamemusic.pt",
+            sha256="33b2ace466afb25fa5b127c9f20e4b4f9b7f57c7ad6374a262ea4f0c6e5e66cd",
+            sample_rate=16000,
+            config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000, "n_classes": 19},
+            segment_samples=47616,
+            n_params=269331,
+            file_size=560989,
+            training_data="game_music train; 711 clips of 19 composers",
+            recipe="softmax head over the composers (ArtistCNNTagger), AdamW 1e-3 with cosine decay, 30 epochs of "
+            "4 random crops per clip; 3.5 min on 2 CPU cores",
+            metrics={
+                "test_composer_accuracy_block5": 0.456,
+                "test_composer_accuracy_random_init_block5_mean_of_5": 0.458,
+                "test_verification_eer": 0.355,
+                "test_verification_eer_random_init_mean_of_5": 0.346,
+            },
+            key_metric="test_composer_accuracy_block5",
+            results="benchmarks/results/artist_gm16k-all.md",
+            summary="The artist-label CNN of arXiv:1710.06648 (\"basic\" model, 3 s log-mel patches at 16 kHz); "
+            "the default of ArtistCNNFeatures. On 19 composers its features are no better than random "
+            "initialisation for composer recognition.",
+        ),
+        ShippedWeights(
+            name="artist-siamese-gamemusic",
+            architecture="ArtistCNN",
+            file="artist-siamese-gamemusic.pt",
+            sha256="a88109eae3b42a79e2cb05fb2d402c3d50475a0faee599f6ee57a807e900ff1d",
+            sample_rate=16000,
+            config={"sample_rate": 16000, "hop_length": 372, "fmax": 8000},
+            segment_samples=47616,
+            n_params=264448,
+            file_size=546461,
+            training_data="game_music train; 711 clips of 19 composers",
+            recipe="Siamese (SiameseArtistCNN): 1 positive and 4 negative artists, hinge 0.4 on cosine similarities, "
+            "SGD 0.1 with Nesterov momentum, 15 epochs of 4 random crops per clip; 6.6 min on 2 CPU cores",
+            metrics={
+                "test_verification_eer": 0.239,
+                "test_verification_eer_random_init_mean_of_5": 0.346,
+                "test_composer_accuracy_block5": 0.401,
+                "test_composer_accuracy_random_init_block5_mean_of_5": 0.458,
+            },
+            key_metric="test_verification_eer",
+            results="benchmarks/results/artist_gm16k-all.md",
+            summary="The artist-label CNN of arXiv:1710.06648 trained as a Siamese network (no classifier; 256-d "
+            "embedding): compares clips by composer.",
+        ),
+    )
+}
 
 #: Architecture -> the shipped weights that ``weights="default"`` loads for it: each family's best on the
 #: transfer benchmark (benchmarks/results/transfer.md). SampleCNN: the 3^9 basic network distilled from
@@ -458,8 +510,9 @@ DEFAULTS: dict[str, ShippedWeights] = {
 
 #: Name -> (file inside ``sktag/weights/``, sha256) of the weights shipped with sktag (from :data:`REGISTRY`,
 #: where each one's network, training data, recipe and scores are).
-SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {name: (weights.file, weights.sha256)
-                                               for name, weights in REGISTRY.items()}
+SHIPPED_WEIGHTS: dict[str, tuple[str, str]] = {
+    name: (weights.file, weights.sha256) for name, weights in REGISTRY.items()
+}
 
 #: Architecture -> the name of the shipped weights ``weights="default"`` loads for it (from :data:`DEFAULTS`).
 DEFAULT_WEIGHTS: dict[str, str] = {architecture: weights.name for architecture, weights in DEFAULTS.items()}
@@ -512,8 +565,9 @@ def get_shipped_weights(name: str, *, architecture: str = "SampleCNN") -> Shippe
     """
     if name == "default":
         if architecture not in DEFAULTS:
-            raise WeightsError(f"no shipped default weights for {architecture!r}; defaults exist for "
-                               f"{sorted(DEFAULTS)}")
+            raise WeightsError(
+                f"no shipped default weights for {architecture!r}; defaults exist for {sorted(DEFAULTS)}"
+            )
         return DEFAULTS[architecture]
     if name in REGISTRY:
         return REGISTRY[name]
@@ -542,9 +596,18 @@ def weights_table() -> str:
     for weights in REGISTRY.values():
         key = weights.key_metric
         score = f"{METRICS[key][0]} {_score(key, weights.metrics[key])}"
-        rows.append((weights.name, weights.architecture, "yes" if weights.is_default else "",
-                     f"{weights.sample_rate / 1000:g} kHz", f"{weights.segment_seconds:.2f} s",
-                     _mb(weights.file_size), weights.training_data, score))
+        rows.append(
+            (
+                weights.name,
+                weights.architecture,
+                "yes" if weights.is_default else "",
+                f"{weights.sample_rate / 1000:g} kHz",
+                f"{weights.segment_seconds:.2f} s",
+                _mb(weights.file_size),
+                weights.training_data,
+                score,
+            )
+        )
     widths = [max(len(row[column]) for row in rows) for column in range(len(TABLE_COLUMNS))]
     rule = "  ".join("=" * width for width in widths)
 

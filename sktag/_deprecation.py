@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import warnings
 
-__all__ = ["DEPRECATED", "REMOVED_IN", "RENAMED_IN", "DeprecatedAttribute", "renamed_message", "renamed_state",
-           "warn_renamed"]
+__all__ = [
+    "DEPRECATED",
+    "REMOVED_IN",
+    "RENAMED_IN",
+    "DeprecatedAttribute",
+    "renamed_message",
+    "renamed_state",
+    "warn_renamed",
+]
 
 #: The release that renamed them, and the release that drops the old spellings.
 RENAMED_IN = "0.1"

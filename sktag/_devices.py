@@ -8,8 +8,14 @@ import warnings
 
 import torch
 
-__all__ = ["MAX_DECODE_WORKERS", "resolve_device", "resolve_precision", "autocast", "decode_workers",
-           "cpu_has_native_bf16"]
+__all__ = [
+    "MAX_DECODE_WORKERS",
+    "resolve_device",
+    "resolve_precision",
+    "autocast",
+    "decode_workers",
+    "cpu_has_native_bf16",
+]
 
 #: The most decoding threads that feed one GPU: on a 16-core H100 machine decoding alone
 #: peaked at 8 threads (GIL-bound beyond), and so did extraction end to end
@@ -36,10 +42,13 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype | Non
         return None
     if precision == "bf16":
         if device.type == "cpu" and not cpu_has_native_bf16():
-            warnings.warn("precision='bf16' on a CPU without native bf16 (no avx512_bf16 or amx_bf16 flag): "
-                          "torch emulates it, 14-47x slower than fp32 on a 2-core AVX2 EPYC "
-                          "(benchmarks/results/speed_avx2.md); precision='auto' picks fp32 here",
-                          UserWarning, stacklevel=2)
+            warnings.warn(
+                "precision='bf16' on a CPU without native bf16 (no avx512_bf16 or amx_bf16 flag): "
+                "torch emulates it, 14-47x slower than fp32 on a 2-core AVX2 EPYC "
+                "(benchmarks/results/speed_avx2.md); precision='auto' picks fp32 here",
+                UserWarning,
+                stacklevel=2,
+            )
         return torch.bfloat16
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else None

@@ -62,8 +62,9 @@ class FFmpegReader:
         self.channels = int(stream.codec_context.channels or 0)
         if self.samplerate <= 0 or self.channels <= 0:
             self._container.close()
-            raise ValueError(f"FFmpeg finds no usable audio stream in it ({self.samplerate} Hz, "
-                             f"{self.channels} channels)")
+            raise ValueError(
+                f"FFmpeg finds no usable audio stream in it ({self.samplerate} Hz, {self.channels} channels)"
+            )
         self._stream = stream
         self._decode_error = av.error.FFmpegError
         self._resampler = av.AudioResampler(format="flt")  # packed float32; same layout and rate

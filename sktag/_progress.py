@@ -132,7 +132,6 @@ class _Gate:
                 self.writers -= 1
                 self.changed.notify_all()
 
-
     def reset_in_child(self) -> None:
         """After ``fork``: the threads that held captures are gone; give fd 2 back and start afresh."""
         if self.saved_fd is not None:
@@ -229,8 +228,16 @@ class Progress:
     3
     """
 
-    def __init__(self, total: int, *, desc: str = "sktag", unit: str = "clips", enabled: bool = True,
-                 file: TextIO | None = None, min_interval: float = 0.2):
+    def __init__(
+        self,
+        total: int,
+        *,
+        desc: str = "sktag",
+        unit: str = "clips",
+        enabled: bool = True,
+        file: TextIO | None = None,
+        min_interval: float = 0.2,
+    ):
         self.total, self.desc, self.unit = int(total), desc, unit
         self.enabled = bool(enabled)
         self.file = sys.stderr if file is None else file

@@ -141,9 +141,13 @@ def settle_torch_threads() -> int:
                 raise ValueError(f"{NUM_THREADS_ENV}={value!r}: give the number of threads, an integer >= 1")
             torch.set_num_threads(threads)
         elif _TORCH_SPINS and torch.get_num_threads() > 1:
-            logger.info("sktag: torch was imported before sktag, so its %d threads spin for milliseconds while "
-                        "they wait and slow down badly beside other work; import sktag first, or set "
-                        "GOMP_SPINCOUNT=%d or %s=1 in the environment", torch.get_num_threads(), OPENMP_SPIN_COUNT,
-                        NUM_THREADS_ENV)
+            logger.info(
+                "sktag: torch was imported before sktag, so its %d threads spin for milliseconds while "
+                "they wait and slow down badly beside other work; import sktag first, or set "
+                "GOMP_SPINCOUNT=%d or %s=1 in the environment",
+                torch.get_num_threads(),
+                OPENMP_SPIN_COUNT,
+                NUM_THREADS_ENV,
+            )
         _THREADS_SETTLED = True
     return torch.get_num_threads()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator
-from typing import Union
 
 import numpy as np
 import soundfile
@@ -39,7 +38,7 @@ __all__ = [
     "clip_name",
 ]
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 #: Frames decoded per read when streaming a file (about 1.5 s at 44.1 kHz).
 BLOCK_FRAMES = 65536
@@ -242,17 +241,18 @@ def _open(path: PathLike) -> soundfile.SoundFile | _ffmpeg.FFmpegReader:
     if not name.lower().endswith(_ffmpeg.FFMPEG_EXTENSIONS):  # libsndfile's formats: its verdict stands
         raise AudioError(name, f"cannot be decoded (tried {tried})") from sndfile_error
     if not _ffmpeg.available():
-        raise AudioError(name, f"cannot be decoded (tried {tried}); libsndfile does not read this format: "
-                         'pip install "sktag[ffmpeg]" to decode it through FFmpeg') from sndfile_error
+        raise AudioError(
+            name,
+            f"cannot be decoded (tried {tried}); libsndfile does not read this format: "
+            'pip install "sktag[ffmpeg]" to decode it through FFmpeg',
+        ) from sndfile_error
     try:
         return _ffmpeg.FFmpegReader(name)
     except ValueError as exc:
         raise AudioError(name, f"cannot be decoded (tried {tried}; PyAV: {exc})") from exc
 
 
-def stream(
-    path: PathLike, *, sr: float | None = None, block_frames: int = BLOCK_FRAMES
-) -> Iterator[np.ndarray]:
+def stream(path: PathLike, *, sr: float | None = None, block_frames: int = BLOCK_FRAMES) -> Iterator[np.ndarray]:
     """Decode a file block by block into mono float32 at ``sr``.
 
     Only one block of the file is in memory at a time; a streaming soxr

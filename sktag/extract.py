@@ -43,8 +43,20 @@ logger = logging.getLogger("sktag")
 __all__ = ["find_clips", "extract", "load_features", "ExtractedFeatures", "ManifestMismatchError", "AUDIO_EXTENSIONS"]
 
 #: File endings ``find_clips`` picks up in a folder: libsndfile's formats, and FFmpeg's (decoded with PyAV).
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".w64", ".caf",
-                    *FFMPEG_EXTENSIONS)
+AUDIO_EXTENSIONS = (
+    ".wav",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".mp3",
+    ".aif",
+    ".aiff",
+    ".au",
+    ".w64",
+    ".caf",
+    *FFMPEG_EXTENSIONS,
+)
 MANIFEST = "manifest.json"
 FORMAT = "sktag-features"
 FORMAT_VERSION = 2
@@ -78,7 +90,9 @@ class ExtractedFeatures:
     manifest: dict
 
 
-def find_clips(inputs: Sequence[str], *, path_column: str = "path", id_column: str = "clip_id") -> tuple[list[str], list[str]]:
+def find_clips(
+    inputs: Sequence[str], *, path_column: str = "path", id_column: str = "clip_id"
+) -> tuple[list[str], list[str]]:
     """Resolve folders, glob patterns, CSV files and audio paths into ``(clip_ids, paths)``.
 
     Parameters
@@ -139,8 +153,10 @@ def _shard_name(index: int) -> str:
 
 def _describe(transformer: BaseEstimator) -> dict:
     params = {k: v for k, v in transformer.get_params(deep=False).items() if k not in HOW_PARAMETERS}
-    return {"class": f"{type(transformer).__module__}.{type(transformer).__qualname__}",
-            "params": json.loads(json.dumps(params, default=str))}
+    return {
+        "class": f"{type(transformer).__module__}.{type(transformer).__qualname__}",
+        "params": json.loads(json.dumps(params, default=str)),
+    }
 
 
 def _definition(fitted: BaseEstimator) -> dict:
@@ -150,10 +166,15 @@ def _definition(fitted: BaseEstimator) -> dict:
     architecture and seed; so ``weights`` and ``random_state`` themselves are left out, except
     ``random_state`` of a random network, which says whether it was seeded.
     """
-    params = {k: v for k, v in fitted.get_params(deep=False).items()
-              if k not in HOW_PARAMETERS | {"weights", "random_state", "precision", "extractors"}}
-    definition = {"class": f"{type(fitted).__module__}.{type(fitted).__qualname__}",
-                  "params": json.loads(json.dumps(params, default=str))}
+    params = {
+        k: v
+        for k, v in fitted.get_params(deep=False).items()
+        if k not in HOW_PARAMETERS | {"weights", "random_state", "precision", "extractors"}
+    }
+    definition = {
+        "class": f"{type(fitted).__module__}.{type(fitted).__qualname__}",
+        "params": json.loads(json.dumps(params, default=str)),
+    }
     if hasattr(fitted, "weights_id_"):
         definition["network"] = fitted.weights_id_
         dtype = fitted.autocast_dtype_
@@ -167,8 +188,11 @@ def _definition(fitted: BaseEstimator) -> dict:
 
 def _unseeded(definition: dict) -> bool:
     """Whether a definition (or a member's) is a random network drawn without a ``random_state``."""
-    return (definition.get("network", "").startswith("random-") and definition.get("random_state") is None
-            or any(_unseeded(member) for member in definition.get("members", {}).values()))
+    return (
+        definition.get("network", "").startswith("random-")
+        and definition.get("random_state") is None
+        or any(_unseeded(member) for member in definition.get("members", {}).values())
+    )
 
 
 def _first_difference(before, now, where: str = "") -> str | None:
@@ -181,9 +205,11 @@ def _first_difference(before, now, where: str = "") -> str | None:
         return None
     if before == now:
         return None
+
     def shown(value):
         text = json.dumps(value, default=str)
         return text if len(text) <= 60 else text[:57] + "..."
+
     return f"{where}: {shown(before)} (in the folder) vs {shown(now)} (this run)"
 
 
@@ -208,9 +234,11 @@ def _extract_shard(transformer: BaseEstimator, paths: list[str], ids: list[str],
     for path, clip_id, row in zip(paths, ids, rows):  # failed_clips_ is in clip order, each clip named by its path
         if failed and failed[0][0] == path and np.isnan(row).all():
             failures[clip_id] = failed.pop(0)[1]
-    for suffix, write in ((".clips.txt", lambda f: f.write("".join(i + "\n" for i in ids).encode())),
-                          (".failures.json", lambda f: f.write(json.dumps(failures).encode())),
-                          (".npy", lambda f: np.save(f, rows))):
+    for suffix, write in (
+        (".clips.txt", lambda f: f.write("".join(i + "\n" for i in ids).encode())),
+        (".failures.json", lambda f: f.write(json.dumps(failures).encode())),
+        (".npy", lambda f: np.save(f, rows)),
+    ):
         final = os.path.join(out, name + suffix)
         with open(final + ".part", "wb") as f:
             write(f)
@@ -295,11 +323,14 @@ def extract(
     from . import __version__
 
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
         "definition": {**_definition(fitted), "sktag_version": __version__, "torch_version": torch.__version__},
         "extractor": _describe(transformer),  # as the user wrote it; "definition" is what is compared
         "feature_names": [str(n) for n in fitted.get_feature_names_out()],
-        "n_clips": len(paths), "clips_sha256": _clips_sha256(ids), "shard_size": shard_size,
+        "n_clips": len(paths),
+        "clips_sha256": _clips_sha256(ids),
+        "shard_size": shard_size,
         "shards": [_shard_name(i) for i in range(-(-len(paths) // shard_size))],
     }
     manifest_path = os.path.join(out, MANIFEST)
@@ -347,18 +378,24 @@ def extract(
 def _check_resumable(out: str, previous: dict, manifest: dict) -> None:
     """Raise :class:`ManifestMismatchError` unless ``out``'s features are what this run computes."""
     if previous.get("format") != FORMAT or previous.get("format_version") != FORMAT_VERSION:
-        raise ManifestMismatchError(f"{out} holds no sktag features of this format (format "
-                                    f"{previous.get('format')!r} version {previous.get('format_version')}); "
-                                    "use a new folder")
+        raise ManifestMismatchError(
+            f"{out} holds no sktag features of this format (format "
+            f"{previous.get('format')!r} version {previous.get('format_version')}); "
+            "use a new folder"
+        )
     if _unseeded(manifest["definition"]):
-        raise ManifestMismatchError(f"{out}: features of a random network drawn without a random_state cannot "
-                                    "be resumed (each run draws another network); set random_state, or use "
-                                    "shipped weights, and start a new folder")
+        raise ManifestMismatchError(
+            f"{out}: features of a random network drawn without a random_state cannot "
+            "be resumed (each run draws another network); set random_state, or use "
+            "shipped weights, and start a new folder"
+        )
     compared = ("definition", "feature_names", "n_clips", "clips_sha256", "shard_size")
     difference = _first_difference({k: previous.get(k) for k in compared}, {k: manifest[k] for k in compared})
     if difference:
-        raise ManifestMismatchError(f"{out} holds other features than this run would compute ({difference}); "
-                                    "use a new folder, or the settings of the first run")
+        raise ManifestMismatchError(
+            f"{out} holds other features than this run would compute ({difference}); "
+            "use a new folder, or the settings of the first run"
+        )
 
 
 def _write_failures(out: str, failures: dict) -> None:
@@ -394,8 +431,13 @@ def load_features(out: str | os.PathLike) -> ExtractedFeatures:
             ids += f.read().splitlines()
         with open(base + ".failures.json") as f:
             failures.update(json.load(f))
-    return ExtractedFeatures(np.asarray(ids, dtype=object), np.concatenate(blocks),
-                             np.asarray(manifest["feature_names"], dtype=object), failures, manifest)
+    return ExtractedFeatures(
+        np.asarray(ids, dtype=object),
+        np.concatenate(blocks),
+        np.asarray(manifest["feature_names"], dtype=object),
+        failures,
+        manifest,
+    )
 
 
 class _Progress:

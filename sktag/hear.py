@@ -39,8 +39,14 @@ from .clips import network_rows, validate_clips
 from .nn import SampleCNN
 from .nn.inference import fold_batchnorm
 
-__all__ = ["HEAR_SAMPLE_RATES", "HearModel", "frame_timestamps", "get_scene_embeddings", "get_timestamp_embeddings",
-           "load_model"]
+__all__ = [
+    "HEAR_SAMPLE_RATES",
+    "HearModel",
+    "frame_timestamps",
+    "get_scene_embeddings",
+    "get_timestamp_embeddings",
+    "load_model",
+]
 
 #: The sample rates the HEAR API admits.
 HEAR_SAMPLE_RATES = (16000, 22050, 44100, 48000)
@@ -72,8 +78,15 @@ class HearModel(torch.nn.Module):
         Samples between timestamps: the finest timestamp layer's frame hop.
     """
 
-    def __init__(self, network: SampleCNN, *, sample_rate: int, timestamp_layers: Sequence[str],
-                 scene_layers: Sequence[str], batch_size: int):
+    def __init__(
+        self,
+        network: SampleCNN,
+        *,
+        sample_rate: int,
+        timestamp_layers: Sequence[str],
+        scene_layers: Sequence[str],
+        batch_size: int,
+    ):
         super().__init__()
         info = {item["name"]: item for item in network.feature_info}
         for name in (*timestamp_layers, *scene_layers):
@@ -125,18 +138,25 @@ def load_model(
     ValueError
         A sample rate HEAR does not admit, or unknown layers.
     """
-    checkpoint = sktag_weights.get_network_checkpoint(model_file_path or "default", "SampleCNN",
-                                                      user="sktag's HEAR API")
+    checkpoint = sktag_weights.get_network_checkpoint(
+        model_file_path or "default", "SampleCNN", user="sktag's HEAR API"
+    )
     sample_rate = float(checkpoint.meta["sample_rate"])
     if sample_rate not in HEAR_SAMPLE_RATES:
         raise ValueError(f"{os.fspath(checkpoint.source)} runs at {sample_rate:g} Hz; HEAR admits {HEAR_SAMPLE_RATES}")
     network = fold_batchnorm(checkpoint.build()).eval()
-    return HearModel(network, sample_rate=int(sample_rate), timestamp_layers=timestamp_layers,
-                     scene_layers=scene_layers, batch_size=batch_size)
+    return HearModel(
+        network,
+        sample_rate=int(sample_rate),
+        timestamp_layers=timestamp_layers,
+        scene_layers=scene_layers,
+        batch_size=batch_size,
+    )
 
 
-def _segment_rows(audio: torch.Tensor, model: HearModel, layers: list[str],
-                  pool: Callable[[list[torch.Tensor]], torch.Tensor]) -> torch.Tensor:
+def _segment_rows(
+    audio: torch.Tensor, model: HearModel, layers: list[str], pool: Callable[[list[torch.Tensor]], torch.Tensor]
+) -> torch.Tensor:
     """``pool`` of the layers' activations ``(batch, channels, frames)`` of every segment of every sound.
 
     Each sound is zero-padded to whole segments. Returns ``(n_sounds, n_segments, ...)`` float32, on the CPU.
@@ -150,18 +170,27 @@ def _segment_rows(audio: torch.Tensor, model: HearModel, layers: list[str],
     if not isinstance(audio, torch.Tensor) or not audio.is_floating_point():
         raise AudioTypeError("audio", "must be a float tensor of shape (n_sounds, n_samples)")
     if audio.ndim != 2:
-        raise AudioError("audio", f"must be a float tensor of shape (n_sounds, n_samples), got shape "
-                                  f"{tuple(audio.shape)}")
+        raise AudioError(
+            "audio", f"must be a float tensor of shape (n_sounds, n_samples), got shape {tuple(audio.shape)}"
+        )
     if audio.shape[1] == 0:
         raise AudioError("audio", "has 0 samples")
     network = model.network
     length = network.input_length
     n_samples = audio.shape[1]
-    padded = torch.nn.functional.pad(audio.detach().to("cpu", torch.float32),
-                                     (0, math.ceil(n_samples / length) * length - n_samples))
+    padded = torch.nn.functional.pad(
+        audio.detach().to("cpu", torch.float32), (0, math.ceil(n_samples / length) * length - n_samples)
+    )
     clips = validate_clips(padded.numpy())
-    rows = network_rows(clips, network, forward=lambda x: network.forward_intermediates(x, layers), pool=pool,
-                        sample_rate=model.sample_rate, input_rate=None, batch_size=model.batch_size)
+    rows = network_rows(
+        clips,
+        network,
+        forward=lambda x: network.forward_intermediates(x, layers),
+        pool=pool,
+        sample_rate=model.sample_rate,
+        input_rate=None,
+        batch_size=model.batch_size,
+    )
     return torch.from_numpy(np.stack(rows))
 
 
@@ -231,6 +260,10 @@ def get_scene_embeddings(audio: torch.Tensor, model: HearModel) -> torch.Tensor:
     sktag.audio.AudioError
         ``audio`` is not a float tensor ``(n_sounds, n_samples)``, has no samples, or holds NaN or infinity.
     """
-    rows = _segment_rows(audio, model, model.scene_layers,
-                         lambda activations: torch.cat([layer.float().amax(-1) for layer in activations], dim=1))
+    rows = _segment_rows(
+        audio,
+        model,
+        model.scene_layers,
+        lambda activations: torch.cat([layer.float().amax(-1) for layer in activations], dim=1),
+    )
     return rows.mean(1).to(audio.device)

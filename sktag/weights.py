@@ -114,8 +114,7 @@ class Checkpoint:
         except RuntimeError as exc:
             first = str(exc).splitlines()[0]
             raise WeightsError(
-                f"{self.source or 'checkpoint'}: its weights do not fit {self.architecture}"
-                f"(**{self.config}) ({first})"
+                f"{self.source or 'checkpoint'}: its weights do not fit {self.architecture}(**{self.config}) ({first})"
             ) from exc
         return model.float().eval()
 
@@ -266,8 +265,9 @@ def resolve_weights_name(weights: str | os.PathLike, *, architecture: str = "Sam
     name = os.fspath(weights)
     if name == "default":
         if architecture not in DEFAULT_WEIGHTS:
-            raise WeightsError(f"no shipped default weights for {architecture!r}; defaults exist for "
-                               f"{sorted(DEFAULT_WEIGHTS)}")
+            raise WeightsError(
+                f"no shipped default weights for {architecture!r}; defaults exist for {sorted(DEFAULT_WEIGHTS)}"
+            )
         return DEFAULT_WEIGHTS[architecture]
     return name
 
@@ -336,10 +336,13 @@ def get_network_checkpoint(
         The checkpoint holds another architecture (or cannot be loaded, see :func:`get_checkpoint`).
     """
     if config is not None:
-        raise ValueError(f"architecture builds a randomly initialised network: pass weights=None with it "
-                         f"(weights={weights!r} is a checkpoint, which defines its own network)")
+        raise ValueError(
+            f"architecture builds a randomly initialised network: pass weights=None with it "
+            f"(weights={weights!r} is a checkpoint, which defines its own network)"
+        )
     checkpoint = get_checkpoint(weights, architecture=architecture)
     if checkpoint.architecture != architecture:
-        raise WeightsError(f"{checkpoint.source} holds architecture {checkpoint.architecture!r}, but {user} runs "
-                           f"{architecture!r}")
+        raise WeightsError(
+            f"{checkpoint.source} holds architecture {checkpoint.architecture!r}, but {user} runs {architecture!r}"
+        )
     return checkpoint

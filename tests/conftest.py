@@ -17,11 +17,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # sktag before any test module imports torch: imported first, sktag shortens how long torch's idle OpenMP threads
 # spin before they sleep (sktag/_runtime.py).
-import sktag  # noqa: E402,F401
-
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+
+import sktag  # noqa: E402,F401
 
 # ---------------------------------------------------------------------------
 # Temporary folders: nothing is left behind

@@ -6,11 +6,11 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from test_features import _philharmonia
 
 from sktag import ArtistCNNFeatures, SampleCNNFeatures
 from sktag.nn import ArtistCNN, SampleCNN
 from sktag.weights import save_checkpoint
-from test_features import _philharmonia
 
 SMALL = {"sample_rate": 8000, "n_fft": 256, "hop_length": 64, "n_mels": 32}  # 8192-sample segments
 
@@ -35,8 +35,9 @@ def test_checkpoint_is_loaded_and_a_samplecnn_checkpoint_is_refused(tmp_path):
     path = tmp_path / "artist.pt"
     save_checkpoint(path, net, config={"n_classes": 4, **SMALL}, meta={"sample_rate": 8000})
     y = np.random.default_rng(1).standard_normal(8192 * 3).astype(np.float32)
-    features = ArtistCNNFeatures(weights=str(path), layers=["block5", "embedding"], pooling="mean",
-                                 device="cpu").fit([y])  # the reference runs on the CPU
+    features = ArtistCNNFeatures(weights=str(path), layers=["block5", "embedding"], pooling="mean", device="cpu").fit(
+        [y]
+    )  # the reference runs on the CPU
     with torch.inference_mode():
         acts = net.forward_intermediates(torch.from_numpy(y.reshape(3, 8192)), ["block5", "embedding"])
     expected = np.concatenate([a.mean(-1).mean(0).numpy() for a in acts])

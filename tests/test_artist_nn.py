@@ -44,6 +44,7 @@ def test_fold_batchnorm_keeps_outputs(patch):
         model(patch * 3 + 1)
     model.eval()
     folded = fold_batchnorm(model)
-    torch.testing.assert_close(folded.forward_intermediates(patch), model.forward_intermediates(patch),
-                               rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(
+        folded.forward_intermediates(patch), model.forward_intermediates(patch), rtol=1e-4, atol=1e-4
+    )
     assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in folded.modules()) == 1  # only the input standardiser

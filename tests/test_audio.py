@@ -876,7 +876,7 @@ def test_m4a_decodes_through_ffmpeg(write_ffmpeg):
         soundfile.info(path)
     y, rate = audio.load(path)
     assert rate == sr and len(sine) <= len(y) <= len(sine) + AAC_PRIMING_MAX + 1024
-    best = max(np.corrcoef(y[lag + 4096: lag + 40000], sine[4096:40000])[0, 1] for lag in range(AAC_PRIMING_MAX))
+    best = max(np.corrcoef(y[lag + 4096 : lag + 40000], sine[4096:40000])[0, 1] for lag in range(AAC_PRIMING_MAX))
     assert best > 0.999  # the tone, up to the encoder's delay
     blocks = list(audio.stream(path, block_frames=1000))  # small reads cross FFmpeg's 1024-frame packets
     np.testing.assert_array_equal(np.concatenate(blocks), y)

@@ -25,12 +25,15 @@ def _peak_hz(x):
     return np.argmax(spectrum) * SR / len(x)
 
 
-@pytest.mark.parametrize("param, match", [
-    ({"volume": 3}, "unknown augment keys"),
-    ({"gain_db": -1}, "gain_db must be"),
-    ({"speed": float("nan")}, "speed must be"),
-    ({"mix": 1.5}, "probability"),
-])
+@pytest.mark.parametrize(
+    "param, match",
+    [
+        ({"volume": 3}, "unknown augment keys"),
+        ({"gain_db": -1}, "gain_db must be"),
+        ({"speed": float("nan")}, "speed must be"),
+        ({"mix": 1.5}, "probability"),
+    ],
+)
 def test_bad_parameters_are_refused(param, match):
     with pytest.raises(ValueError, match=match):
         WaveformAugment.from_param(param)
@@ -38,7 +41,10 @@ def test_bad_parameters_are_refused(param, match):
 
 def test_nothing_switched_on_gives_the_plain_crops(tmp_path):
     store = _store(tmp_path, [np.arange(2000, dtype=np.float32) / 2000])
-    plain, off = RandomCrops(store, np.ones((1, 1)), 243), RandomCrops(store, np.ones((1, 1)), 243, augment=WaveformAugment())
+    plain, off = (
+        RandomCrops(store, np.ones((1, 1)), 243),
+        RandomCrops(store, np.ones((1, 1)), 243, augment=WaveformAugment()),
+    )
     torch.manual_seed(0)
     a = [plain[0][0] for _ in range(5)]
     torch.manual_seed(0)

@@ -76,13 +76,16 @@ def _clips():
     return [_tone(f) for f in (220, 330, 440)] + [_noise(s) for s in range(3)]
 
 
-@pytest.mark.parametrize("params, width", [
-    ({}, 16),
-    ({"dictionary": "kmeans", "encoding": "triangle"}, 16),
-    ({"encoding": "lasso", "nonlinearity": "split"}, 32),
-    ({"nonlinearity": "abs", "aggregate": "mean_std"}, 32),
-    ({"patch_sampling": "onset", "dictionary": "kmeans"}, 16),
-])
+@pytest.mark.parametrize(
+    "params, width",
+    [
+        ({}, 16),
+        ({"dictionary": "kmeans", "encoding": "triangle"}, 16),
+        ({"encoding": "lasso", "nonlinearity": "split"}, 32),
+        ({"nonlinearity": "abs", "aggregate": "mean_std"}, 32),
+        ({"patch_sampling": "onset", "dictionary": "kmeans"}, 16),
+    ],
+)
 def test_shapes_names_and_reproducibility(params, width):
     clips = _clips()
     bof = BagOfFeatures(16, max_patches=600, n_mels=32, random_state=0, **params).fit(clips)
@@ -103,9 +106,7 @@ def test_whitening_whitens_and_keeps_the_asked_variance():
     clips = _clips()
     bof = BagOfFeatures(8, max_patches=2000, n_mels=16, variance=0.8, whiten_epsilon=0.0, random_state=0).fit(clips)
     frontend = _logmel.mel_frontend(SR, 16)
-    patches = np.concatenate([
-        _patches(bof._frames(c, frontend), 8) for c in validate_clips(clips)
-    ])
+    patches = np.concatenate([_patches(bof._frames(c, frontend), 8) for c in validate_clips(clips)])
     whitened = bof._whiten(patches)
     covariance = np.cov(whitened, rowvar=False)
     np.testing.assert_allclose(np.diag(covariance), 1, atol=0.25)  # the drawn patches are a sample of these
@@ -133,8 +134,9 @@ def test_max_pooling_windows_and_mean_std():
     frames = bof._frames(("x", _noise(7, 2.0)), _logmel.mel_frontend(SR, 16))
     codes = bof._encode(bof._whiten(_patches(frames, 8)))
     pooled = np.stack([codes[i : i + 10].max(axis=0) for i in range(0, len(codes), 10)])
-    np.testing.assert_allclose(bof._clip_features(frames), np.concatenate([pooled.mean(0), pooled.std(0)]),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        bof._clip_features(frames), np.concatenate([pooled.mean(0), pooled.std(0)]), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_triangle_with_split_is_refused():

@@ -35,21 +35,39 @@ def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, c
     # MFCCs of 16 clips here, not in two worker processes that would each import librosa first (6 s)
     monkeypatch.setattr(transfer, "mfcc_statistics", functools.partial(transfer.mfcc_statistics, n_jobs=1))
     out = tmp_path / "results"
-    status = main(["bench", "--no-shared", "--folder", str(folder), "--extractors",
-                   "mfcc,samplecnn-3x9,samplecnn-3x9+artist-siamese-gamemusic",
-                   "--heads", "LogisticRegression", "--out", str(out), "--suffix", "_tones"])
+    status = main(
+        [
+            "bench",
+            "--no-shared",
+            "--folder",
+            str(folder),
+            "--extractors",
+            "mfcc,samplecnn-3x9,samplecnn-3x9+artist-siamese-gamemusic",
+            "--heads",
+            "LogisticRegression",
+            "--out",
+            str(out),
+            "--suffix",
+            "_tones",
+        ]
+    )
     assert status == 0
     table = (out / "transfer_tones.md").read_text()
     assert "## tones (accuracy)" in table and "MFCC statistics" in table and "samplecnn-3x9 multi-level" in table
     summary = table.split("## Best per task")[1].split("##")[0]
     assert "| tones | accuracy | MFCC statistics" not in summary  # a baseline is never sktag's best
-    assert "| tones | accuracy | samplecnn-3x9 multi-level (block7,block8,block9), LogisticRegression | 1.000 | " \
-           "1.000 |  |" in summary  # MFCC scored, no peer features for a user's folder
+    assert (
+        "| tones | accuracy | samplecnn-3x9 multi-level (block7,block8,block9), LogisticRegression | 1.000 | "
+        "1.000 |  |" in summary
+    )  # MFCC scored, no peer features for a user's folder
     with open(out / "transfer_tones.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["features"].split(" (")[0] for r in rows] == [
-        "MFCC statistics", "samplecnn-3x9 multi-level", "samplecnn-3x9 last layer",
-        "samplecnn-3x9 + artist-siamese-gamemusic multi-level"]
+        "MFCC statistics",
+        "samplecnn-3x9 multi-level",
+        "samplecnn-3x9 last layer",
+        "samplecnn-3x9 + artist-siamese-gamemusic multi-level",
+    ]
     assert int(rows[3]["n_features"]) == int(rows[1]["n_features"]) + 128 + 128 + 256  # artist CNN: blocks 3-5
     scores = [float(r["score"]) for r in rows]
     assert all(s == 1.0 for s in scores)  # a low and a high tone: every extractor separates them
@@ -63,13 +81,28 @@ def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, c
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(changed)
-    assert main(["bench", "--merge", str(out / "transfer_tones.csv"), str(tmp_path / "later.csv"),
-                 "--out", str(out), "--suffix", "_merged"]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--merge",
+                str(out / "transfer_tones.csv"),
+                str(tmp_path / "later.csv"),
+                "--out",
+                str(out),
+                "--suffix",
+                "_merged",
+            ]
+        )
+        == 0
+    )
     with open(out / "transfer_merged.csv", newline="") as f:
         merged = list(csv.DictReader(f))
     assert [(r["task"], r["features"], float(r["score"])) for r in merged] == [
-        ("tones", rows[0]["features"], 0.5), *[("tones", r["features"], 1.0) for r in rows[1:]],
-        ("other", rows[1]["features"], 1.0)]
+        ("tones", rows[0]["features"], 0.5),
+        *[("tones", r["features"], 1.0) for r in rows[1:]],
+        ("other", rows[1]["features"], 1.0),
+    ]
     assert "## other (accuracy)" in (out / "transfer_merged.md").read_text()
 
 

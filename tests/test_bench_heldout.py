@@ -34,8 +34,17 @@ def _corpus(root, *, teacher=True, peers=True, sr=16000):
                     clip = f"{track}_c{c}"
                     y = 0.3 * np.sin(2 * np.pi * rng.uniform(200, 2000) * np.arange(sr // 4) / sr)
                     soundfile.write(root / "audio" / f"{clip}.wav", y.astype(np.float32), sr)
-                    rows.append({"clip_id": clip, "path": f"audio/{clip}.wav", "game": game, "album": game,
-                                 "artist": composer, "track_id": track, "split": "train"})
+                    rows.append(
+                        {
+                            "clip_id": clip,
+                            "path": f"audio/{clip}.wav",
+                            "game": game,
+                            "album": game,
+                            "artist": composer,
+                            "track_id": track,
+                            "split": "train",
+                        }
+                    )
     with open(root / "clips.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -49,8 +58,11 @@ def _corpus(root, *, teacher=True, peers=True, sr=16000):
                 writer.writerow([clip, *np.round(rng.uniform(0, 1, len(TAGS)), 5)])
     if peers:
         (root / "peers").mkdir()
-        np.savez(root / "peers" / "musicnn_MTT.npz", clip_id=np.asarray(ids),
-                 max_pool=rng.standard_normal((len(ids), 8)).astype(np.float16))
+        np.savez(
+            root / "peers" / "musicnn_MTT.npz",
+            clip_id=np.asarray(ids),
+            max_pool=rng.standard_normal((len(ids), 8)).astype(np.float16),
+        )
     return root
 
 
@@ -123,21 +135,40 @@ def test_heldout_tasks_refuse_a_folder_without_clips_or_composers(tmp_path):
 def test_bench_runs_the_heldout_tasks_and_reports_the_grouped_folds(tmp_path, capsys):
     root = _corpus(tmp_path / "corpus")
     out = tmp_path / "results"
-    assert main(["bench", "--no-shared", "--heldout-corpus", str(root), "--heldout-games", "alpha",
-                 "--extractors", "peer", "--heads", "LogisticRegression", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "--no-shared",
+                "--heldout-corpus",
+                str(root),
+                "--heldout-games",
+                "alpha",
+                "--extractors",
+                "peer",
+                "--heads",
+                "LogisticRegression",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     with open(out / "transfer.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(r["task"], r["metric"], r["features"]) for r in rows] == [
         ("heldout-composer", "accuracy", "musicnn max_pool (peer)"),
-        ("heldout-teacher-tags", "macro ROC-AUC", "musicnn max_pool (peer)")]
+        ("heldout-teacher-tags", "macro ROC-AUC", "musicnn max_pool (peer)"),
+    ]
     report = (out / "transfer.md").read_text()
     assert "(heldout-composer, heldout-teacher-tags: mean over 5 folds of cross-validation grouped by track" in report
 
     capsys.readouterr()
     assert main(["bench", "--no-shared", "--heldout-corpus", str(tmp_path), "--out", str(out)]) == 2
     assert f"sktag bench: error: {tmp_path} has no clips.csv" in capsys.readouterr().err
-    assert main(["bench", "--no-shared", "--heldout-corpus", str(root), "--heldout-games", "beta",
-                 "--out", str(out)]) == 2
+    assert (
+        main(["bench", "--no-shared", "--heldout-corpus", str(root), "--heldout-games", "beta", "--out", str(out)]) == 2
+    )
     assert "heldout-composer needs at least 2" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="--heldout-games picks games of --heldout-corpus"):
         main(["bench", "--no-shared", "--heldout-games", "alpha", "--out", str(out)])
@@ -148,17 +179,27 @@ def test_random_init_rows_are_baselines_in_the_summary(tmp_path, capsys):
     transfer.add_arguments(parser)
     defaults = parser.parse_args([]).extractors.split(",")
     assert [name for name in defaults if name.startswith("random:")] == [
-        f"random:{DEFAULT_WEIGHTS[family]}" for family in ("SampleCNN", "MelCNN", "ArtistCNN")]
+        f"random:{DEFAULT_WEIGHTS[family]}" for family in ("SampleCNN", "MelCNN", "ArtistCNN")
+    ]
 
-    row = {"task": "heldout-composer", "metric": "accuracy", "head": "LogisticRegression", "n_features": 8,
-           "extract_seconds": 1.0}
-    rows = [dict(row, features="samplecnn-3x9 random init multi-level (block7)", score=0.9),
-            dict(row, features="samplecnn-3x9 multi-level (block7)", score=0.5),
-            dict(row, features="MFCC statistics", score=0.4)]
+    row = {
+        "task": "heldout-composer",
+        "metric": "accuracy",
+        "head": "LogisticRegression",
+        "n_features": 8,
+        "extract_seconds": 1.0,
+    }
+    rows = [
+        dict(row, features="samplecnn-3x9 random init multi-level (block7)", score=0.9),
+        dict(row, features="samplecnn-3x9 multi-level (block7)", score=0.5),
+        dict(row, features="MFCC statistics", score=0.4),
+    ]
     transfer.write_report(rows, tmp_path)
     summary = (tmp_path / "transfer.md").read_text().split("## Best per task")[1].split("##")[0]
-    assert "| heldout-composer | accuracy | samplecnn-3x9 multi-level (block7), LogisticRegression | 0.500 | " \
-           "0.400 |  | 0.900 |" in summary
+    assert (
+        "| heldout-composer | accuracy | samplecnn-3x9 multi-level (block7), LogisticRegression | 0.500 | "
+        "0.400 |  | 0.900 |" in summary
+    )
 
 
 @pytest.mark.parametrize("weights", sorted(DEFAULT_WEIGHTS.values()))
@@ -168,7 +209,10 @@ def test_random_network_has_the_checkpoints_architecture(weights):
     random = transfer.network_features(f"random:{weights}").fit(clip)
     assert random.weights is None and random.weights_id_.startswith("random-")
     assert (random.layers_, random.segment_length_, random.analysis_rate_) == (
-        shipped.layers_, shipped.segment_length_, shipped.analysis_rate_)
+        shipped.layers_,
+        shipped.segment_length_,
+        shipped.analysis_rate_,
+    )
     assert list(random.get_feature_names_out()) == list(shipped.get_feature_names_out())
 
 
@@ -179,8 +223,10 @@ def test_random_extractor_gives_seeded_features_unlike_the_shipped_ones(tmp_path
     shipped = transfer.extract("samplecnn-3x9", two, str(tmp_path / "cache"))
     first = transfer.extract("random:samplecnn-3x9", two, str(tmp_path / "cache"))
     again = transfer.extract("random:samplecnn-3x9", two, str(tmp_path / "other_cache"))
-    assert list(first) == ["samplecnn-3x9 random init multi-level (block7,block8,block9)",
-                           "samplecnn-3x9 random init last layer (block9)"]
+    assert list(first) == [
+        "samplecnn-3x9 random init multi-level (block7,block8,block9)",
+        "samplecnn-3x9 random init last layer (block9)",
+    ]
     for (name, X), Y, Z in zip(first.items(), again.values(), shipped.values()):
         assert X.shape == Z.shape and np.array_equal(X, Y), name
         assert not np.allclose(X, Z), name

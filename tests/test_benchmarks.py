@@ -17,11 +17,20 @@ from benchmarks import common
 from sktag.metrics import tag_scores
 
 #: Every script of the quality, recipe, release and speed groups.
-SCRIPTS = ("benchmarks.quality.transfer", "benchmarks.quality.bag_of_features", "benchmarks.quality.generalisation",
-           "benchmarks.recipes.distill_game_music", "benchmarks.recipes.artist_game_music",
-           "benchmarks.release.ship_weights", "benchmarks.speed.throughput", "benchmarks.speed.peers",
-           "benchmarks.speed.cpu_speedups", "benchmarks.speed.cpu_sharing", "benchmarks.speed.precision",
-           "benchmarks.speed.memory")
+SCRIPTS = (
+    "benchmarks.quality.transfer",
+    "benchmarks.quality.bag_of_features",
+    "benchmarks.quality.generalisation",
+    "benchmarks.recipes.distill_game_music",
+    "benchmarks.recipes.artist_game_music",
+    "benchmarks.release.ship_weights",
+    "benchmarks.speed.throughput",
+    "benchmarks.speed.peers",
+    "benchmarks.speed.cpu_speedups",
+    "benchmarks.speed.cpu_sharing",
+    "benchmarks.speed.precision",
+    "benchmarks.speed.memory",
+)
 
 
 @pytest.mark.parametrize("module", SCRIPTS)
@@ -34,12 +43,18 @@ def test_script_help_names_its_python_m_command(module, capsys):
 
 def test_command_records_a_runnable_line():
     assert common.command("benchmarks.quality.generalisation", ["--name", "a b", "--games", "x,y"]) == (
-        "python -m benchmarks.quality.generalisation --name 'a b' --games x,y")
+        "python -m benchmarks.quality.generalisation --name 'a b' --games x,y"
+    )
 
 
 def test_write_results_writes_json_csv_and_markdown(tmp_path, capsys):
-    common.write_results("run", {"a": np.float32(0.5)}, ["# run", "", "text"], out=tmp_path / "new",
-                         csv_rows=[{"batch_size": 1, "rate": 2.5}, {"batch_size": 16, "rate": 3.0}])
+    common.write_results(
+        "run",
+        {"a": np.float32(0.5)},
+        ["# run", "", "text"],
+        out=tmp_path / "new",
+        csv_rows=[{"batch_size": 1, "rate": 2.5}, {"batch_size": 16, "rate": 3.0}],
+    )
     assert json.loads((tmp_path / "new" / "run.json").read_text()) == {"a": 0.5}
     assert (tmp_path / "new" / "run.csv").read_text().splitlines() == ["batch_size,rate", "1,2.5", "16,3.0"]
     assert (tmp_path / "new" / "run.md").read_text() == "# run\n\ntext\n"
@@ -85,12 +100,20 @@ def test_teacher_agreement_is_tag_scores_top_10_percent_and_at_one_half():
 @pytest.fixture
 def fake_game_music(tmp_path, monkeypatch):
     """A game_music folder of six clips of three games, with teacher tags of two tags."""
-    rows = [("c0", "g1", "train"), ("c1", "g2", "valid"), ("c2", "g1", "test"), ("c3", "g3", "train"),
-            ("c4", "g2", "test"), ("c5", "g1", "valid")]
-    (tmp_path / "clips.csv").write_text("clip_id,path,game,split\n" + "".join(
-        f"{clip},audio/{clip}.mp3,{game},{split}\n" for clip, game, split in rows))
-    (tmp_path / "teacher_mtt50.csv").write_text("clip_id,rock,calm\n" + "".join(
-        f"{clip},0.{i},0.{9 - i}\n" for i, (clip, _, _) in enumerate(rows)))
+    rows = [
+        ("c0", "g1", "train"),
+        ("c1", "g2", "valid"),
+        ("c2", "g1", "test"),
+        ("c3", "g3", "train"),
+        ("c4", "g2", "test"),
+        ("c5", "g1", "valid"),
+    ]
+    (tmp_path / "clips.csv").write_text(
+        "clip_id,path,game,split\n" + "".join(f"{clip},audio/{clip}.mp3,{game},{split}\n" for clip, game, split in rows)
+    )
+    (tmp_path / "teacher_mtt50.csv").write_text(
+        "clip_id,rock,calm\n" + "".join(f"{clip},0.{i},0.{9 - i}\n" for i, (clip, _, _) in enumerate(rows))
+    )
     monkeypatch.setattr(common, "GAME_MUSIC", tmp_path)
     common.teacher_tags.cache_clear()
     yield tmp_path
@@ -127,5 +150,8 @@ def test_generalisation_clip_sets(fake_game_music):
     from benchmarks.quality.generalisation import clip_sets
 
     sets = {name: [r["clip_id"] for r in rows] for name, rows in clip_sets({"g1", "g3"}).items()}
-    assert sets == {"held-out games, test split": ["c2"], "other games, test split": ["c4"],
-                    "held-out games, all splits": ["c0", "c2", "c3", "c5"]}
+    assert sets == {
+        "held-out games, test split": ["c2"],
+        "other games, test split": ["c4"],
+        "held-out games, all splits": ["c0", "c2", "c3", "c5"],
+    }

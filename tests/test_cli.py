@@ -22,8 +22,17 @@ def trained(tmp_path_factory):
     rng = np.random.default_rng(0)
     X = [(0.3 * rng.standard_normal(1000)).astype(np.float32) for _ in range(6)]
     y = rng.uniform(0, 1, size=(6, 3)).astype(np.float32)
-    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", max_epochs=1, batch_size=3,
-                             cache_dir=str(folder / "cache"), random_state=0, verbose=0, precision="fp32")
+    tagger = SampleCNNTagger(
+        architecture=TINY,
+        analysis_rate=8000,
+        recipe="adam",
+        max_epochs=1,
+        batch_size=3,
+        cache_dir=str(folder / "cache"),
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
     tagger.fit(X, y, tags=["calm", "loud", "weird"])
     checkpoint = folder / "tiny.pt"
     tagger.save(checkpoint, half=False)
@@ -72,16 +81,43 @@ def test_train_from_a_csv_then_tag(tmp_path, capsys):
         rows.append(f"c{i}.wav,{'ab'[i % 2]},{'train' if i < 6 else 'valid'}")
     (tmp_path / "clips.csv").write_text("\n".join(rows) + "\n")
     out = tmp_path / "model.pt"
-    status = main(["train", "csv", str(tmp_path / "clips.csv"), "--tag-column", "label", "--split-column", "split",
-                   "--out", str(out), "--m", "3", "--n", "4", "--analysis-rate", "8000", "--recipe", "adam",
-                   "--max-epochs", "2", "--batch-size", "3", "--crops-per-clip", "2", "--precision", "fp32"])
+    status = main(
+        [
+            "train",
+            "csv",
+            str(tmp_path / "clips.csv"),
+            "--tag-column",
+            "label",
+            "--split-column",
+            "split",
+            "--out",
+            str(out),
+            "--m",
+            "3",
+            "--n",
+            "4",
+            "--analysis-rate",
+            "8000",
+            "--recipe",
+            "adam",
+            "--max-epochs",
+            "2",
+            "--batch-size",
+            "3",
+            "--crops-per-clip",
+            "2",
+            "--precision",
+            "fp32",
+        ]
+    )
     assert status == 0 and out.exists() and "saved" in capsys.readouterr().out
     assert main(["tag", str(tmp_path / "c0.wav"), "--weights", str(out), "--json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["tags"]) == {"a", "b"}
 
 
-@pytest.mark.parametrize("network, layers, n_features", [("artist", ["--layers", "embedding"], 256),
-                                                         ("melcnn", [], 256 + 256 + 512)])
+@pytest.mark.parametrize(
+    "network, layers, n_features", [("artist", ["--layers", "embedding"], 256), ("melcnn", [], 256 + 256 + 512)]
+)
 @pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # 1.1 s clips, shorter than a segment
 def test_train_a_mel_network_then_extract_its_features(network, layers, n_features, tmp_path, capsys):
     rng = np.random.default_rng(2)
@@ -91,11 +127,50 @@ def test_train_a_mel_network_then_extract_its_features(network, layers, n_featur
         rows.append(f"a{i}.wav,{'xy'[i % 2]},{'train' if i < 4 else 'valid'}")
     (tmp_path / "clips.csv").write_text("\n".join(rows) + "\n")
     out = tmp_path / "artist.pt"
-    assert main(["train", "csv", str(tmp_path / "clips.csv"), "--tag-column", "artist", "--split-column", "split",
-                 "--network", network, "--analysis-rate", "8000", "--out", str(out), "--recipe", "adam",
-                 "--max-epochs", "1", "--batch-size", "2", "--precision", "fp32"]) == 0
-    assert main(["extract", str(tmp_path / "clips.csv"), "-o", str(tmp_path / "features"), "--extractor", network,
-                 "--weights", str(out), *layers]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "csv",
+                str(tmp_path / "clips.csv"),
+                "--tag-column",
+                "artist",
+                "--split-column",
+                "split",
+                "--network",
+                network,
+                "--analysis-rate",
+                "8000",
+                "--out",
+                str(out),
+                "--recipe",
+                "adam",
+                "--max-epochs",
+                "1",
+                "--batch-size",
+                "2",
+                "--precision",
+                "fp32",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "extract",
+                str(tmp_path / "clips.csv"),
+                "-o",
+                str(tmp_path / "features"),
+                "--extractor",
+                network,
+                "--weights",
+                str(out),
+                *layers,
+            ]
+        )
+        == 0
+    )
     assert f"6 clips x {n_features} features" in capsys.readouterr().out
 
 
@@ -175,8 +250,18 @@ def test_an_output_folder_of_another_run_is_one_line_and_status_2(tmp_path, caps
     out = tmp_path / "out"
     out.mkdir()
     (out / "manifest.json").write_text(json.dumps({"format": "sktag-features", "format_version": 1, "n_clips": 7}))
-    args = ["extract", str(clip), "-o", str(out), "--set", "weights=null", "--set", "random_state=0",
-            "--set", json.dumps({"m": 3, "n": 4}).join(["architecture=", ""])]
+    args = [
+        "extract",
+        str(clip),
+        "-o",
+        str(out),
+        "--set",
+        "weights=null",
+        "--set",
+        "random_state=0",
+        "--set",
+        json.dumps({"m": 3, "n": 4}).join(["architecture=", ""]),
+    ]
     assert main(args) == 2
     line = _one_line(capsys.readouterr().err)
     assert line.startswith("sktag extract: error: ") and "Traceback" not in line
@@ -209,8 +294,13 @@ def test_ctrl_c_in_extract_is_one_line_that_says_a_rerun_resumes(tmp_path, capsy
 def _fake_dataset(tmp_path):
     from sklearn.utils import Bunch
 
-    return Bunch(paths=np.array([str(tmp_path / "a.wav")]), target=np.ones((1, 1), np.float32),
-                 target_names=np.array(["x"]), split=np.array(["train"]), DESCR="fake")
+    return Bunch(
+        paths=np.array([str(tmp_path / "a.wav")]),
+        target=np.ones((1, 1), np.float32),
+        target_names=np.array(["x"]),
+        split=np.array(["train"]),
+        DESCR="fake",
+    )
 
 
 def test_ctrl_c_in_train_says_a_rerun_resumes_from_the_checkpoint_dir(tmp_path, capsys, monkeypatch):
@@ -269,8 +359,11 @@ def test_without_verbose_tag_logs_nothing(trained, capsys):
 
 def test_weights_lists_every_name_and_marks_the_defaults(capsys):
     assert main(["weights"]) == 0
-    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()
-            if line and not line.startswith("=")}
+    rows = {
+        line.split()[0]: line.split()
+        for line in capsys.readouterr().out.splitlines()
+        if line and not line.startswith("=")
+    }
     assert set(weights_module.SHIPPED_WEIGHTS) <= set(rows)
     marked = {name: row[1] for name, row in rows.items() if row[2] == "yes"}
     assert marked == {name: family for family, name in weights_module.DEFAULT_WEIGHTS.items()}
@@ -303,8 +396,10 @@ def test_weights_with_an_unknown_name_is_one_line_and_status_2(capsys):
 
 
 def test_weights_command_imports_no_torch():
-    code = ("import sys\nfrom sktag.cli import main\nassert main(['weights']) == 0\n"
-            "assert 'torch' not in sys.modules and 'sktag.weights' not in sys.modules")
+    code = (
+        "import sys\nfrom sktag.cli import main\nassert main(['weights']) == 0\n"
+        "assert 'torch' not in sys.modules and 'sktag.weights' not in sys.modules"
+    )
     result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "samplecnn-3x9" in result.stdout

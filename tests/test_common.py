@@ -8,10 +8,21 @@ from sktag.features import NetworkFeatures
 from sktag.training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger, SiameseArtistCNN
 
 TINY_SAMPLECNN = {"m": 2, "n": 3, "widths": [4, 4, 8], "stem_width": 4}
-TINY_ARTIST = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8,
-               "widths": [4, 4, 4, 4, 8]}  # 129 frames: 2048-sample segments
-TINY_MEL = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8, "n_frames": 18,
-            "widths": [4, 4, 8]}  # 272-sample segments
+TINY_ARTIST = {
+    "sample_rate": 8000,
+    "n_fft": 64,
+    "hop_length": 16,
+    "n_mels": 8,
+    "widths": [4, 4, 4, 4, 8],
+}  # 129 frames: 2048-sample segments
+TINY_MEL = {
+    "sample_rate": 8000,
+    "n_fft": 64,
+    "hop_length": 16,
+    "n_mels": 8,
+    "n_frames": 18,
+    "widths": [4, 4, 8],
+}  # 272-sample segments
 
 # The checks' "clips" are rows of tabular data, shorter than the networks' segments: zero-padded, as warned.
 pytestmark = pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")
@@ -28,17 +39,43 @@ def _estimators():
         SampleCNNFeatures(weights=None, architecture=TINY_SAMPLECNN, random_state=0, batch_size=4),
         ArtistCNNFeatures(weights=None, architecture=TINY_ARTIST, random_state=0, batch_size=4),
         MelCNNFeatures(weights=None, architecture=TINY_MEL, random_state=0, batch_size=4),
-        SampleCNNTagger(architecture=TINY_SAMPLECNN, recipe="adam", max_epochs=1, batch_size=4,
-                        precision="fp32", random_state=0, verbose=0),
-        ArtistCNNTagger(architecture=TINY_ARTIST, recipe="adam", max_epochs=1, batch_size=4,
-                        precision="fp32", random_state=0, verbose=0),
-        MelCNNTagger(architecture=TINY_MEL, recipe="adam", max_epochs=1, batch_size=4,
-                     precision="fp32", random_state=0, verbose=0),
-        SiameseArtistCNN(TINY_ARTIST, n_negatives=2, max_epochs=1, batch_size=4, precision="fp32", random_state=0,
-                         verbose=0),
+        SampleCNNTagger(
+            architecture=TINY_SAMPLECNN,
+            recipe="adam",
+            max_epochs=1,
+            batch_size=4,
+            precision="fp32",
+            random_state=0,
+            verbose=0,
+        ),
+        ArtistCNNTagger(
+            architecture=TINY_ARTIST,
+            recipe="adam",
+            max_epochs=1,
+            batch_size=4,
+            precision="fp32",
+            random_state=0,
+            verbose=0,
+        ),
+        MelCNNTagger(
+            architecture=TINY_MEL,
+            recipe="adam",
+            max_epochs=1,
+            batch_size=4,
+            precision="fp32",
+            random_state=0,
+            verbose=0,
+        ),
+        SiameseArtistCNN(
+            TINY_ARTIST, n_negatives=2, max_epochs=1, batch_size=4, precision="fp32", random_state=0, verbose=0
+        ),
         BagOfFeatures(2, n_mels=8, patch_frames=1, dictionary="kmeans", random_state=0),
-        MultiScaleFeatures([("sample", SampleCNNFeatures(weights=None, architecture=TINY_SAMPLECNN, random_state=0, batch_size=4)),
-                            ("artist", ArtistCNNFeatures(weights=None, architecture=TINY_ARTIST, random_state=0, batch_size=4))]),
+        MultiScaleFeatures(
+            [
+                ("sample", SampleCNNFeatures(weights=None, architecture=TINY_SAMPLECNN, random_state=0, batch_size=4)),
+                ("artist", ArtistCNNFeatures(weights=None, architecture=TINY_ARTIST, random_state=0, batch_size=4)),
+            ]
+        ),
         MLPTagger((16,), optimizer="adam", lr=0.05, max_epochs=15, validation_fraction=None, random_state=0),
     ]
 

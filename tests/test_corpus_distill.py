@@ -33,8 +33,12 @@ def test_nt_xent_is_low_for_matching_pairs_and_high_for_shuffled_ones():
 
 
 def test_composer_subset_keeps_credited_composers_with_enough_tracks():
-    clips = pd.DataFrame({"artist": ["a"] * 3 + ["b"] * 2 + ["unknown"] * 3,
-                          "track_id": ["a1", "a2", "a3", "b1", "b2", "u1", "u2", "u3"]})
+    clips = pd.DataFrame(
+        {
+            "artist": ["a"] * 3 + ["b"] * 2 + ["unknown"] * 3,
+            "track_id": ["a1", "a2", "a3", "b1", "b2", "u1", "u2", "u3"],
+        }
+    )
     assert set(composer_subset(clips).artist) == {"a"}
     assert set(composer_subset(clips, min_tracks=2).artist) == {"a", "b"}
 

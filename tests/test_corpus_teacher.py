@@ -26,8 +26,7 @@ def fake_teacher(name: str, calls: list | None = None, with_max_pool: bool = Tru
         if calls is not None:
             calls.append((name, len(patches)))
         m = patches.reshape(len(patches), -1).mean(1, keepdims=True)
-        out = {"tags": 1 / (1 + np.exp(-(m + np.arange(N_TAGS) / 10))),
-               "penultimate": m * np.arange(1, 4)}
+        out = {"tags": 1 / (1 + np.exp(-(m + np.arange(N_TAGS) / 10))), "penultimate": m * np.arange(1, 4)}
         if with_max_pool:
             out["max_pool"] = m + np.arange(6)
         return out
@@ -37,8 +36,9 @@ def fake_teacher(name: str, calls: list | None = None, with_max_pool: bool = Tru
 
 def fake_patches(n: int, value: float) -> np.ndarray:
     """``n`` patches whose patch ``i`` is constant ``value + i``."""
-    return (value + np.arange(n, dtype=np.float32))[:, None, None] * np.ones((1, T.PATCH_FRAMES, T.N_MELS),
-                                                                            dtype=np.float32)
+    return (value + np.arange(n, dtype=np.float32))[:, None, None] * np.ones(
+        (1, T.PATCH_FRAMES, T.N_MELS), dtype=np.float32
+    )
 
 
 @pytest.fixture
@@ -46,9 +46,13 @@ def corpus(tmp_path: Path) -> Path:
     """A clips.csv (and tracks.csv) of 5 clips in 2 games; the audio files need not exist."""
     folder = tmp_path / "tiny_corpus"
     folder.mkdir()
-    rows = [("a_t000_c00", "game-a", "a_t000", 0.0), ("a_t000_c01", "game-a", "a_t000", 29.1),
-            ("b_t000_c00", "game-b", "b_t000", 0.0), ("a_t001_c00", "game-a", "a_t001", 0.0),
-            ("b_t001_c00", "game-b", "b_t001", 0.0)]
+    rows = [
+        ("a_t000_c00", "game-a", "a_t000", 0.0),
+        ("a_t000_c01", "game-a", "a_t000", 29.1),
+        ("b_t000_c00", "game-b", "b_t000", 0.0),
+        ("a_t001_c00", "game-a", "a_t001", 0.0),
+        ("b_t001_c00", "game-b", "b_t001", 0.0),
+    ]
     with open(folder / "clips.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["clip_id", "path", "game", "track_id", "start_s"])
@@ -86,7 +90,7 @@ def test_patches_are_non_overlapping_and_drop_the_last_partial_one():
     patches = T.patch_frames(spec)
     assert patches.shape == (3, T.PATCH_FRAMES, T.N_MELS) and patches.dtype == np.float32
     for i in range(3):
-        np.testing.assert_array_equal(patches[i], spec[i * T.PATCH_FRAMES:(i + 1) * T.PATCH_FRAMES])
+        np.testing.assert_array_equal(patches[i], spec[i * T.PATCH_FRAMES : (i + 1) * T.PATCH_FRAMES])
     assert T.patch_frames(spec[: T.PATCH_FRAMES - 1]).shape == (0, T.PATCH_FRAMES, T.N_MELS)
     assert T.patch_frames(spec[: 2 * T.PATCH_FRAMES]).shape[0] == 2
 
@@ -137,8 +141,10 @@ def test_run_writes_one_part_per_teacher_and_game(corpus: Path, tmp_path: Path):
     seconds = T.run_job(corpus, ["T1", "T2"], out, make_teacher=fake_teacher, load=fake_loader())
     assert set(seconds) == {"decode", "T1", "T2"}
     for teacher in ("T1", "T2"):
-        for game, ids in (("game-a", ["a_t000_c00", "a_t000_c01", "a_t001_c00"]),
-                          ("game-b", ["b_t000_c00", "b_t001_c00"])):
+        for game, ids in (
+            ("game-a", ["a_t000_c00", "a_t000_c01", "a_t001_c00"]),
+            ("game-b", ["b_t000_c00", "b_t001_c00"]),
+        ):
             part = T.read_part(T.part_path(out, "tiny_corpus", teacher, game))
             assert list(part["clip_id"]) == ids
             assert list(part["n_patches"]) == [N_PATCHES[c] for c in ids]
@@ -198,15 +204,28 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path):
 def test_pack_writes_float16_rows_in_clips_csv_order(corpus: Path, tmp_path: Path):
     out, dest = tmp_path / "parts", tmp_path / "packed"
     dest.mkdir()
-    T.run_job(corpus, ["T1", "V"], out, load=fake_loader(),
-              make_teacher=lambda n: fake_teacher(n, with_max_pool=n != "V"))
+    T.run_job(
+        corpus, ["T1", "V"], out, load=fake_loader(), make_teacher=lambda n: fake_teacher(n, with_max_pool=n != "V")
+    )
     path = T.pack(corpus, "T1", out, dest)
     assert path == dest / "teacher_tiny_corpus_T1.npz"
     with open(corpus, newline="") as f:
         ids = [r["clip_id"] for r in csv.DictReader(f)]
     with np.load(path) as z:
-        assert set(z.files) == {"clip_id", "source_md5", "start_s", "n_patches", "padded", "patch_tags",
-                                "taggram_mean", "penultimate", "max_pool", "tag_names", "teacher", "patch_frames"}
+        assert set(z.files) == {
+            "clip_id",
+            "source_md5",
+            "start_s",
+            "n_patches",
+            "padded",
+            "patch_tags",
+            "taggram_mean",
+            "penultimate",
+            "max_pool",
+            "tag_names",
+            "teacher",
+            "patch_frames",
+        }
         assert list(z["clip_id"]) == ids
         assert list(z["source_md5"]) == [f"md5-{c.rsplit('_', 1)[0]}" for c in ids]
         np.testing.assert_array_equal(z["start_s"], np.array([0, 29.1, 0, 0, 0], dtype=np.float32))
@@ -251,10 +270,22 @@ def test_pack_refuses_missing_or_stale_parts(corpus: Path, tmp_path: Path):
 def test_pack_command_line(corpus: Path, tmp_path: Path, capsys):
     out, dest = tmp_path / "parts", tmp_path / "packed"
     dest.mkdir()
-    T.run_job(corpus, ["MSD_vgg"], out, load=fake_loader(),
-              make_teacher=lambda n: fake_teacher(n, with_max_pool=False))
-    T.main(["pack", "--clips", str(corpus), "--teachers", "MSD_vgg", "--out", str(out), "--dest", str(dest),
-            "--drop", "patch_tags"])
+    T.run_job(corpus, ["MSD_vgg"], out, load=fake_loader(), make_teacher=lambda n: fake_teacher(n, with_max_pool=False))
+    T.main(
+        [
+            "pack",
+            "--clips",
+            str(corpus),
+            "--teachers",
+            "MSD_vgg",
+            "--out",
+            str(out),
+            "--dest",
+            str(dest),
+            "--drop",
+            "patch_tags",
+        ]
+    )
     assert "teacher_tiny_corpus_MSD_vgg.npz" in capsys.readouterr().out
     with np.load(dest / "teacher_tiny_corpus_MSD_vgg.npz") as z:
         assert "patch_tags" not in z.files and z["taggram_mean"].shape == (5, N_TAGS)
@@ -276,8 +307,9 @@ def test_tables_writes_the_shared_game_music_layout(corpus: Path, tmp_path: Path
     with np.load(packed) as z, np.load(corpus.parent / "peers" / "musicnn_MTT.npz") as peers:
         assert rows[0] == ["clip_id", *z["tag_names"]]
         assert [r[0] for r in rows[1:]] == ids == list(peers["clip_id"])
-        np.testing.assert_allclose(np.asarray([r[1:] for r in rows[1:]], dtype=np.float32), z["taggram_mean"],
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            np.asarray([r[1:] for r in rows[1:]], dtype=np.float32), z["taggram_mean"], atol=1e-5
+        )
         np.testing.assert_array_equal(peers["max_pool"], z["max_pool"])
     with open(corpus, "a", newline="") as f:  # a clip the packed file lacks
         f.write("zz_t000_c00,audio/zz.mp3,game-z,zz_t000,0.0\n")
@@ -286,9 +318,11 @@ def test_tables_writes_the_shared_game_music_layout(corpus: Path, tmp_path: Path
 
 
 def test_module_imports_without_tensorflow_librosa_or_sktag():
-    code = ("import sys, benchmarks.corpus.teacher; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'librosa', 'sktag', 'torch')]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, benchmarks.corpus.teacher; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'librosa', 'sktag', 'torch')]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
 
 
@@ -299,8 +333,13 @@ def test_check_against_peers_from_parts(corpus: Path, tmp_path: Path):
     max_pool = part["max_pool"].astype(np.float16)
     max_pool[1, 2] += np.float16(0.5)
     peers = tmp_path / "peers.npz"
-    np.savez(peers, clip_id=part["clip_id"], taggram_mean=part["taggram_mean"] + 1e-3, max_pool=max_pool,
-             n_patches=part["n_patches"].astype(np.int16))
+    np.savez(
+        peers,
+        clip_id=part["clip_id"],
+        taggram_mean=part["taggram_mean"] + 1e-3,
+        max_pool=max_pool,
+        n_patches=part["n_patches"].astype(np.int16),
+    )
     diffs = T.check_against_peers(corpus, peers, teacher="T1", parts=out)
     assert diffs["n_clips"] == 3 and diffs["n_patches"] == 0
     assert diffs["taggram_mean"] == pytest.approx(1e-3, rel=1e-3)

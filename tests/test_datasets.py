@@ -500,15 +500,25 @@ def test_load_dataset_dispatches_to_each_loader_and_checks_its_options(tmp_path)
     (tmp_path / "m").mkdir()
     msd_root, audio = _write_msd(tmp_path / "m", missing=())
     pd.DataFrame({"msd_id": list(SEVEN_D), "path": [_preview(d) for d in SEVEN_D.values()]}).to_csv(
-        msd_root / "msd_id_to_path.csv", index=False)
+        msd_root / "msd_id_to_path.csv", index=False
+    )
     pairs.append((load_dataset("msd", msd_root, audio_root=audio), load_msd_tagging(msd_root, audio_root=audio)))
     gtzan_root = _write_gtzan(tmp_path / "gtzan")
     pairs.append((load_dataset("gtzan", gtzan_root), load_gtzan(gtzan_root)))
     csv_path = tmp_path / "clips.csv"  # paths relative to the CSV's folder
-    pd.DataFrame({"path": [str(p.relative_to(tmp_path)) for p in sorted(gtzan_root.rglob("*.wav"))[:2]],
-                  "tags": ["x|y", "y"], "split": ["train", "test"]}).to_csv(csv_path, index=False)
-    pairs.append((load_dataset("csv", csv_path, tag_column="tags", tag_separator="|", split_column="split"),
-                  load_csv(csv_path, tag_column="tags", tag_separator="|", split_column="split")))
+    pd.DataFrame(
+        {
+            "path": [str(p.relative_to(tmp_path)) for p in sorted(gtzan_root.rglob("*.wav"))[:2]],
+            "tags": ["x|y", "y"],
+            "split": ["train", "test"],
+        }
+    ).to_csv(csv_path, index=False)
+    pairs.append(
+        (
+            load_dataset("csv", csv_path, tag_column="tags", tag_separator="|", split_column="split"),
+            load_csv(csv_path, tag_column="tags", tag_separator="|", split_column="split"),
+        )
+    )
     pairs.append((load_dataset("folder", gtzan_root), load_folder(gtzan_root)))
     for by_name, direct in pairs:
         np.testing.assert_array_equal(by_name.paths, direct.paths)

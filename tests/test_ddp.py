@@ -22,7 +22,9 @@ def _clips_table(tmp_path, write_audio):
     rows = []
     for i in range(8):
         path = write_audio(f"c{i}.wav", rng.standard_normal(2000) * 0.1, 16000)
-        rows.append({"path": path.name, "tags": "loud" if i % 2 else "quiet|soft", "split": "train" if i < 6 else "test"})
+        rows.append(
+            {"path": path.name, "tags": "loud" if i % 2 else "quiet|soft", "split": "train" if i < 6 else "test"}
+        )
     table = tmp_path / "clips.csv"
     with open(table, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["path", "tags", "split"])
@@ -32,8 +34,25 @@ def _clips_table(tmp_path, write_audio):
 
 
 def _arguments(table, out):
-    return [str(table), "--tag-column", "tags", "--tag-separator", "|", "--split-column", "split",
-            "--architecture", TINY, "--epochs", "2", "--batch-size", "2", "--precision", "fp32", "--out", str(out)]
+    return [
+        str(table),
+        "--tag-column",
+        "tags",
+        "--tag-separator",
+        "|",
+        "--split-column",
+        "split",
+        "--architecture",
+        TINY,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "2",
+        "--precision",
+        "fp32",
+        "--out",
+        str(out),
+    ]
 
 
 def _check_checkpoint(out, processes, clip):
@@ -45,15 +64,20 @@ def _check_checkpoint(out, processes, clip):
     assert np.isfinite(features).all()
 
 
-def test_a_one_process_group_in_this_process_writes_a_loadable_checkpoint(tmp_path, write_audio, monkeypatch,
-                                                                         capsys):
+def test_a_one_process_group_in_this_process_writes_a_loadable_checkpoint(tmp_path, write_audio, monkeypatch, capsys):
     """The module's training loop, quickly (the slow test below runs two processes)."""
     table = _clips_table(tmp_path, write_audio)
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
-    for name, value in {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": "0", "WORLD_SIZE": "1",
-                        "LOCAL_RANK": "0", "SKTAG_CACHE": str(tmp_path / "cache")}.items():
+    for name, value in {
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+        "RANK": "0",
+        "WORLD_SIZE": "1",
+        "LOCAL_RANK": "0",
+        "SKTAG_CACHE": str(tmp_path / "cache"),
+    }.items():
         monkeypatch.setenv(name, value)  # what torchrun sets in each process it starts
     out = tmp_path / "ddp.pt"
     ddp.main(_arguments(table, out))
@@ -66,12 +90,28 @@ def test_torchrun_two_processes_write_a_loadable_checkpoint(tmp_path, write_audi
     table = _clips_table(tmp_path, write_audio)
     out = tmp_path / "ddp.pt"
     (tmp_path / "tmp").mkdir()  # torchrun leaves a torchelastic_* folder in the temporary folder: this one
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "SKTAG_CACHE": str(tmp_path / "cache"),
-           "TMPDIR": str(tmp_path / "tmp")}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "SKTAG_CACHE": str(tmp_path / "cache"),
+        "TMPDIR": str(tmp_path / "tmp"),
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         "-m", "sktag.training.ddp", *_arguments(table, out)],
-        capture_output=True, text=True, env=env, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node",
+            "2",
+            "-m",
+            "sktag.training.ddp",
+            *_arguments(table, out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "wrote" in result.stdout

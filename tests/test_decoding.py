@@ -109,8 +109,15 @@ def test_map_segments_decodes_with_the_workers_it_is_given(monkeypatch):
         return decode_ahead(sources, workers=workers, maxsize=maxsize)
 
     monkeypatch.setattr(batching, "decode_ahead", recording)
-    kwargs = {"fn": lambda x: x[:, :3] * 2, "sample_rate": 16000.0, "input_rate": None, "length": 1000, "hop": 1000,
-              "batch_size": 2, "device": torch.device("cpu")}
+    kwargs = {
+        "fn": lambda x: x[:, :3] * 2,
+        "sample_rate": 16000.0,
+        "input_rate": None,
+        "length": 1000,
+        "hop": 1000,
+        "batch_size": 2,
+        "device": torch.device("cpu"),
+    }
     default = map_segments(clips, **kwargs)
     three = map_segments(clips, **kwargs, workers=3)
     assert used == [decode_workers(torch.device("cpu")), 3]
@@ -170,7 +177,9 @@ def test_progress_prints_a_line_per_tenth_elsewhere_and_nothing_when_disabled():
     assert quiet.getvalue() == "" and progress.done == 3
 
 
-@pytest.mark.parametrize("seconds, text", [(0.4, "0 s"), (42.4, "42 s"), (185, "3:05"), (3723, "1:02:03"),
-                                           (float("nan"), "?"), (float("inf"), "?")])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [(0.4, "0 s"), (42.4, "42 s"), (185, "3:05"), (3723, "1:02:03"), (float("nan"), "?"), (float("inf"), "?")],
+)
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text

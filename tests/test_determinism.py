@@ -21,8 +21,9 @@ def test_bit_identical_across_runs_and_processes(fixtures_dir):
     first = SampleCNNFeatures(weights=None, random_state=0).fit([clip]).transform([clip])
     second = SampleCNNFeatures(weights=None, random_state=0).fit([clip]).transform([clip])
     np.testing.assert_array_equal(first, second)
-    output = subprocess.run([sys.executable, "-c", _FEATURES_IN_A_FRESH_PROCESS, clip], capture_output=True,
-                            text=True, check=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", _FEATURES_IN_A_FRESH_PROCESS, clip], capture_output=True, text=True, check=True
+    ).stdout
     other = np.frombuffer(bytes.fromhex(output), dtype=np.float32).reshape(first.shape)
     np.testing.assert_array_equal(first, other)
 

@@ -13,8 +13,22 @@ EXAMPLES = sorted((DOCS / "examples").glob("plot_*.py"))
 
 def test_docs_build_without_warnings(tmp_path):
     """API reference, user guide and gallery pages (examples rendered, not run: see the slow test below)."""
-    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "-d",
-               str(tmp_path / "doctrees"), "-D", "plot_gallery=0", str(DOCS), str(tmp_path / "html")]
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-b",
+        "html",
+        "-d",
+        str(tmp_path / "doctrees"),
+        "-D",
+        "plot_gallery=0",
+        str(DOCS),
+        str(tmp_path / "html"),
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-5000:]
     for page in ("index.html", "api.html", "user_guide.html", "auto_examples/index.html"):

@@ -69,14 +69,19 @@ def test_extract_writes_shards_reports_failures_and_resumes_byte_identically(col
     first = {f.name: f.read_bytes() for f in out.glob("shard-*")}
     os.remove(out / "shard-00001.npy")  # an interrupted run: one shard unfinished
     (out / "shard-00002.npy").write_bytes(b"sentinel")  # finished shards are not recomputed
-    with pytest.raises(ValueError, match="pickled"):  # the sentinel is not a valid .npy: proves shard 2 was skipped, not redone
+    with pytest.raises(
+        ValueError, match="pickled"
+    ):  # the sentinel is not a valid .npy: proves shard 2 was skipped, not redone
         extract(_features(), paths, out, clip_ids=ids, shard_size=2, progress=False)
     assert (out / "shard-00001.npy").read_bytes() == first["shard-00001.npy"]  # recomputed byte-identically
     (out / "shard-00002.npy").write_bytes(first["shard-00002.npy"])
     np.testing.assert_array_equal(load_features(out).features, result.features)
 
-    with pytest.raises(ManifestMismatchError, match=r"other features .*definition.params.layers: null .in the "
-                                                   r'folder. vs \["block4"\] .this run.'):
+    with pytest.raises(
+        ManifestMismatchError,
+        match=r"other features .*definition.params.layers: null .in the "
+        r'folder. vs \["block4"\] .this run.',
+    ):
         extract(_features(layers=["block4"]), paths, out, clip_ids=ids, shard_size=2, progress=False)
 
 
@@ -88,7 +93,9 @@ def test_cli_extract_uses_the_shipped_weights_reproducibly_and_guards_resumes(fi
     shards = sorted(f.name for f in first.glob("shard-*"))
     assert shards and all((first / name).read_bytes() == (second / name).read_bytes() for name in shards)
     definition = load_features(first).manifest["definition"]
-    assert definition["network"] == "sha256-" + SHIPPED_WEIGHTS[DEFAULT_WEIGHTS["SampleCNN"]][1]  # pretrained by default
+    assert (
+        definition["network"] == "sha256-" + SHIPPED_WEIGHTS[DEFAULT_WEIGHTS["SampleCNN"]][1]
+    )  # pretrained by default
     assert definition["precision"] == "fp32" and definition["torch_version"] and definition["sktag_version"]
 
     os.remove(first / "shard-00000.npy")  # the same network named another way resumes the folder
@@ -132,9 +139,26 @@ def test_load_features_refuses_an_unfinished_folder(collection, tmp_path):
 
 def test_cli_extract_with_extractor_parameters(collection, tmp_path, capsys):
     out = tmp_path / "cli"
-    status = main(["extract", str(collection), "-o", str(out), "--set", json.dumps(SMALL).join(["architecture=", ""]), "--set", "weights=null",
-                   "--set", "random_state=0", "--layers", "block3,block4", "--pooling", "max+mean",
-                   "--shard-size", "4"])
+    status = main(
+        [
+            "extract",
+            str(collection),
+            "-o",
+            str(out),
+            "--set",
+            json.dumps(SMALL).join(["architecture=", ""]),
+            "--set",
+            "weights=null",
+            "--set",
+            "random_state=0",
+            "--layers",
+            "block3,block4",
+            "--pooling",
+            "max+mean",
+            "--shard-size",
+            "4",
+        ]
+    )
     assert status == 1  # one clip failed, and the others are all there
     captured = capsys.readouterr()
     widths = {info["name"]: info["num_chs"] for info in _features().fit([np.zeros(9)]).model_.feature_info}
@@ -144,8 +168,23 @@ def test_cli_extract_with_extractor_parameters(collection, tmp_path, capsys):
     assert result.features.shape == (6, n_features) and list(result.failures) == ["album/broken.mp3"]
     assert result.manifest["extractor"]["params"]["layers"] == ["block3", "block4"]
     shutil.rmtree(collection / "album")
-    assert main(["extract", str(collection), "-o", str(tmp_path / "ok"), "--set", "random_state=0",
-                 "--set", json.dumps(SMALL).join(["architecture=", ""]), "--set", "weights=null"]) == 0
+    assert (
+        main(
+            [
+                "extract",
+                str(collection),
+                "-o",
+                str(tmp_path / "ok"),
+                "--set",
+                "random_state=0",
+                "--set",
+                json.dumps(SMALL).join(["architecture=", ""]),
+                "--set",
+                "weights=null",
+            ]
+        )
+        == 0
+    )
 
 
 def test_on_error_raise_stops_at_the_bad_clip_and_keeps_finished_shards(collection, tmp_path, capsys):
@@ -160,8 +199,20 @@ def test_on_error_raise_stops_at_the_bad_clip_and_keeps_finished_shards(collecti
         extract(_features(on_error="warn"), paths, out, clip_ids=ids, shard_size=2, progress=False, on_error="raise")
     with pytest.raises(ValueError, match="on_error"):
         extract(_features(), paths, out, clip_ids=ids, shard_size=2, progress=False, on_error="ignore")
-    status = main(["extract", str(collection), "-o", str(tmp_path / "cli"), "--on-error", "raise",
-                   "--set", json.dumps(SMALL).join(["architecture=", ""]), "--set", "weights=null"])
+    status = main(
+        [
+            "extract",
+            str(collection),
+            "-o",
+            str(tmp_path / "cli"),
+            "--on-error",
+            "raise",
+            "--set",
+            json.dumps(SMALL).join(["architecture=", ""]),
+            "--set",
+            "weights=null",
+        ]
+    )
     assert status == 1 and "broken.mp3" in capsys.readouterr().err
 
 
@@ -181,13 +232,22 @@ def test_dask_client_in_this_process_gives_the_same_features(collection, tmp_pat
     distributed = pytest.importorskip("distributed")
     ids, paths = find_clips([str(collection)])
     local = extract(_features(), paths, tmp_path / "local", clip_ids=ids, shard_size=2, progress=False)
-    with _dask_scratch_in(tmp_path), distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None,
-    ) as cluster, distributed.Client(cluster) as client:
-        remote = extract(_features(), paths, tmp_path / "dask", clip_ids=ids, shard_size=2, client=client,
-                         progress=False)
-        again = extract(_features(), paths, tmp_path / "again", clip_ids=ids, shard_size=2, client=client,
-                        progress=False)
+    with (
+        _dask_scratch_in(tmp_path),
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=False,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = extract(
+            _features(), paths, tmp_path / "dask", clip_ids=ids, shard_size=2, client=client, progress=False
+        )
+        again = extract(
+            _features(), paths, tmp_path / "again", clip_ids=ids, shard_size=2, client=client, progress=False
+        )
     assert list(remote.clip_ids) == ids and remote.failures.keys() == local.failures.keys()
     np.testing.assert_array_equal(remote.features, local.features)
     np.testing.assert_array_equal(again.features, remote.features)
@@ -198,14 +258,30 @@ def test_dask_cluster_gives_the_same_features_as_one_process(collection, tmp_pat
     distributed = pytest.importorskip("distributed")
     ids, paths = find_clips([str(collection)])
     local = extract(_features(), paths, tmp_path / "local", clip_ids=ids, shard_size=2, progress=False)
-    with _dask_scratch_in(tmp_path), distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-    ) as cluster, distributed.Client(cluster) as client:
-        remote = extract(_features(), paths, tmp_path / "dask", clip_ids=ids, shard_size=2, client=client,
-                         progress=False)
+    with (
+        _dask_scratch_in(tmp_path),
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = extract(
+            _features(), paths, tmp_path / "dask", clip_ids=ids, shard_size=2, client=client, progress=False
+        )
         for rerun in range(4):  # the same transformer again on this client: its scattered copy must not be lost
-            again = extract(_features(), paths, tmp_path / f"again{rerun}", clip_ids=ids, shard_size=2,
-                            client=client, progress=False)
+            again = extract(
+                _features(),
+                paths,
+                tmp_path / f"again{rerun}",
+                clip_ids=ids,
+                shard_size=2,
+                client=client,
+                progress=False,
+            )
             np.testing.assert_array_equal(again.features, remote.features)
         models = client.run(_cached_networks)
     assert len(models) == 2 and set(models.values()) <= {0, 1} and sum(models.values()) >= 1  # one per worker

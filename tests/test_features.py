@@ -23,7 +23,9 @@ from sktag.nn import SampleCNN
 from sktag.weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS, save_checkpoint
 
 SMALL = {"m": 3, "n": 5}  # 729-sample segments: fast, yet a real SampleCNN
-PHILHARMONIA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "data", "philharmonia")
+PHILHARMONIA = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "data", "philharmonia"
+)
 
 
 def _philharmonia(split, per_class, groups=("cello", "flute")):
@@ -57,7 +59,9 @@ def test_pipeline_on_real_clips_beats_chance():
     """Random-init features of the paper's 3^9 network separate cello from flute."""
     X_train, y_train = _philharmonia("train", 20)
     X_test, y_test = _philharmonia("test", 15)
-    clf = make_pipeline(SampleCNNFeatures(weights=None, random_state=0), StandardScaler(), LogisticRegression(max_iter=1000))
+    clf = make_pipeline(
+        SampleCNNFeatures(weights=None, random_state=0), StandardScaler(), LogisticRegression(max_iter=1000)
+    )
     clf.fit(X_train, y_train)
     assert clf.score(X_test, y_test) >= 0.7
 
@@ -155,7 +159,11 @@ def test_output_shapes_names_and_dtype():
     Z2 = both.fit_transform(X)
     assert Z2.shape == (3, 4 * (128 + 512)) == (3, len(both.get_feature_names_out()))
     assert list(both.get_feature_names_out()[[0, 128, 256, 384]]) == [
-        "block1_max_mean_0000", "block1_max_std_0000", "block1_mean_mean_0000", "block1_mean_std_0000"]
+        "block1_max_mean_0000",
+        "block1_max_std_0000",
+        "block1_mean_mean_0000",
+        "block1_mean_std_0000",
+    ]
     frame = clone(base).set_output(transform="pandas").fit_transform(X)
     assert list(frame.columns) == list(names)
 
@@ -163,8 +171,9 @@ def test_output_shapes_names_and_dtype():
 def test_aggregation_matches_manual_computation():
     rng = np.random.default_rng(2)
     y = rng.standard_normal(729 * 4 + 100).astype(np.float32)
-    features = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, layers="block2", pooling="max+mean",
-                                 aggregate="mean+std").fit([y])
+    features = SampleCNNFeatures(
+        weights=None, architecture=SMALL, random_state=0, layers="block2", pooling="max+mean", aggregate="mean+std"
+    ).fit([y])
     (row,) = features.transform([y])
     segments = torch.from_numpy(y[: 729 * 4].reshape(4, 729))
     with torch.inference_mode():
@@ -174,9 +183,14 @@ def test_aggregation_matches_manual_computation():
     np.testing.assert_allclose(row, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("cls, family, name", [(SampleCNNFeatures, "SampleCNN", "samplecnn-3x9-multiteacher"),
-                                                (MelCNNFeatures, "MelCNN", "melcnn-54f"),
-                                                (ArtistCNNFeatures, "ArtistCNN", "artist-basic-gamemusic")])
+@pytest.mark.parametrize(
+    "cls, family, name",
+    [
+        (SampleCNNFeatures, "SampleCNN", "samplecnn-3x9-multiteacher"),
+        (MelCNNFeatures, "MelCNN", "melcnn-54f"),
+        (ArtistCNNFeatures, "ArtistCNN", "artist-basic-gamemusic"),
+    ],
+)
 def test_transformers_load_their_familys_shipped_weights_by_default(cls, family, name):
     assert DEFAULT_WEIGHTS[family] == name
     features = cls().fit([np.zeros(100, dtype=np.float32)])
@@ -190,7 +204,8 @@ def test_multiscale_default_is_the_papers_three_samplecnn_scales():
     union = MultiScaleFeatures().fit([np.zeros(100, dtype=np.float32)])
     assert [name for name, _ in union.extractors_] == ["samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10"]
     assert [member.weights_id_ for _, member in union.extractors_] == [
-        "sha256-" + SHIPPED_WEIGHTS[name][1] for name in ("samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10")]
+        "sha256-" + SHIPPED_WEIGHTS[name][1] for name in ("samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10")
+    ]
     assert all(member.layers_ == member.model_.layer_names[-4:-1] for _, member in union.extractors_)
     grid_point = clone(MultiScaleFeatures()).set_params(**{"samplecnn-3x10": "drop", "samplecnn-3x9__layers": -2})
     assert [name for name, _ in grid_point.fit([np.zeros(100)]).extractors_] == ["samplecnn-3x8", "samplecnn-3x9"]
@@ -203,7 +218,9 @@ def test_layers_by_position_count_from_the_end_like_forward_intermediates():
     assert SampleCNNFeatures(weights=None, architecture=SMALL, layers=-1).fit(X).layers_ == ["fc"]
     assert SampleCNNFeatures(weights=None, architecture=SMALL, layers=[-3, -2, -1]).fit(X).layers_ == names[-3:]
     assert SampleCNNFeatures(weights=None, architecture=SMALL, layers=[1, "block5"]).fit(X).layers_ == [
-        "block1", "block5"]
+        "block1",
+        "block5",
+    ]
     with pytest.raises(ValueError, match=r"layer positions \[7\] are out of range: this network has 7 layers"):
         SampleCNNFeatures(weights=None, architecture=SMALL, layers=7).fit(X)
     with pytest.raises(ValueError, match="lists a layer twice"):
@@ -230,8 +247,11 @@ def test_short_clip_is_zero_padded_and_hop_overlaps(fixtures_dir):
     y, _ = load(short)
     padded = np.zeros(59049, dtype=np.float32)
     padded[: len(y)] = y
-    with pytest.warns(ShortClipWarning, match=r"1 of 1 clip\(s\) shorter than the network's segment \(3.69 s\) "
-                                              r"were zero-padded .*: '.*short_0p5s_16k.wav' \(0.50 s\)$"):
+    with pytest.warns(
+        ShortClipWarning,
+        match=r"1 of 1 clip\(s\) shorter than the network's segment \(3.69 s\) "
+        r"were zero-padded .*: '.*short_0p5s_16k.wav' \(0.50 s\)$",
+    ):
         from_file = features.transform([short])
     with pytest.warns(ShortClipWarning, match=r"2 of 3 clip\(s\) .*'X\[0\]' \(0.50 s\), 'X\[2\]' \(0.06 s\)$"):
         features.transform([y, padded, y[:1000]])
@@ -309,10 +329,13 @@ def test_grid_search_over_layers_runs_the_network_once_per_clip(tmp_path, monkey
     narrow = {**SMALL, "widths": [8, 8, 16, 16, 32], "stem_width": 8}  # counted, not measured: narrow is enough
     pipe = make_pipeline(
         SampleCNNFeatures(weights=None, architecture=narrow, random_state=0, memory=str(tmp_path / "cache")),
-        StandardScaler(), LogisticRegression(),
+        StandardScaler(),
+        LogisticRegression(),
     )
-    grid = {"samplecnnfeatures__layers": [["block5"], ["block4", "block5"], ["block3", "block4", "block5"], "fc"],
-            "samplecnnfeatures__pooling": ["max", "max+mean"]}
+    grid = {
+        "samplecnnfeatures__layers": [["block5"], ["block4", "block5"], ["block3", "block4", "block5"], "fc"],
+        "samplecnnfeatures__pooling": ["max", "max+mean"],
+    }
     search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
     assert len(search.cv_results_["params"]) == 8
     assert sum(seen) == 2 * len(X)  # two segments per clip, each through the network once
@@ -337,6 +360,7 @@ def test_memory_cache_is_keyed_by_content_and_weights(tmp_path):
 
 
 # -- errors name the clip --------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def small():

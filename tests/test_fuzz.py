@@ -1,4 +1,5 @@
-"""Fuzzing the transformers (hypothesis): any array or file in, correct features or an AudioError naming the clip out."""
+"""Fuzzing the transformers (hypothesis): any array or file in, correct features or an AudioError naming the clip
+out."""
 
 import numpy as np
 import pytest
@@ -32,15 +33,18 @@ REFERENCE = np.random.default_rng(1).standard_normal(3000).astype(np.float32) * 
 # Values: ordinary, huge, denormal, clipped, and the non-finite ones.
 _special = st.sampled_from([0.0, 1.0, -1.0, 1e-42, -1e-42, 1e30, -1e30, np.nan, np.inf, -np.inf])
 _arrays = st.one_of(
-    hnp.arrays(st.sampled_from([np.float32, np.float64]), st.integers(0, 30_000),
-               elements=st.one_of(st.floats(-2, 2, width=32), _special)),
+    hnp.arrays(
+        st.sampled_from([np.float32, np.float64]),
+        st.integers(0, 30_000),
+        elements=st.one_of(st.floats(-2, 2, width=32), _special),
+    ),
     hnp.arrays(st.sampled_from([np.int16, np.int32, np.uint8, np.int8]), st.integers(0, 30_000)),
     hnp.arrays(np.float32, st.tuples(st.integers(0, 3), st.integers(0, 3000)), elements=st.floats(-1, 1, width=32)),
 )
 
 
 def _check_outcome(transformer, X, bad_name):
-    """Either finite features of the right shape with the good clip's row unchanged, or an AudioError naming the clip."""
+    """Finite features of the right shape with the good clip's row unchanged, or an AudioError naming the clip."""
     try:
         features = transformer.transform(X)
     except AudioError as exc:

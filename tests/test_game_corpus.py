@@ -50,9 +50,9 @@ SR = 8000  # sources at 8 kHz: cheap to write, and the cut stage must resample t
 # (file, seconds, ARTIST tag, silent first 29.1 s)
 FILES = [
     ("alpha.ogg", 65.0, "Alice Example", False),  # tagged: 2 clips
-    ("beta.ogg", 40.0, None, False),              # credited by the table: 1 clip
-    ("gamma.flac", 62.0, None, True),             # nobody credited; first segment silent: 1 clip, 1 skipped
-    ("short.ogg", 10.0, None, False),             # shorter than a clip: no clip
+    ("beta.ogg", 40.0, None, False),  # credited by the table: 1 clip
+    ("gamma.flac", 62.0, None, True),  # nobody credited; first segment silent: 1 clip, 1 skipped
+    ("short.ogg", 10.0, None, False),  # shorter than a clip: no clip
 ]
 
 COPYRIGHT = """\
@@ -141,6 +141,7 @@ def built(tmp_path_factory):
 
 # --------------------------------------------------------------------------- reserved packages
 
+
 @pytest.mark.parametrize("name", sorted(RESERVED))
 def test_reserved_packages_are_refused(name):
     for spelling in (name, f"{name}=1.0-1", f"{name}:all", name.upper()):
@@ -186,6 +187,7 @@ def test_committed_tables_leave_out_reserved_packages():
 
 # --------------------------------------------------------------------------- committed tables
 
+
 def test_committed_manifest_and_composer_table_agree():
     """Every manifest file has a credit row; every package has a catch-all row; one version per package."""
     manifest = read_manifest(CORPUS_DIR / "manifest.csv")
@@ -202,6 +204,7 @@ def test_committed_manifest_and_composer_table_agree():
 
 
 # --------------------------------------------------------------------------- fetch / extract / inventory
+
 
 def test_wanted_members():
     assert is_wanted_member("./usr/share/games/x/Music/a.ogg", "x")
@@ -220,10 +223,12 @@ def test_extract_unpacks_music_and_copyright_only(tmp_path):
     (staging / "DEBIAN").mkdir()
     (staging / "DEBIAN" / "control").write_text(
         f"Package: {FAKE.name}\nVersion: {VERSION}\nArchitecture: all\nMaintainer: t <t@example.org>\n"
-        "Description: fake\n fake\n")
+        "Description: fake\n fake\n"
+    )
     deb = tmp_path / "fake.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(staging), str(deb)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(staging), str(deb)], check=True, capture_output=True
+    )
     folder = extract(deb, tmp_path / "extracted", FAKE.name)
     assert extracted_version(folder) == VERSION
     audio, trackers = find_music_files(folder)
@@ -248,6 +253,7 @@ def test_inventory_finds_music_and_lists_trackers(tmp_path):
 
 
 # --------------------------------------------------------------------------- md5 manifest
+
 
 def test_manifest_round_trip(tmp_path):
     rows = manifest_for(make_fake_package(tmp_path))
@@ -295,6 +301,7 @@ def test_build_refuses_an_altered_file(tmp_path):
 
 # --------------------------------------------------------------------------- clips
 
+
 def test_select_segments_caps_and_skips_silence():
     rms = np.full(40, 0.1)
     rms[[0, 5]] = 0.0
@@ -304,7 +311,8 @@ def test_select_segments_caps_and_skips_silence():
     assert indices == sorted(indices) and 0 not in indices and 5 not in indices
     assert indices[0] == 1 and indices[-1] == 39  # evenly spaced from the first to the last audible
     assert [s.index for s in select_segments(np.full(19, 0.1))] == list(
-        np.round(np.linspace(0, 18, 16)).astype(int))  # the grid shared game_music used
+        np.round(np.linspace(0, 18, 16)).astype(int)
+    )  # the grid shared game_music used
     assert select_segments(np.zeros(3)) == []
 
 
@@ -347,6 +355,7 @@ def test_cut_stage_is_resumable(built, monkeypatch):
 
 # --------------------------------------------------------------------------- composers
 
+
 def test_composer_from_tag_table_or_unknown(built):
     tracks = {t["title"]: t for t in read_rows(built["out"] / "tracks.csv")}
     assert (tracks["Alpha"]["artist"], tracks["Alpha"]["artist_source"]) == ("Alice Example", "tag+copyright-file")
@@ -362,8 +371,9 @@ def test_resolve_credit_precedence():
     row = CreditRow(FAKE.name, "*", "Table Person", "copyright-file", "GPL-2+", False, "")
     assert resolve_credit({"artist": "Tag Person"}, row, aliases).artist_source == "tag"
     assert resolve_credit({"artist": "Tag Person"}, row, aliases).artist == "Tag Person"
-    assert resolve_credit({"composer": "Table Person", "artist": "x"}, row, aliases).artist_source == \
-        "tag+copyright-file"
+    assert (
+        resolve_credit({"composer": "Table Person", "artist": "x"}, row, aliases).artist_source == "tag+copyright-file"
+    )
     assert resolve_credit({}, row, aliases).artist_source == "copyright-file"
     override = CreditRow(FAKE.name, "*", "Real Composer", "credits-file", "CC-BY-SA-3.0", True, "")
     assert resolve_credit({"artist": "The Modder"}, override, aliases).artist == "Real Composer"
@@ -392,6 +402,7 @@ def test_tags_are_read_with_or_without_mutagen(built, monkeypatch):
 
 # --------------------------------------------------------------------------- splits
 
+
 def test_split_by_track(built):
     clips = read_rows(built["out"] / "clips.csv")
     tracks = {t["track_id"]: t for t in read_rows(built["out"] / "tracks.csv")}
@@ -405,8 +416,11 @@ def test_split_by_track(built):
 
 def test_assign_splits_keeps_groups_whole_and_is_seeded():
     groups = [Group(f"g{i}", f"artist{i % 3}", 1 + i % 5) for i in range(30)] + [
-        Group("solo", "artist9", 4), Group("pair1", "artist8", 3), Group("pair2", "artist8", 3),
-        Group("empty", "artist0", 0)]
+        Group("solo", "artist9", 4),
+        Group("pair1", "artist8", 3),
+        Group("pair2", "artist8", 3),
+        Group("empty", "artist0", 0),
+    ]
     a = assign_splits(groups, seed=1)
     assert a == assign_splits(groups, seed=1)
     assert set(a) == {g.name for g in groups}
@@ -424,7 +438,8 @@ def test_groups_of_derived_versions_share_a_split(tmp_path):
     folder = make_fake_package(tmp_path / "extracted")
     make_tables(tmp_path / "tables")
     (tmp_path / "tables" / "groups.csv").write_text(
-        f"package,pattern,group,note\n{FAKE.name},*/music/[ag]*,fake_pair,alpha and gamma\n")
+        f"package,pattern,group,note\n{FAKE.name},*/music/[ag]*,fake_pair,alpha and gamma\n"
+    )
     tables = CreditTables.load(tmp_path / "tables")
     tracks = build_corpus([(FAKE, folder, VERSION)], manifest_for(folder), tables, tmp_path / "out", seed=3)
     by_title = {t.title: t for t in tracks}
@@ -433,6 +448,7 @@ def test_groups_of_derived_versions_share_a_split(tmp_path):
 
 
 # --------------------------------------------------------------------------- output folder
+
 
 def test_output_folder_outside_repository_and_shared(tmp_path):
     repo = Path(__file__).resolve().parents[1]
@@ -445,10 +461,20 @@ def test_output_folder_outside_repository_and_shared(tmp_path):
 def test_composer_task_keeps_credited_composers_with_enough_tracks(tmp_path):
     from benchmarks.corpus.composers import composer_clips
 
-    rows = [("a", "t1"), ("a", "t2"), ("a", "t3"), ("b", "t4"), ("b", "t5"), ("unknown", "t6"), ("unknown", "t7"),
-            ("unknown", "t8"), ("a", "t1")]
-    lines = ["clip_id,path,game,artist,track_id"] + [f"c{i},audio/c{i}.mp3,g,{artist},{track}"
-                                                     for i, (artist, track) in enumerate(rows)]
+    rows = [
+        ("a", "t1"),
+        ("a", "t2"),
+        ("a", "t3"),
+        ("b", "t4"),
+        ("b", "t5"),
+        ("unknown", "t6"),
+        ("unknown", "t7"),
+        ("unknown", "t8"),
+        ("a", "t1"),
+    ]
+    lines = ["clip_id,path,game,artist,track_id"] + [
+        f"c{i},audio/c{i}.mp3,g,{artist},{track}" for i, (artist, track) in enumerate(rows)
+    ]
     (tmp_path / "clips.csv").write_text("\n".join(lines) + "\n")
     kept = composer_clips(tmp_path, min_tracks=3)
     assert list(kept.artist.unique()) == ["a"] and len(kept) == 4

@@ -79,18 +79,21 @@ def test_timestamps_do_not_drift_on_long_audio():
 def test_load_model_from_a_checkpoint_with_chosen_layers_and_clear_errors(tmp_path):
     network = SampleCNN(3, 4, widths=[8, 8, 16, 16], stem_width=8)
     path = tmp_path / "tiny.pt"
-    save_checkpoint(path, network, config={"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8},
-                    meta={"sample_rate": 22050})
+    save_checkpoint(
+        path, network, config={"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}, meta={"sample_rate": 22050}
+    )
     model = hear.load_model(str(path), timestamp_layers=["block2", "block4"], scene_layers=["block4"])
     assert (model.sample_rate, model.timestamp_embedding_size, model.scene_embedding_size) == (22050, 24, 16)
     assert model.timestamp_hop == 27
     frames, timestamps = hear.get_timestamp_embeddings(_noise(2, 0.1, 22050), model)
     assert frames.shape == (2, timestamps.shape[1], 24) and timestamps[0, 1] - timestamps[0, 0] == pytest.approx(
-        27 / 22.05, abs=1e-4)
+        27 / 22.05, abs=1e-4
+    )
     with pytest.raises(ValueError, match="unknown or global layer"):
         hear.load_model(str(path), scene_layers=["fc"])
-    save_checkpoint(path, network, config={"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8},
-                    meta={"sample_rate": 8000})
+    save_checkpoint(
+        path, network, config={"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}, meta={"sample_rate": 8000}
+    )
     with pytest.raises(ValueError, match="HEAR admits"):
         hear.load_model(str(path))
     with pytest.raises(ValueError, match="n_sounds, n_samples"):

@@ -95,8 +95,10 @@ def violations(path: Path, source: str | None = None) -> tuple[list[str], set[tu
     unit = _unit(_module_name(path)) if in_package else None
     found, edges = [], set()
     if in_package and unit not in LEVEL:
-        found.append(f"{relative}: unit {unit!r} has no layer; place it in LAYERS (tests/test_layout.py) and in "
-                     "the user guide's layout")
+        found.append(
+            f"{relative}: unit {unit!r} has no layer; place it in LAYERS (tests/test_layout.py) and in "
+            "the user guide's layout"
+        )
     for line, target, name in imports(path, source):
         where = f"{relative}:{line}: imports {target}" + (f".{name}" if name else "")
         private_module = any(_is_private(part) for part in target.split(".")[1:])
@@ -118,8 +120,9 @@ def violations(path: Path, source: str | None = None) -> tuple[list[str], set[tu
             continue  # reported for that unit's own files
         edges.add((unit, other))
         if LEVEL[other] > LEVEL.get(unit, len(LAYERS)):
-            found.append(f"{where}: an upward import ({unit} is in layer {LEVEL[unit]}, {other} in "
-                         f"layer {LEVEL[other]})")
+            found.append(
+                f"{where}: an upward import ({unit} is in layer {LEVEL[unit]}, {other} in layer {LEVEL[other]})"
+            )
     return found, edges
 
 
@@ -133,7 +136,7 @@ def cycles(edges: set[tuple[str, str]]) -> list[list[str]]:
     def visit(unit: str, path: list[str]) -> None:
         for target in sorted(graph.get(unit, ())):
             if target in path:
-                cycle = path[path.index(target):] + [target]
+                cycle = path[path.index(target) :] + [target]
                 key = frozenset(cycle)
                 if key not in seen:
                     seen.add(key)
@@ -158,34 +161,45 @@ def test_every_module_keeps_the_layout():
 
 # -- the checker itself fails where it should ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("relative", "source", "expected"), [
-    ("sktag/nn/extra.py", "from ..features import SampleCNNFeatures\n", "upward import"),
-    ("sktag/audio.py", "def f():\n    from .training import SampleCNNTagger\n", "upward import"),
-    ("sktag/training/extra.py", "from ..features._base import NetworkFeatures\n", "private module of another unit"),
-    ("sktag/hear.py", "from .clips.batching import map_segments as m, decode_ahead\nfrom .clips import _x\n",
-     "private name of another unit"),
-    ("sktag/features/extra.py", "from ..weights import _private\n", "private name of another unit"),
-    ("sktag/newthing.py", "import os\n", "has no layer"),
-    ("benchmarks/extra.py", "from sktag._devices import autocast\n", "public names of sktag only"),
-    ("benchmarks/extra.py", "from sktag.features import _logmel\n", "public names of sktag only"),
-    ("benchmarks/extra.py", "import sktag._runtime\n", "public names of sktag only"),
-])
+
+@pytest.mark.parametrize(
+    ("relative", "source", "expected"),
+    [
+        ("sktag/nn/extra.py", "from ..features import SampleCNNFeatures\n", "upward import"),
+        ("sktag/audio.py", "def f():\n    from .training import SampleCNNTagger\n", "upward import"),
+        ("sktag/training/extra.py", "from ..features._base import NetworkFeatures\n", "private module of another unit"),
+        (
+            "sktag/hear.py",
+            "from .clips.batching import map_segments as m, decode_ahead\nfrom .clips import _x\n",
+            "private name of another unit",
+        ),
+        ("sktag/features/extra.py", "from ..weights import _private\n", "private name of another unit"),
+        ("sktag/newthing.py", "import os\n", "has no layer"),
+        ("benchmarks/extra.py", "from sktag._devices import autocast\n", "public names of sktag only"),
+        ("benchmarks/extra.py", "from sktag.features import _logmel\n", "public names of sktag only"),
+        ("benchmarks/extra.py", "import sktag._runtime\n", "public names of sktag only"),
+    ],
+)
 def test_the_checker_finds_a_violation(relative, source, expected):
     found, _ = violations(ROOT / relative, source)
     assert any(expected in item for item in found), found
 
 
-@pytest.mark.parametrize(("relative", "source"), [
-    ("sktag/features/extra.py", "from ._base import NetworkFeatures\nfrom .._devices import autocast\n"),
-    ("sktag/clips/extra.py", "from .. import audio, weights\nfrom .._progress import Progress\n"),
-    ("sktag/extract.py", "from . import __version__\n"),
-    ("benchmarks/extra.py", "from sktag.clips import map_segments\nfrom sktag.runtime import autocast\n"),
-])
+@pytest.mark.parametrize(
+    ("relative", "source"),
+    [
+        ("sktag/features/extra.py", "from ._base import NetworkFeatures\nfrom .._devices import autocast\n"),
+        ("sktag/clips/extra.py", "from .. import audio, weights\nfrom .._progress import Progress\n"),
+        ("sktag/extract.py", "from . import __version__\n"),
+        ("benchmarks/extra.py", "from sktag.clips import map_segments\nfrom sktag.runtime import autocast\n"),
+    ],
+)
 def test_the_checker_passes_what_the_rules_allow(relative, source):
     assert violations(ROOT / relative, source)[0] == []
 
 
 def test_the_checker_finds_a_cycle():
     assert cycles({("features", "training"), ("training", "clips"), ("clips", "features")}) == [
-        ["clips", "features", "training", "clips"]]
+        ["clips", "features", "training", "clips"]
+    ]
     assert cycles({("features", "clips"), ("training", "clips")}) == []

@@ -9,11 +9,14 @@ from sktag.audio import load
 from sktag.nn.mel import LogMelSpectrogram, hz_to_mel, mel_filterbank, mel_to_hz
 
 
-@pytest.mark.parametrize("sr, n_fft, n_mels, fmin, fmax", [
-    (22050, 1024, 128, 0.0, None),  # the artist CNN and bag-of-features papers
-    (16000, 1024, 128, 0.0, 8000),  # sktag's 16 kHz networks
-    (16000, 512, 96, 20.0, 7000),
-])
+@pytest.mark.parametrize(
+    "sr, n_fft, n_mels, fmin, fmax",
+    [
+        (22050, 1024, 128, 0.0, None),  # the artist CNN and bag-of-features papers
+        (16000, 1024, 128, 0.0, 8000),  # sktag's 16 kHz networks
+        (16000, 512, 96, 20.0, 7000),
+    ],
+)
 def test_mel_basis_matches_librosa(sr, n_fft, n_mels, fmin, fmax):
     expected = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, dtype=np.float64)
     actual = mel_filterbank(sr, n_fft, n_mels, fmin, fmax).numpy()
@@ -31,8 +34,9 @@ def test_mel_scale_round_trips_and_is_slaney():
 def test_log_mel_matches_librosa_on_real_music(fixtures_dir, sr, hop):
     y, _ = load(fixtures_dir / "game_music" / "wesnoth_t002_c00.mp3", sr=sr)
     y = y[: 3 * sr]
-    power = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=1024, hop_length=hop, n_mels=128, center=True,
-                                           pad_mode="constant", power=2.0)
+    power = librosa.feature.melspectrogram(
+        y=y, sr=sr, n_fft=1024, hop_length=hop, n_mels=128, center=True, pad_mode="constant", power=2.0
+    )
     expected = np.log10(1 + 10 * power)
     actual = LogMelSpectrogram(sr, 1024, hop, 128)(torch.from_numpy(y)[None])[0].numpy()
     assert actual.shape == expected.shape == (128, 1 + len(y) // hop)

@@ -33,19 +33,23 @@ def test_artist_cnn_is_a_mel_cnn_with_the_artist_papers_kernels_and_pools():
     torch.manual_seed(0)
     artist = ArtistCNN(7)
     torch.manual_seed(0)
-    general = MelCNN(7, n_frames=129, widths=(128, 128, 128, 128, 256), kernel_sizes=(4, 4, 4, 2, 1),
-                     pool_sizes=(4, 4, 4, 2, None))
+    general = MelCNN(
+        7, n_frames=129, widths=(128, 128, 128, 128, 256), kernel_sizes=(4, 4, 4, 2, 1), pool_sizes=(4, 4, 4, 2, None)
+    )
     assert isinstance(artist, MelCNN)
     assert artist.state_dict().keys() == general.state_dict().keys()
     assert all(torch.equal(a, b) for a, b in zip(artist.state_dict().values(), general.state_dict().values()))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n_frames": 30}, r"pass pool_sizes for n_frames=30"),
-    ({"n_frames": 8, "pool_sizes": (3, 3)}, r"n_frames must be >= 9"),
-    ({"widths": (8, 8)}, r"one entry per conv layer, got 2, 3 and 3"),
-    ({"kernel_sizes": (3,)}, r"one entry per conv layer, got 3, 1 and 3"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_frames": 30}, r"pass pool_sizes for n_frames=30"),
+        ({"n_frames": 8, "pool_sizes": (3, 3)}, r"n_frames must be >= 9"),
+        ({"widths": (8, 8)}, r"one entry per conv layer, got 2, 3 and 3"),
+        ({"kernel_sizes": (3,)}, r"one entry per conv layer, got 3, 1 and 3"),
+    ],
+)
 def test_inconsistent_configurations_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MelCNN(**kwargs)
@@ -56,8 +60,17 @@ TINY = {"sample_rate": 8000, "n_fft": 128, "hop_length": 32, "n_mels": 16, "n_fr
 
 def test_tagger_learns_tags_and_its_checkpoint_feeds_multi_scale_features(tmp_path):
     X, y = _tone_clips(seconds=0.5)
-    tagger = MelCNNTagger(architecture=TINY, recipe="adam", lr=3e-3, max_epochs=8, batch_size=4,
-                          cache_dir=str(tmp_path / "cache"), random_state=0, verbose=0, precision="fp32")
+    tagger = MelCNNTagger(
+        architecture=TINY,
+        recipe="adam",
+        lr=3e-3,
+        max_epochs=8,
+        batch_size=4,
+        cache_dir=str(tmp_path / "cache"),
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
     tagger.fit(X, y, X_valid=X, y_valid=y, tags=["low", "high"])
     assert tagger.analysis_rate_ == 8000 and tagger.score(X, y) > 0.8
     path = tmp_path / "mel18.pt"
@@ -65,10 +78,12 @@ def test_tagger_learns_tags_and_its_checkpoint_feeds_multi_scale_features(tmp_pa
     features = MelCNNFeatures(weights=str(path)).fit(X)
     assert features.layers_ == ["block1", "block2", "block3"]  # every conv layer, as the paper aggregates
     assert features.transform(X).shape == (12, 8 + 8 + 16)
-    scales = MultiScaleFeatures([
-        ("f18", MelCNNFeatures(weights=str(path))),
-        ("f27", MelCNNFeatures(weights=None, architecture={**TINY, "n_frames": 27}, random_state=0)),
-    ]).fit(X)
+    scales = MultiScaleFeatures(
+        [
+            ("f18", MelCNNFeatures(weights=str(path))),
+            ("f27", MelCNNFeatures(weights=None, architecture={**TINY, "n_frames": 27}, random_state=0)),
+        ]
+    ).fit(X)
     Z = scales.transform(X)
     assert Z.shape == (12, 32 + 32) and np.isfinite(Z).all()
     np.testing.assert_allclose(Z[:, :32], features.transform(X), rtol=1e-5, atol=1e-6)

@@ -56,8 +56,16 @@ def test_early_stopping_stops_and_keeps_the_best_weights():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((120, 20)).astype(np.float32)
     y = rng.integers(0, 2, 120)  # noise: validation loss soon rises
-    mlp = MLPTagger((256,), optimizer="adam", lr=0.01, dropout=0.0, max_epochs=200, patience=3,
-                    validation_fraction=0.25, random_state=0).fit(X, y)
+    mlp = MLPTagger(
+        (256,),
+        optimizer="adam",
+        lr=0.01,
+        dropout=0.0,
+        max_epochs=200,
+        patience=3,
+        validation_fraction=0.25,
+        random_state=0,
+    ).fit(X, y)
     losses = mlp.history_[:, "valid_loss"]
     assert len(losses) < 200
     best = int(np.argmin(losses))
@@ -72,8 +80,9 @@ def test_no_validation_runs_every_epoch():
 
 def test_grid_search_and_pickling():
     X, Y = _multilabel(120)
-    search = GridSearchCV(MLPTagger(**FAST, max_epochs=20), {"hidden_layer_sizes": [(8,), (32, 32)]},
-                          scoring="roc_auc", cv=2).fit(X, Y)
+    search = GridSearchCV(
+        MLPTagger(**FAST, max_epochs=20), {"hidden_layer_sizes": [(8,), (32, 32)]}, scoring="roc_auc", cv=2
+    ).fit(X, Y)
     assert search.best_params_["hidden_layer_sizes"] in [(8,), (32, 32)]
     restored = pickle.loads(pickle.dumps(search.best_estimator_))
     np.testing.assert_allclose(restored.predict_proba(X), search.best_estimator_.predict_proba(X))

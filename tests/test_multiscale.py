@@ -12,13 +12,20 @@ from sktag.audio import AudioError, ClipFailureWarning
 from sktag.nn import ArtistCNN, SampleCNN
 
 SAMPLECNN = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}  # 243-sample segments
-ARTIST = {"sample_rate": 8000, "n_fft": 64, "hop_length": 16, "n_mels": 8,
-          "widths": [4, 4, 4, 4, 8]}  # 129 frames: 2048-sample segments
+ARTIST = {
+    "sample_rate": 8000,
+    "n_fft": 64,
+    "hop_length": 16,
+    "n_mels": 8,
+    "widths": [4, 4, 4, 4, 8],
+}  # 129 frames: 2048-sample segments
 
 
 def _members():
-    return [("sample", SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0)),
-            ("artist", ArtistCNNFeatures(weights=None, architecture=ARTIST, random_state=0))]
+    return [
+        ("sample", SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0)),
+        ("artist", ArtistCNNFeatures(weights=None, architecture=ARTIST, random_state=0)),
+    ]
 
 
 @pytest.fixture
@@ -47,7 +54,11 @@ def test_columns_are_the_members_own_features(clips):
     assert len(names) == Z.shape[1] and names[0].startswith("sample__block") and names[-1].startswith("artist__")
     arrays = [np.random.default_rng(i).standard_normal(4000).astype(np.float32) for i in range(2)]
     exact = MultiScaleFeatures(_members(), sample_rate=8000).fit(arrays).transform(arrays)
-    alone = SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0, sample_rate=8000).fit(arrays).transform(arrays)
+    alone = (
+        SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0, sample_rate=8000)
+        .fit(arrays)
+        .transform(arrays)
+    )
     np.testing.assert_array_equal(exact[:, : alone.shape[1]], alone)
 
 
@@ -70,8 +81,9 @@ def test_members_are_grid_searchable_and_droppable(clips):
 
 def test_a_bag_of_features_member_is_fitted_on_the_clips(clips):
     paths, _ = clips
-    union = MultiScaleFeatures([("bag", BagOfFeatures(4, n_mels=8, patch_frames=1, dictionary="kmeans",
-                                                      random_state=0))]).fit(paths)
+    union = MultiScaleFeatures(
+        [("bag", BagOfFeatures(4, n_mels=8, patch_frames=1, dictionary="kmeans", random_state=0))]
+    ).fit(paths)
     own = BagOfFeatures(4, n_mels=8, patch_frames=1, dictionary="kmeans", random_state=0).fit(paths)
     np.testing.assert_allclose(union.transform(paths), own.transform(paths), rtol=1e-4, atol=1e-5)
 
@@ -108,11 +120,15 @@ def network_segments(monkeypatch):
 
 
 def _grid_search(memory):
-    pipeline = Pipeline([("features", MultiScaleFeatures(_members(), memory=memory)),
-                         ("clf", LogisticRegression())])
-    grid = {"features__sample__layers": ["block3", "block4", ["block2", "block3", "block4"]],
-            "features__sample__pooling": ["max", "max+mean"],
-            "features__artist": [ArtistCNNFeatures(weights=None, architecture=ARTIST, random_state=0, layers="block5"), "drop"]}
+    pipeline = Pipeline([("features", MultiScaleFeatures(_members(), memory=memory)), ("clf", LogisticRegression())])
+    grid = {
+        "features__sample__layers": ["block3", "block4", ["block2", "block3", "block4"]],
+        "features__sample__pooling": ["max", "max+mean"],
+        "features__artist": [
+            ArtistCNNFeatures(weights=None, architecture=ARTIST, random_state=0, layers="block5"),
+            "drop",
+        ],
+    }
     return GridSearchCV(pipeline, grid, cv=2)
 
 
@@ -135,7 +151,11 @@ def test_grid_search_with_memory_runs_each_network_once_per_clip(clips, tmp_path
 def test_a_union_reuses_what_its_members_cached_alone_and_the_reverse(clips, tmp_path, network_segments):
     paths, _ = clips
     cache = str(tmp_path / "cache")
-    alone = SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0, memory=cache).fit(paths).transform(paths)
+    alone = (
+        SampleCNNFeatures(weights=None, architecture=SAMPLECNN, random_state=0, memory=cache)
+        .fit(paths)
+        .transform(paths)
+    )
     computed = network_segments[SampleCNN]
     assert computed > 0
 

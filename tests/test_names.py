@@ -58,20 +58,27 @@ def tagger_checkpoint(tmp_path):
     """A tiny SampleCNN tagger checkpoint at 8 kHz."""
     torch.manual_seed(0)
     path = tmp_path / "tiny.pt"
-    save_checkpoint(path, SampleCNN(**TINY, n_classes=2), config={**TINY, "n_classes": 2},
-                    meta={"sample_rate": 8000, "tags": ["a", "b"]})
+    save_checkpoint(
+        path,
+        SampleCNN(**TINY, n_classes=2),
+        config={**TINY, "n_classes": 2},
+        meta={"sample_rate": 8000, "tags": ["a", "b"]},
+    )
     return str(path)
 
 
 # -- the public names -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["SampleCNNTagger", "MelCNNTagger", "ArtistCNNTagger", "SiameseArtistCNN",
-                                  "MLPTagger"])
+
+@pytest.mark.parametrize(
+    "name", ["SampleCNNTagger", "MelCNNTagger", "ArtistCNNTagger", "SiameseArtistCNN", "MLPTagger"]
+)
 def test_trainers_are_top_level_and_stay_in_sktag_training(name):
     assert getattr(sktag, name) is getattr(training, name) and name in sktag.__all__ and name in dir(sktag)
 
 
 # -- new spellings: no warning ----------------------------------------------------------------------------------------
+
 
 def test_the_new_spellings_do_not_warn(cache, tagger_checkpoint, no_future_warnings):
     X8, X16 = _clips(), _clips(16000)
@@ -83,13 +90,27 @@ def test_the_new_spellings_do_not_warn(cache, tagger_checkpoint, no_future_warni
     assert loaded.analysis_rate_ == 8000 and loaded.predict_proba(X16).shape == (4, 2)
     SampleCNNTagger(tagger_checkpoint, analysis_rate="auto", sample_rate=16000, cache_dir=cache, **TRAIN).fit(X16, Y)
     SampleCNNTagger(tagger_checkpoint, analysis_rate=8000, cache_dir=cache, **TRAIN).fit(X8, Y)
-    siamese = SiameseArtistCNN(TINY_ARTIST, analysis_rate=8000, sample_rate=16000, n_negatives=1, cache_dir=cache,
-                               **{k: v for k, v in TRAIN.items() if k != "recipe"})
+    siamese = SiameseArtistCNN(
+        TINY_ARTIST,
+        analysis_rate=8000,
+        sample_rate=16000,
+        n_negatives=1,
+        cache_dir=cache,
+        **{k: v for k, v in TRAIN.items() if k != "recipe"},
+    )
     assert siamese.fit(X16, ["a", "b", "a", "b"]).transform(X16).shape == (4, 16)
     features = SampleCNNFeatures(weights=None, architecture=TINY, random_state=0, sample_rate=8000).fit(X8)
     assert features.analysis_rate_ == 16000
-    bof = BagOfFeatures(4, n_mels=8, dictionary="kmeans", dictionary_batch_size=64, max_patches=100, random_state=0,
-                        analysis_rate=8000, sample_rate=16000).fit(X16)
+    bof = BagOfFeatures(
+        4,
+        n_mels=8,
+        dictionary="kmeans",
+        dictionary_batch_size=64,
+        max_patches=100,
+        random_state=0,
+        analysis_rate=8000,
+        sample_rate=16000,
+    ).fit(X16)
     assert bof.analysis_rate_ == 8000 and bof.transform(X16).shape == (4, 4)
 
 
@@ -104,16 +125,23 @@ def test_analysis_rate_sets_a_log_mel_front_end_and_must_agree(cache, tagger_che
     tagger = ArtistCNNTagger(architecture=TINY_ARTIST, analysis_rate=8000, cache_dir=cache, **TRAIN)
     tagger.fit(X, ["a", "b", "a", "b"])
     assert tagger.analysis_rate_ == 8000 and tagger.config_["sample_rate"] == 8000
-    assert ArtistCNNTagger(architecture=TINY_ARTIST, cache_dir=cache, **TRAIN).fit(X, ["a", "b"] * 2).analysis_rate_ \
-        == 22050  # the network's default
+    assert (
+        ArtistCNNTagger(architecture=TINY_ARTIST, cache_dir=cache, **TRAIN).fit(X, ["a", "b"] * 2).analysis_rate_
+        == 22050
+    )  # the network's default
     with pytest.raises(ValueError, match="same rate"):
-        MelCNNTagger(architecture={**TINY_ARTIST, "sample_rate": 16000, "n_frames": 18, "widths": [4, 4, 8]},
-                     analysis_rate=8000, cache_dir=cache, **TRAIN).fit(X, Y)
+        MelCNNTagger(
+            architecture={**TINY_ARTIST, "sample_rate": 16000, "n_frames": 18, "widths": [4, 4, 8]},
+            analysis_rate=8000,
+            cache_dir=cache,
+            **TRAIN,
+        ).fit(X, Y)
     with pytest.raises(ValueError, match="runs at 8000 Hz"):
         SampleCNNTagger(tagger_checkpoint, analysis_rate=16000, cache_dir=cache, **TRAIN).fit(X, Y)
 
 
 # -- old spellings: still work, with a FutureWarning that names the new one --------------------------------------------
+
 
 def test_trainer_sample_rate_without_analysis_rate_keeps_the_network_rate_meaning(cache):
     X = _clips()
@@ -137,8 +165,9 @@ def test_trainer_sample_rate_with_a_checkpoint_is_ignored_as_before_with_a_warni
     np.testing.assert_array_equal(proba, tagger.set_params(sample_rate=None).predict_proba(X))
 
 
-@pytest.mark.parametrize("tagger_class, architecture", [(SampleCNNTagger, TINY),
-                                                        (ArtistCNNTagger, {**TINY_ARTIST, "sample_rate": 8000})])
+@pytest.mark.parametrize(
+    "tagger_class, architecture", [(SampleCNNTagger, TINY), (ArtistCNNTagger, {**TINY_ARTIST, "sample_rate": 8000})]
+)
 def test_input_rate_keywords_warn_and_equal_the_sample_rate_parameter(tagger_class, architecture, cache):
     X = _clips(16000, seconds=0.3)
     params = {"architecture": architecture, "analysis_rate": 8000, "cache_dir": cache, **TRAIN}
@@ -154,8 +183,12 @@ def test_input_rate_keywords_warn_and_equal_the_sample_rate_parameter(tagger_cla
 
 def test_siamese_input_rate_keywords_warn(cache):
     X, y = _clips(16000, seconds=0.3), ["a", "b", "a", "b"]
-    params = {"analysis_rate": 8000, "n_negatives": 1, "cache_dir": cache,
-              **{k: v for k, v in TRAIN.items() if k != "recipe"}}
+    params = {
+        "analysis_rate": 8000,
+        "n_negatives": 1,
+        "cache_dir": cache,
+        **{k: v for k, v in TRAIN.items() if k != "recipe"},
+    }
     new = SiameseArtistCNN(TINY_ARTIST, sample_rate=16000, **params).fit(X, y)
     with pytest.warns(FutureWarning, match=r"SiameseArtistCNN\.fit\(\.\.\., input_rate"):
         old = SiameseArtistCNN(TINY_ARTIST, **params).fit(X, y, input_rate=16000)

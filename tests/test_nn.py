@@ -72,7 +72,9 @@ def test_se_block_scales_after_pooling():
     torch.testing.assert_close(block(x), block.se(pooled))
 
 
-@pytest.mark.parametrize("block,n_convs,se", [("res1", 1, False), ("res2", 2, False), ("rese1", 1, True), ("rese2", 2, True)])
+@pytest.mark.parametrize(
+    "block,n_convs,se", [("res1", 1, False), ("res2", 2, False), ("rese1", 1, True), ("rese2", 2, True)]
+)
 def test_residual_blocks_structure(block, n_convs, se):
     b = make_block(block, 128, 256, 3)
     assert isinstance(b, ResBlock)
@@ -89,7 +91,9 @@ def test_mn_configurations_reduce_to_one_frame(m, n):
     net = SampleCNN(m, n).eval()
     assert net.input_length == m ** (n + 1)
     with torch.inference_mode():
-        acts = net.forward_intermediates(torch.randn(1, net.input_length), indices=[f"block{i}" for i in range(1, n + 1)])
+        acts = net.forward_intermediates(
+            torch.randn(1, net.input_length), indices=[f"block{i}" for i in range(1, n + 1)]
+        )
     assert [a.shape[-1] for a in acts] == [m ** (n - i) for i in range(1, n + 1)]
     assert [a.shape[1] for a in acts] == list(default_widths(n))
 

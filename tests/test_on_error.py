@@ -64,8 +64,14 @@ def test_raise_names_the_clip(transformer, messy, bad_index):
 
 def test_warn_with_the_memory_cache_never_caches_a_failure(messy, tmp_path):
     X, good, bad = messy
-    features = SampleCNNFeatures(weights=None, architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000,
-                                 memory=str(tmp_path / "cache"), on_error="warn").fit(X[:1])
+    features = SampleCNNFeatures(
+        weights=None,
+        architecture=SMALL_SAMPLECNN,
+        random_state=0,
+        sample_rate=16000,
+        memory=str(tmp_path / "cache"),
+        on_error="warn",
+    ).fit(X[:1])
     with pytest.warns(ClipFailureWarning):
         first = features.transform(X)
     with pytest.warns(ClipFailureWarning):
@@ -78,7 +84,9 @@ def test_warn_with_the_memory_cache_never_caches_a_failure(messy, tmp_path):
 
 def test_no_failures_no_warning(messy, recwarn):
     X, good, _ = messy
-    features = SampleCNNFeatures(weights=None, architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000, on_error="warn")
+    features = SampleCNNFeatures(
+        weights=None, architecture=SMALL_SAMPLECNN, random_state=0, sample_rate=16000, on_error="warn"
+    )
     features.fit([X[i] for i in good]).transform([X[i] for i in good])
     assert features.failed_clips_ == []
     assert not [w for w in recwarn if issubclass(w.category, ClipFailureWarning)]

@@ -43,9 +43,13 @@ def test_settled_malloc_serves_large_activations_from_the_heap(environment):
         pytest.skip("mallinfo2 needs glibc 2.33")
 
     def mmapped(mode):
-        result = subprocess.run([sys.executable, "-c", _MMAPPED_BYTES_OF_A_16_MIB_ARRAY, mode,
-                                 _runtime.__file__], check=True,
-                                capture_output=True, text=True, env={**os.environ, **environment})
+        result = subprocess.run(
+            [sys.executable, "-c", _MMAPPED_BYTES_OF_A_16_MIB_ARRAY, mode, _runtime.__file__],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **environment},
+        )
         return int(result.stdout)
 
     assert mmapped("as-is") >= 2**24  # glibc's default: a fresh mapping, page-faulted on every call
@@ -75,8 +79,15 @@ print(json.dumps(torch.get_num_threads()))
 
 #: Variables that would decide the outcome from the calling environment (pytest's own process has imported
 #: sktag, which set GOMP_SPINCOUNT in it); each test names the ones it wants.
-_THREAD_VARIABLES = ("SKTAG_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT",
-                     "KMP_BLOCKTIME", "OMP_DISPLAY_ENV")
+_THREAD_VARIABLES = (
+    "SKTAG_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OMP_WAIT_POLICY",
+    "GOMP_SPINCOUNT",
+    "KMP_BLOCKTIME",
+    "OMP_DISPLAY_ENV",
+)
 
 
 def _clean_environment(**variables: str) -> dict:
@@ -85,15 +96,25 @@ def _clean_environment(**variables: str) -> dict:
 
 
 def _threads_after_loading(order: str = "sktag-first", **variables: str) -> tuple[int, str]:
-    result = subprocess.run([sys.executable, "-c", _THREADS_AFTER_LOADING_A_NETWORK, order], check=False,
-                            capture_output=True, text=True, env=_clean_environment(**variables))
+    result = subprocess.run(
+        [sys.executable, "-c", _THREADS_AFTER_LOADING_A_NETWORK, order],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=_clean_environment(**variables),
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1]), result.stderr
 
 
 def _torch_default_threads() -> int:
-    result = subprocess.run([sys.executable, "-c", "import torch; print(torch.get_num_threads())"], check=True,
-                            capture_output=True, text=True, env=_clean_environment())
+    result = subprocess.run(
+        [sys.executable, "-c", "import torch; print(torch.get_num_threads())"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=_clean_environment(),
+    )
     return int(result.stdout)
 
 
@@ -103,9 +124,11 @@ def test_default_keeps_torchs_thread_count():
     assert threads == _torch_default_threads()
 
 
-@pytest.mark.parametrize("variables", [{"SKTAG_NUM_THREADS": "3"},
-                                       {"SKTAG_NUM_THREADS": " 3 ", "OMP_NUM_THREADS": "1"}],
-                         ids=["alone", "over-OMP_NUM_THREADS"])
+@pytest.mark.parametrize(
+    "variables",
+    [{"SKTAG_NUM_THREADS": "3"}, {"SKTAG_NUM_THREADS": " 3 ", "OMP_NUM_THREADS": "1"}],
+    ids=["alone", "over-OMP_NUM_THREADS"],
+)
 def test_sktag_num_threads_sets_torch_threads(variables):
     """3 threads: more than this 2-core machine's default, so the variable, not the machine, decides."""
     threads, _ = _threads_after_loading(**variables)
@@ -133,8 +156,13 @@ print(json.dumps(min(threads)))
 
 
 def test_sktag_num_threads_also_sets_the_threads_of_training():
-    result = subprocess.run([sys.executable, "-c", _THREADS_WHILE_TRAINING], check=False, capture_output=True,
-                            text=True, env=_clean_environment(SKTAG_NUM_THREADS="3"))
+    result = subprocess.run(
+        [sys.executable, "-c", _THREADS_WHILE_TRAINING],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=_clean_environment(SKTAG_NUM_THREADS="3"),
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == 3
 
@@ -177,8 +205,13 @@ print(json.dumps(Parallel(n_jobs=2)(delayed(threads_in_worker)() for _ in range(
 
 def test_joblib_workers_share_the_cores():
     """``n_jobs=2`` (loky, as cross_val_score and GridSearchCV use it): each worker runs its half of the cores."""
-    result = subprocess.run([sys.executable, "-c", _THREADS_IN_LOKY_WORKERS], check=False, capture_output=True,
-                            text=True, env=_clean_environment())
+    result = subprocess.run(
+        [sys.executable, "-c", _THREADS_IN_LOKY_WORKERS],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=_clean_environment(),
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == [max(1, len(os.sched_getaffinity(0)) // 2)] * 2
 
@@ -194,10 +227,18 @@ def test_an_invalid_sktag_num_threads_is_refused(monkeypatch, value):
 
 def _openmp_spin_counts(code: str, **variables: str) -> list[str]:
     """libgomp's busy-wait spin count as it loaded, from its own report (``OMP_DISPLAY_ENV=VERBOSE``), per process."""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env=_clean_environment(OMP_DISPLAY_ENV="VERBOSE", **variables))
-    counts = [line.split("=", 1)[1].strip().strip("'") for line in result.stderr.splitlines()
-              if line.strip().startswith("GOMP_SPINCOUNT")]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_clean_environment(OMP_DISPLAY_ENV="VERBOSE", **variables),
+    )
+    counts = [
+        line.split("=", 1)[1].strip().strip("'")
+        for line in result.stderr.splitlines()
+        if line.strip().startswith("GOMP_SPINCOUNT")
+    ]
     if not counts:
         pytest.skip("torch's OpenMP is not libgomp (no GOMP_SPINCOUNT in its OMP_DISPLAY_ENV report)")
     return counts

@@ -68,7 +68,9 @@ USER_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user_guide.rst"
 SHIPPED_BEFORE = {
     "samplecnn-3x9": ("samplecnn-3x9.pt", "c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35"),
     "samplecnn-3x9-multiteacher": (
-        "samplecnn-3x9-multiteacher.pt", "5dcb6938cd8830224c1524079e293cf9fdd37bd0b2ea0c4cb2f663a26ed613bf"),
+        "samplecnn-3x9-multiteacher.pt",
+        "5dcb6938cd8830224c1524079e293cf9fdd37bd0b2ea0c4cb2f663a26ed613bf",
+    ),
     "samplecnn-3x8": ("samplecnn-3x8.pt", "e9d912fd59106680279a34a4d2856788dd794606a62123f3aa12e9da104b2f62"),
     "samplecnn-3x10": ("samplecnn-3x10.pt", "d3832f0430195f711ea18267185e2386cfcd2afa1a68a168245680507925cdf9"),
     "rese2-multilevel": ("rese2-multilevel.pt", "81acd91d7e81968449afdd94c77129da735f9bbf6b59a9be142d57e7831692b5"),
@@ -76,11 +78,19 @@ SHIPPED_BEFORE = {
     "melcnn-27f": ("melcnn-27f.pt", "7fc7869d6775290f2c865f3bf5ae791a52dff207b703c303e3a86a6efa8f8521"),
     "melcnn-54f": ("melcnn-54f.pt", "b138a2316eea5e14dc670d74627777de5cc1e8970b63a4815a527c28dfba2b8f"),
     "artist-basic-gamemusic": (
-        "artist-basic-gamemusic.pt", "33b2ace466afb25fa5b127c9f20e4b4f9b7f57c7ad6374a262ea4f0c6e5e66cd"),
+        "artist-basic-gamemusic.pt",
+        "33b2ace466afb25fa5b127c9f20e4b4f9b7f57c7ad6374a262ea4f0c6e5e66cd",
+    ),
     "artist-siamese-gamemusic": (
-        "artist-siamese-gamemusic.pt", "a88109eae3b42a79e2cb05fb2d402c3d50475a0faee599f6ee57a807e900ff1d"),
+        "artist-siamese-gamemusic.pt",
+        "a88109eae3b42a79e2cb05fb2d402c3d50475a0faee599f6ee57a807e900ff1d",
+    ),
 }
-DEFAULTS_BEFORE = {"SampleCNN": "samplecnn-3x9-multiteacher", "MelCNN": "melcnn-54f", "ArtistCNN": "artist-basic-gamemusic"}
+DEFAULTS_BEFORE = {
+    "SampleCNN": "samplecnn-3x9-multiteacher",
+    "MelCNN": "melcnn-54f",
+    "ArtistCNN": "artist-basic-gamemusic",
+}
 
 
 def test_the_plain_tables_keep_their_types_and_values():
@@ -141,7 +151,7 @@ def test_registry_entries_are_read_only_and_listable():
 def test_the_user_guide_table_is_generated_from_the_registry():
     table = weights_table()
     assert "\n" + table + "\n" in USER_GUIDE.read_text(), (
-        "docs/user_guide.rst's table of shipped weights differs from sktag.weights.weights_table(); paste:\n"
-        + table)
+        "docs/user_guide.rst's table of shipped weights differs from sktag.weights.weights_table(); paste:\n" + table
+    )
     for entry in REGISTRY.values():
         assert entry.name in table

@@ -70,8 +70,18 @@ def test_cosine_hinge_loss_by_hand():
 
 def test_siamese_training_embeds_clips_and_saves_a_checkpoint_for_artist_features(tmp_path):
     X, y = _tone_artists()
-    model = SiameseArtistCNN(SMALL, sample_rate=8000, optimizer="adam", lr=3e-3, max_epochs=15, batch_size=4,
-                             precision="fp32", cache_dir=str(tmp_path / "cache"), random_state=0, verbose=0)
+    model = SiameseArtistCNN(
+        SMALL,
+        sample_rate=8000,
+        optimizer="adam",
+        lr=3e-3,
+        max_epochs=15,
+        batch_size=4,
+        precision="fp32",
+        cache_dir=str(tmp_path / "cache"),
+        random_state=0,
+        verbose=0,
+    )
     model.fit(X, y, X_valid=X[:8], y_valid=y[:8])
     assert list(model.classes_) == ["a", "b", "c", "d"] and "valid_loss" in model.history_[-1]
     Z = model.transform(X)
@@ -91,7 +101,15 @@ def test_siamese_training_embeds_clips_and_saves_a_checkpoint_for_artist_feature
 
 def test_verbose_prints_the_epoch_table(tmp_path, capsys):
     X, y = _tone_artists(n_clips=8)
-    SiameseArtistCNN(SMALL, sample_rate=8000, max_epochs=2, batch_size=4, precision="fp32", cache_dir=str(tmp_path),
-                     random_state=0, verbose=1).fit(X, y)
+    SiameseArtistCNN(
+        SMALL,
+        sample_rate=8000,
+        max_epochs=2,
+        batch_size=4,
+        precision="fp32",
+        cache_dir=str(tmp_path),
+        random_state=0,
+        verbose=1,
+    ).fit(X, y)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= 4

@@ -102,8 +102,18 @@ def test_tag_scores_binarize_soft_targets():
 
 def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache):
     X, y = _tone_clips()
-    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", lr=3e-3, max_epochs=12,
-                             batch_size=4, cache_dir=cache, random_state=0, verbose=0, precision="fp32")
+    tagger = SampleCNNTagger(
+        architecture=TINY,
+        analysis_rate=8000,
+        recipe="adam",
+        lr=3e-3,
+        max_epochs=12,
+        batch_size=4,
+        cache_dir=cache,
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
     tagger.fit(X, y, X_valid=X, y_valid=y, tags=["low", "high"])
     assert list(tagger.classes_) == ["low", "high"]
     proba = tagger.predict_proba(X)
@@ -122,8 +132,17 @@ def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache)
 
 def test_verbose_prints_the_epoch_table(cache, capsys):
     X, y = _tone_clips(n_per_class=2)
-    SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", max_epochs=2, batch_size=4, cache_dir=cache,
-                    random_state=0, verbose=1, precision="fp32").fit(X, y, X_valid=X, y_valid=y)
+    SampleCNNTagger(
+        architecture=TINY,
+        analysis_rate=8000,
+        recipe="adam",
+        max_epochs=2,
+        batch_size=4,
+        cache_dir=cache,
+        random_state=0,
+        verbose=1,
+        precision="fp32",
+    ).fit(X, y, X_valid=X, y_valid=y)
     out = capsys.readouterr().out
     assert "valid_roc_auc" in out and out.count("\n") >= 4  # header, rule, one row per epoch
 
@@ -131,9 +150,20 @@ def test_verbose_prints_the_epoch_table(cache, capsys):
 def test_logit_mse_loss_and_several_crops_per_clip_train(cache):
     X, y = _tone_clips()
     soft = np.clip(0.05 + 0.9 * y, 0, 1)  # a teacher's soft version of the tags
-    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", lr=3e-3, max_epochs=4,
-                             batch_size=4, crops_per_clip=3, loss="logit_mse", cache_dir=cache,
-                             random_state=0, verbose=0, precision="fp32")
+    tagger = SampleCNNTagger(
+        architecture=TINY,
+        analysis_rate=8000,
+        recipe="adam",
+        lr=3e-3,
+        max_epochs=4,
+        batch_size=4,
+        crops_per_clip=3,
+        loss="logit_mse",
+        cache_dir=cache,
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
     tagger.fit(X, soft, X_valid=X, y_valid=soft)
     train_batches = [b for b in tagger.history_[0, "batches"] if "train_loss" in b]
     assert len(train_batches) == 36 // 4  # 12 clips x 3 crops per epoch
@@ -143,8 +173,17 @@ def test_logit_mse_loss_and_several_crops_per_clip_train(cache):
 
 def test_staged_recipe_moves_through_stages_and_stops(cache):
     X, y = _tone_clips(n_per_class=3)
-    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, max_epochs=40, patience=1, batch_size=6,
-                             cache_dir=cache, random_state=0, verbose=0, precision="fp32")
+    tagger = SampleCNNTagger(
+        architecture=TINY,
+        analysis_rate=8000,
+        max_epochs=40,
+        patience=1,
+        batch_size=6,
+        cache_dir=cache,
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
     tagger.fit(X, y, X_valid=X, y_valid=y)
     stages = [row["lr_stage"] for row in tagger.history_]
     assert stages == sorted(stages) and stages[-1] == 4  # every stage visited, in order
@@ -157,8 +196,17 @@ def test_staged_recipe_moves_through_stages_and_stops(cache):
 
 def test_training_resumes_from_a_checkpoint(tmp_path, cache):
     X, y = _tone_clips(n_per_class=3)
-    params = dict(architecture=TINY, analysis_rate=8000, recipe="adam", batch_size=6, cache_dir=cache,
-                  checkpoint_dir=str(tmp_path / "run"), random_state=0, verbose=0, precision="fp32")
+    params = dict(
+        architecture=TINY,
+        analysis_rate=8000,
+        recipe="adam",
+        batch_size=6,
+        cache_dir=cache,
+        checkpoint_dir=str(tmp_path / "run"),
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
     first = SampleCNNTagger(max_epochs=2, **params).fit(X, y, X_valid=X, y_valid=y)
     assert len(first.history_) == 2
     with open(tmp_path / "run" / "history.json") as f:
@@ -172,15 +220,33 @@ def test_training_resumes_from_a_checkpoint(tmp_path, cache):
 
 def test_fine_tuning_leaves_frozen_blocks_bit_identical(tmp_path, cache):
     X, y = _tone_clips(n_per_class=3)
-    base = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", max_epochs=2, batch_size=6,
-                           cache_dir=cache, random_state=0, verbose=0, precision="fp32").fit(X, y)
+    base = SampleCNNTagger(
+        architecture=TINY,
+        analysis_rate=8000,
+        recipe="adam",
+        max_epochs=2,
+        batch_size=6,
+        cache_dir=cache,
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    ).fit(X, y)
     path = tmp_path / "base.pt"
     base.save(path, half=False)
     before = {k: v.clone() for k, v in torch.load(path, weights_only=True)["state_dict"].items()}
     y3 = np.concatenate([y, y[:, :1]], axis=1)  # a new tag: a new output layer
-    tuned = SampleCNNTagger(weights=str(path), recipe="adam", lr=1e-2, max_epochs=3, batch_size=6,
-                            freeze=["stem", "block1", "block2"], cache_dir=cache, random_state=0, verbose=0,
-                            precision="fp32").fit(X, y3)
+    tuned = SampleCNNTagger(
+        weights=str(path),
+        recipe="adam",
+        lr=1e-2,
+        max_epochs=3,
+        batch_size=6,
+        freeze=["stem", "block1", "block2"],
+        cache_dir=cache,
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    ).fit(X, y3)
     after = {k: v.cpu() for k, v in tuned.net_.module_.state_dict().items()}  # trained on CUDA where there is one
     for key, value in before.items():
         if key.startswith(("stem.", "blocks.0.", "blocks.1.")):
@@ -211,8 +277,18 @@ def test_bad_targets(bad, match, cache):
 def test_single_label_targets_train_one_hot(cache):
     X, y = _tone_clips()
     labels = np.where(y[:, 1] == 1, "high", "low")
-    tagger = SampleCNNTagger(architecture=TINY, analysis_rate=8000, recipe="adam", lr=3e-3, max_epochs=12,
-                             batch_size=4, cache_dir=cache, random_state=0, verbose=0, precision="fp32")
+    tagger = SampleCNNTagger(
+        architecture=TINY,
+        analysis_rate=8000,
+        recipe="adam",
+        lr=3e-3,
+        max_epochs=12,
+        batch_size=4,
+        cache_dir=cache,
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
     tagger.fit(X, labels)
     assert list(tagger.classes_) == ["high", "low"] and not tagger.multilabel_
     assert set(tagger.predict(X)) <= {"high", "low"}
@@ -226,8 +302,17 @@ TINY_ARTIST = {"sample_rate": 8000, "n_fft": 128, "hop_length": 16, "n_mels": 16
 def test_artist_tagger_learns_labels_freezes_blocks_and_feeds_artist_features(tmp_path, cache):
     X, y = _tone_clips()
     labels = np.where(y[:, 1] == 1, "high", "low")
-    tagger = ArtistCNNTagger(architecture=TINY_ARTIST, recipe="adam", lr=1e-2, max_epochs=20, batch_size=4,
-                             cache_dir=cache, random_state=0, verbose=0, precision="fp32")
+    tagger = ArtistCNNTagger(
+        architecture=TINY_ARTIST,
+        recipe="adam",
+        lr=1e-2,
+        max_epochs=20,
+        batch_size=4,
+        cache_dir=cache,
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
     tagger.fit(X, labels, X_valid=X, y_valid=labels)
     assert tagger.analysis_rate_ == 8000 and list(tagger.classes_) == ["high", "low"]
     assert tagger.score(X, labels) >= 0.8
@@ -236,12 +321,20 @@ def test_artist_tagger_learns_labels_freezes_blocks_and_feeds_artist_features(tm
     features = ArtistCNNFeatures(weights=str(path), layers="embedding").fit(X)
     assert features.transform(X).shape == (12, 16)
     before = {k: v.clone() for k, v in tagger.net_.module_.blocks[0].state_dict().items()}
-    tuned = ArtistCNNTagger(str(path), freeze=["block1"], recipe="adam", max_epochs=1, batch_size=4, cache_dir=cache,
-                            random_state=0, verbose=0, precision="fp32").fit(X, labels)
+    tuned = ArtistCNNTagger(
+        str(path),
+        freeze=["block1"],
+        recipe="adam",
+        max_epochs=1,
+        batch_size=4,
+        cache_dir=cache,
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    ).fit(X, labels)
     after = tuned.net_.module_.blocks[0].state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
     with pytest.raises(ValueError, match=r"layers with weights are \['block1', .*'block5'\]"):
         ArtistCNNTagger(str(path), freeze=["block9"], cache_dir=cache, recipe="adam").fit(X, labels)
     with pytest.raises(ValueError, match="holds architecture 'ArtistCNN', but SampleCNNTagger"):
         SampleCNNTagger(str(path), cache_dir=cache, recipe="adam").fit(X, labels)
-

@@ -113,8 +113,14 @@ def test_wrong_architecture_gives_a_clear_error(model, tmp_path):
         (torch.zeros(3), "not a sktag checkpoint"),
         ({"format": "sktag-checkpoint", "format_version": 1, "architecture": "SampleCNN"}, "lacks"),
         (
-            {"format": "sktag-checkpoint", "format_version": 1, "architecture": "SampleCNN", "config": {},
-             "state_dict": {}, "meta": {}},
+            {
+                "format": "sktag-checkpoint",
+                "format_version": 1,
+                "architecture": "SampleCNN",
+                "config": {},
+                "state_dict": {},
+                "meta": {},
+            },
             "sample_rate",
         ),
         ({"format": "sktag-checkpoint", "format_version": 99}, "newer"),

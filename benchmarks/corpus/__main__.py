@@ -49,14 +49,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     build = sub.add_parser("build", help="fetch, unpack, verify, cut and split the corpus")
     build.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="folder for .deb files and unpacked packages")
     build.add_argument("--out", type=Path, default=None, help="output folder (default: CACHE/game_music2)")
-    build.add_argument("--packages", default=None,
-                       help="comma-separated package names (default: all 14 corpus packages)")
+    build.add_argument(
+        "--packages", default=None, help="comma-separated package names (default: all 14 corpus packages)"
+    )
     build.add_argument("--manifest", type=Path, default=HERE / "manifest.csv")
     build.add_argument("--tables", type=Path, default=HERE, help="folder of composers.csv, aliases.csv, groups.csv")
     build.add_argument("--seed", type=int, default=20240611, help="seed of the train/valid/test split")
     build.add_argument("--until", choices=STAGES, default="all", help="stop after this stage")
-    build.add_argument("--write-manifest", action="store_true",
-                       help="write --manifest from the unpacked packages (maintainers), then stop")
+    build.add_argument(
+        "--write-manifest",
+        action="store_true",
+        help="write --manifest from the unpacked packages (maintainers), then stop",
+    )
     build.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -142,8 +146,11 @@ def main(argv: list[str] | None = None) -> None:
     cache = args.cache.expanduser()
     out = check_out_dir(args.out or cache / "game_music2", [ROOT, ROOT.parent / "shared"])
     packages = selected_packages(args.packages)
-    pinned = {} if args.write_manifest or not args.manifest.is_file() else {
-        r.package: r.version for r in read_manifest(args.manifest)}
+    pinned = (
+        {}
+        if args.write_manifest or not args.manifest.is_file()
+        else {r.package: r.version for r in read_manifest(args.manifest)}
+    )
     if args.until == "fetch":
         for p in packages:
             fetch(cache / "debs", p.name, pinned.get(p.name))

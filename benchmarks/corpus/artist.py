@@ -61,13 +61,23 @@ def train(clips: pd.DataFrame, out: Path, max_epochs: int, training_data: str) -
 
     fit, valid = clips[~clips.valid], clips[clips.valid]
     started = time.perf_counter()
-    tagger = ArtistCNNTagger(architecture=ARCHITECTURE, recipe="adam", max_epochs=max_epochs, crops_per_clip=4,
-                             batch_size=15, random_state=0, verbose=1)
+    tagger = ArtistCNNTagger(
+        architecture=ARCHITECTURE,
+        recipe="adam",
+        max_epochs=max_epochs,
+        crops_per_clip=4,
+        batch_size=15,
+        random_state=0,
+        verbose=1,
+    )
     tagger.fit(list(fit.file), fit.artist.to_numpy(), X_valid=list(valid.file), y_valid=valid.artist.to_numpy())
     tagger.save(out, meta={"training_data": training_data})
-    return {"train_seconds": time.perf_counter() - started,
-            "history": [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc")}
-                        for r in tagger.history_]}
+    return {
+        "train_seconds": time.perf_counter() - started,
+        "history": [
+            {k: r.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc")} for r in tagger.history_
+        ],
+    }
 
 
 def feature_rows(checkpoints: dict[str, str], files: list[str], random_seeds: int) -> dict[str, np.ndarray]:
@@ -75,11 +85,14 @@ def feature_rows(checkpoints: dict[str, str], files: list[str], random_seeds: in
     from sktag import ArtistCNNFeatures
     from sktag.bench.baselines import mfcc_statistics
 
-    rows = {label: ArtistCNNFeatures(weights=path, precision="auto").fit_transform(files)
-            for label, path in checkpoints.items()}
+    rows = {
+        label: ArtistCNNFeatures(weights=path, precision="auto").fit_transform(files)
+        for label, path in checkpoints.items()
+    }
     for seed in range(random_seeds):
-        rows[f"random init, seed {seed}"] = ArtistCNNFeatures(weights=None, architecture=ARCHITECTURE,
-                                                              random_state=seed, precision="auto").fit_transform(files)
+        rows[f"random init, seed {seed}"] = ArtistCNNFeatures(
+            weights=None, architecture=ARCHITECTURE, random_state=seed, precision="auto"
+        ).fit_transform(files)
     rows["MFCC statistics"] = mfcc_statistics(files)
     return rows
 
@@ -99,31 +112,56 @@ def main(argv: list[str] | None = None) -> None:
     heldout = set(args.heldout_games.split(","))
     args.out.mkdir(parents=True, exist_ok=True)
     clips = labelled_training_clips(args.corpus, heldout, args.min_tracks)
-    training_data = (f"{len(clips)} clips of {clips.artist.nunique()} composers (>= {args.min_tracks} tracks) of "
-                     f"shared game_music and benchmarks/corpus game_music2 minus {sorted(heldout)}")
+    training_data = (
+        f"{len(clips)} clips of {clips.artist.nunique()} composers (>= {args.min_tracks} tracks) of "
+        f"shared game_music and benchmarks/corpus game_music2 minus {sorted(heldout)}"
+    )
     print(training_data, flush=True)
     checkpoint = args.out / "artist-basic.pt"
-    report = {"training_data": training_data, "n_composers": int(clips.artist.nunique()),
-              **(train(clips, checkpoint, args.max_epochs, training_data) if not checkpoint.exists() else {})}
+    report = {
+        "training_data": training_data,
+        "n_composers": int(clips.artist.nunique()),
+        **(train(clips, checkpoint, args.max_epochs, training_data) if not checkpoint.exists() else {}),
+    }
     composers = composer_subset(heldout_clips(args.corpus, heldout))
     y, groups = composers.artist.to_numpy(), composers.track_id.to_numpy()
-    rows = feature_rows({"retrained on the enlarged composer set": str(checkpoint),
-                         "shipped artist-basic-gamemusic": "artist-basic-gamemusic"},
-                        list(composers.file), args.random_seeds)
-    report["results"] = [{"features": label, "n_features": X.shape[1],
-                          **dict(zip(("composer_accuracy", "composer_std"), composer_accuracy(X, y, groups)))}
-                         for label, X in rows.items()]
-    lines = [f"# Artist-label CNN retrained on the enlarged composer set, judged on games left out (issue 26)", "",
-             f"Command: `python -m benchmarks.corpus.artist --out ... --min-tracks {args.min_tracks} --max-epochs "
-             f"{args.max_epochs} --random-seeds {args.random_seeds}`. Machine: {machine()}. Training: "
-             f"{training_data}; ArtistCNNTagger {ARCHITECTURE}, AdamW, 4 crops per clip"
-             + (f", {report['train_seconds'] / 60:.1f} min" if "train_seconds" in report else "") + ".", "",
-             f"Held-out games {', '.join(sorted(heldout))}: {len(composers)} clips of {composers.artist.nunique()} "
-             f"composers with >= 3 tracks ({composers.track_id.nunique()} tracks), default ArtistCNNFeatures, "
-             "StandardScaler + LogisticRegression(C=0.1), StratifiedGroupKFold(5) by track, mean (std) over 3 "
-             "shuffles.", "", "| features | n | composer accuracy |", "|---|---:|---:|",
-             *[f"| {r['features']} | {r['n_features']} | {r['composer_accuracy']:.3f} ({r['composer_std']:.3f}) |"
-               for r in report["results"]]]
+    rows = feature_rows(
+        {
+            "retrained on the enlarged composer set": str(checkpoint),
+            "shipped artist-basic-gamemusic": "artist-basic-gamemusic",
+        },
+        list(composers.file),
+        args.random_seeds,
+    )
+    report["results"] = [
+        {
+            "features": label,
+            "n_features": X.shape[1],
+            **dict(zip(("composer_accuracy", "composer_std"), composer_accuracy(X, y, groups))),
+        }
+        for label, X in rows.items()
+    ]
+    lines = [
+        "# Artist-label CNN retrained on the enlarged composer set, judged on games left out (issue 26)",
+        "",
+        f"Command: `python -m benchmarks.corpus.artist --out ... --min-tracks {args.min_tracks} --max-epochs "
+        f"{args.max_epochs} --random-seeds {args.random_seeds}`. Machine: {machine()}. Training: "
+        f"{training_data}; ArtistCNNTagger {ARCHITECTURE}, AdamW, 4 crops per clip"
+        + (f", {report['train_seconds'] / 60:.1f} min" if "train_seconds" in report else "")
+        + ".",
+        "",
+        f"Held-out games {', '.join(sorted(heldout))}: {len(composers)} clips of {composers.artist.nunique()} "
+        f"composers with >= 3 tracks ({composers.track_id.nunique()} tracks), default ArtistCNNFeatures, "
+        "StandardScaler + LogisticRegression(C=0.1), StratifiedGroupKFold(5) by track, mean (std) over 3 "
+        "shuffles.",
+        "",
+        "| features | n | composer accuracy |",
+        "|---|---:|---:|",
+        *[
+            f"| {r['features']} | {r['n_features']} | {r['composer_accuracy']:.3f} ({r['composer_std']:.3f}) |"
+            for r in report["results"]
+        ],
+    ]
     args.results.with_suffix(".md").write_text("\n".join(lines) + "\n")
     args.results.with_suffix(".json").write_text(json.dumps(report, indent=1))
     print("\n".join(lines))

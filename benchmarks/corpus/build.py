@@ -40,13 +40,54 @@ __all__ = [
 
 logger = logging.getLogger("benchmarks.corpus")
 
-TRACK_COLUMNS = ["track_id", "game", "album", "title", "artist", "artist_source", "license", "source_file", "md5",
-                 "duration_s", "orig_sr", "orig_channels", "n_possible_clips", "n_clips", "n_silent_skipped",
-                 "split_group", "split"]
-CLIP_COLUMNS = ["clip_id", "path", "game", "album", "title", "artist", "artist_source", "license", "track_id",
-                "start_s", "duration_s", "sample_rate", "rms", "split"]
-SUMMARY_COLUMNS = ["game", "version", "tracks", "tracks_with_clips", "clips", "clip_hours", "source_hours",
-                   "composers", "unknown_tracks", "unknown_clips", "skipped_files"]
+TRACK_COLUMNS = [
+    "track_id",
+    "game",
+    "album",
+    "title",
+    "artist",
+    "artist_source",
+    "license",
+    "source_file",
+    "md5",
+    "duration_s",
+    "orig_sr",
+    "orig_channels",
+    "n_possible_clips",
+    "n_clips",
+    "n_silent_skipped",
+    "split_group",
+    "split",
+]
+CLIP_COLUMNS = [
+    "clip_id",
+    "path",
+    "game",
+    "album",
+    "title",
+    "artist",
+    "artist_source",
+    "license",
+    "track_id",
+    "start_s",
+    "duration_s",
+    "sample_rate",
+    "rms",
+    "split",
+]
+SUMMARY_COLUMNS = [
+    "game",
+    "version",
+    "tracks",
+    "tracks_with_clips",
+    "clips",
+    "clip_hours",
+    "source_hours",
+    "composers",
+    "unknown_tracks",
+    "unknown_clips",
+    "skipped_files",
+]
 
 
 @dataclass
@@ -107,13 +148,15 @@ def check_out_dir(out: Path, forbidden: Iterable[Path]) -> Path:
     for folder in forbidden:
         folder = folder.resolve()
         if out == folder or folder in out.parents:
-            raise ValueError(f"output folder {out} is inside {folder}: write the corpus outside the repository "
-                             "and outside ../shared")
+            raise ValueError(
+                f"output folder {out} is inside {folder}: write the corpus outside the repository and outside ../shared"
+            )
     return out
 
 
-def make_tracks(package: Package, folder: Path, rows: list[SourceFile], tables: CreditTables,
-                seen_md5: set[str]) -> tuple[list[Track], list[str]]:
+def make_tracks(
+    package: Package, folder: Path, rows: list[SourceFile], tables: CreditTables, seen_md5: set[str]
+) -> tuple[list[Track], list[str]]:
     """One :class:`Track` per verified source file, with its credit and split group.
 
     Byte-identical copies (an md5 already in ``seen_md5``, from this or an
@@ -145,16 +188,25 @@ def make_tracks(package: Package, folder: Path, rows: list[SourceFile], tables: 
         seen_md5.add(row.md5)
         path = folder / row.source_file
         tags = read_tags(path)
-        credit = resolve_credit(tags, match_row(tables.rows, package.name, row.source_file), tables.aliases,
-                                row.source_file)
+        credit = resolve_credit(
+            tags, match_row(tables.rows, package.name, row.source_file), tables.aliases, row.source_file
+        )
         track_id = f"{package.short}_t{len(tracks):03d}"
         group = split_group(tables.groups, package.name, row.source_file)
-        tracks.append(Track(
-            package=package, source=row, path=path, track_id=track_id,
-            album=tags.get("album", package.title), title=tags.get("title", Path(row.source_file).stem),
-            artist=credit.artist, artist_source=credit.artist_source, license=credit.license,
-            split_group=group or track_id,
-        ))
+        tracks.append(
+            Track(
+                package=package,
+                source=row,
+                path=path,
+                track_id=track_id,
+                album=tags.get("album", package.title),
+                title=tags.get("title", Path(row.source_file).stem),
+                artist=credit.artist,
+                artist_source=credit.artist_source,
+                license=credit.license,
+                split_group=group or track_id,
+            )
+        )
     return tracks, skipped
 
 
@@ -179,8 +231,13 @@ def _load_cut(out: Path, track: Track) -> TrackCut | None:
 def _save_cut(out: Path, track: Track, cut: TrackCut) -> None:
     record = _work_record(out, track)
     record.parent.mkdir(parents=True, exist_ok=True)
-    data = {"md5": track.source.md5, "n_samples": cut.n_samples, "n_possible": cut.n_possible,
-            "n_silent": cut.n_silent, "segments": [[s.index, s.rms] for s in cut.segments]}
+    data = {
+        "md5": track.source.md5,
+        "n_samples": cut.n_samples,
+        "n_possible": cut.n_possible,
+        "n_silent": cut.n_silent,
+        "segments": [[s.index, s.rms] for s in cut.segments],
+    }
     tmp = record.with_suffix(".tmp")
     tmp.write_text(json.dumps(data))
     tmp.replace(record)
@@ -200,8 +257,14 @@ def cut_all(tracks: list[Track], out: Path) -> None:
         if cut is None:
             cut = cut_track(track.path, lambda i, t=track: out / t.clip_path(i))
             _save_cut(out, track, cut)
-            logger.info("cut %d/%d %s: %s -> %d clips", k, len(tracks), track.track_id, track.source.source_file,
-                        len(cut.segments))
+            logger.info(
+                "cut %d/%d %s: %s -> %d clips",
+                k,
+                len(tracks),
+                track.track_id,
+                track.source.source_file,
+                len(cut.segments),
+            )
         track.cut = cut
 
 
@@ -222,22 +285,46 @@ def _assign(tracks: list[Track], seed: int) -> None:
 
 def _track_row(t: Track) -> dict:
     return {
-        "track_id": t.track_id, "game": t.package.name, "album": t.album, "title": t.title, "artist": t.artist,
-        "artist_source": t.artist_source, "license": t.license,
-        "source_file": f"{t.package.name}/{t.source.source_file}", "md5": t.source.md5,
-        "duration_s": t.source.duration_s, "orig_sr": t.source.sample_rate, "orig_channels": t.source.channels,
-        "n_possible_clips": t.cut.n_possible, "n_clips": len(t.cut.segments), "n_silent_skipped": t.cut.n_silent,
-        "split_group": t.split_group, "split": t.split,
+        "track_id": t.track_id,
+        "game": t.package.name,
+        "album": t.album,
+        "title": t.title,
+        "artist": t.artist,
+        "artist_source": t.artist_source,
+        "license": t.license,
+        "source_file": f"{t.package.name}/{t.source.source_file}",
+        "md5": t.source.md5,
+        "duration_s": t.source.duration_s,
+        "orig_sr": t.source.sample_rate,
+        "orig_channels": t.source.channels,
+        "n_possible_clips": t.cut.n_possible,
+        "n_clips": len(t.cut.segments),
+        "n_silent_skipped": t.cut.n_silent,
+        "split_group": t.split_group,
+        "split": t.split,
     }
 
 
 def _clip_rows(t: Track) -> list[dict]:
-    return [{
-        "clip_id": t.clip_id(s.index), "path": t.clip_path(s.index), "game": t.package.name, "album": t.album,
-        "title": t.title, "artist": t.artist, "artist_source": t.artist_source, "license": t.license,
-        "track_id": t.track_id, "start_s": s.start_s, "duration_s": CLIP_SECONDS, "sample_rate": SAMPLE_RATE,
-        "rms": round(s.rms, 5), "split": t.split,
-    } for s in t.cut.segments]
+    return [
+        {
+            "clip_id": t.clip_id(s.index),
+            "path": t.clip_path(s.index),
+            "game": t.package.name,
+            "album": t.album,
+            "title": t.title,
+            "artist": t.artist,
+            "artist_source": t.artist_source,
+            "license": t.license,
+            "track_id": t.track_id,
+            "start_s": s.start_s,
+            "duration_s": CLIP_SECONDS,
+            "sample_rate": SAMPLE_RATE,
+            "rms": round(s.rms, 5),
+            "split": t.split,
+        }
+        for s in t.cut.segments
+    ]
 
 
 def _write_csv(path: Path, columns: list[str], rows: Iterable[dict]) -> None:
@@ -266,25 +353,39 @@ def summarise(tracks: list[Track], versions: dict[str, str], skipped: dict[str, 
     rows : list of dict
         With :data:`SUMMARY_COLUMNS`.
     """
+
     def row(name: str, ts: list[Track], version: str, n_skipped: int) -> dict:
         clips = [len(t.cut.segments) for t in ts]
         return {
-            "game": name, "version": version, "tracks": len(ts), "tracks_with_clips": sum(c > 0 for c in clips),
-            "clips": sum(clips), "clip_hours": round(sum(clips) * CLIP_SECONDS / 3600, 2),
+            "game": name,
+            "version": version,
+            "tracks": len(ts),
+            "tracks_with_clips": sum(c > 0 for c in clips),
+            "clips": sum(clips),
+            "clip_hours": round(sum(clips) * CLIP_SECONDS / 3600, 2),
             "source_hours": round(sum(t.source.duration_s for t in ts) / 3600, 2),
             "composers": len({t.artist for t in ts if t.artist != UNKNOWN}),
             "unknown_tracks": sum(t.artist == UNKNOWN for t in ts),
             "unknown_clips": sum(c for t, c in zip(ts, clips) if t.artist == UNKNOWN),
             "skipped_files": n_skipped,
         }
-    rows = [row(name, [t for t in tracks if t.package.name == name], version, len(skipped.get(name, [])))
-            for name, version in versions.items()]
+
+    rows = [
+        row(name, [t for t in tracks if t.package.name == name], version, len(skipped.get(name, [])))
+        for name, version in versions.items()
+    ]
     rows.append(row("total", tracks, "", sum(len(v) for v in skipped.values())))
     return rows
 
 
-def build_corpus(sources: list[tuple[Package, Path, str]], manifest: list[SourceFile], tables: CreditTables,
-                 out: Path, seed: int = 20240611, licence_files: bool = True) -> list[Track]:
+def build_corpus(
+    sources: list[tuple[Package, Path, str]],
+    manifest: list[SourceFile],
+    tables: CreditTables,
+    out: Path,
+    seed: int = 20240611,
+    licence_files: bool = True,
+) -> list[Track]:
     """Verify, credit, cut, split and write the corpus tables.
 
     Parameters
@@ -306,13 +407,13 @@ def build_corpus(sources: list[tuple[Package, Path, str]], manifest: list[Source
     tracks : list of Track
     """
     out.mkdir(parents=True, exist_ok=True)
-    verified = [(package, folder, verify(folder, package.name, version, manifest))
-                for package, folder, version in sources]
+    verified = [
+        (package, folder, verify(folder, package.name, version, manifest)) for package, folder, version in sources
+    ]
     tracks, skipped, seen = [], {}, set()
     for package, folder, rows in verified:
         made, skipped[package.name] = make_tracks(package, folder, rows, tables, seen)
-        skipped[package.name] += [f"{t} (tracker module: needs a module renderer)"
-                                  for t in find_music_files(folder)[1]]
+        skipped[package.name] += [f"{t} (tracker module: needs a module renderer)" for t in find_music_files(folder)[1]]
         tracks += made
     cut_all(tracks, out)
     _assign(tracks, seed)

@@ -140,8 +140,15 @@ def write_mp3(path: Path, clip: np.ndarray, sample_rate: int = SAMPLE_RATE) -> N
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    soundfile.write(str(tmp), clip, sample_rate, format="MP3", subtype="MPEG_LAYER_III",
-                    compression_level=0.85, bitrate_mode="CONSTANT")
+    soundfile.write(
+        str(tmp),
+        clip,
+        sample_rate,
+        format="MP3",
+        subtype="MPEG_LAYER_III",
+        compression_level=0.85,
+        bitrate_mode="CONSTANT",
+    )
     os.replace(tmp, path)
 
 
@@ -164,5 +171,5 @@ def cut_track(source: Path, clip_path: Callable[[int], Path]) -> TrackCut:
     segments = select_segments(rms)
     for seg in segments:
         start = seg.index * CLIP_SAMPLES
-        write_mp3(clip_path(seg.index), y[start:start + CLIP_SAMPLES])
+        write_mp3(clip_path(seg.index), y[start : start + CLIP_SAMPLES])
     return TrackCut(n_samples=len(y), n_possible=len(rms), n_silent=int(np.sum(rms < SILENCE_RMS)), segments=segments)

@@ -33,8 +33,13 @@ from sktag.weights import DEFAULT_WEIGHTS, get_checkpoint
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE.parent / "results"
-TEACHER_EMBEDDINGS = (("MTT_musicnn", "max_pool"), ("MTT_musicnn", "penultimate"), ("MSD_musicnn", "max_pool"),
-                      ("MSD_musicnn", "penultimate"), ("MSD_vgg", "penultimate"))
+TEACHER_EMBEDDINGS = (
+    ("MTT_musicnn", "max_pool"),
+    ("MTT_musicnn", "penultimate"),
+    ("MSD_musicnn", "max_pool"),
+    ("MSD_musicnn", "penultimate"),
+    ("MSD_vgg", "penultimate"),
+)
 
 
 def composer_clips(corpus: Path, min_tracks: int) -> pd.DataFrame:
@@ -45,14 +50,20 @@ def composer_clips(corpus: Path, min_tracks: int) -> pd.DataFrame:
 def network_features(paths: list[str], cache: str) -> dict[str, np.ndarray]:
     """Clip features of the shipped default networks and their random twins (one network pass each)."""
     rows = {}
-    for label, cls, family in (("SampleCNN", SampleCNNFeatures, "SampleCNN"),
-                               ("artist CNN", ArtistCNNFeatures, "ArtistCNN")):
+    for label, cls, family in (
+        ("SampleCNN", SampleCNNFeatures, "SampleCNN"),
+        ("artist CNN", ArtistCNNFeatures, "ArtistCNN"),
+    ):
         shipped = functools.partial(cls, memory=cache, precision="auto")
         twin = get_checkpoint(DEFAULT_WEIGHTS[family]).config  # the same network, randomly initialised
         rows.update(_multi_level_and_last(f"{label}, shipped", shipped, paths))
-        rows.update(_multi_level_and_last(f"{label}, random init",
-                                          functools.partial(shipped, weights=None, architecture=twin, random_state=0),
-                                          paths))
+        rows.update(
+            _multi_level_and_last(
+                f"{label}, random init",
+                functools.partial(shipped, weights=None, architecture=twin, random_state=0),
+                paths,
+            )
+        )
     return rows
 
 
@@ -87,21 +98,31 @@ def main(argv: list[str] | None = None) -> None:
     paths = [str(args.corpus / p) for p in clips.path]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="sktag-composers-") as cache:
-        features = {**network_features(paths, cache), "MFCC statistics": mfcc_statistics(paths),
-                    **teacher_features(list(clips.clip_id))}
+        features = {
+            **network_features(paths, cache),
+            "MFCC statistics": mfcc_statistics(paths),
+            **teacher_features(list(clips.clip_id)),
+        }
     y, groups = clips.artist.to_numpy(), clips.track_id.to_numpy()
-    rows = [{"features": name, "n_features": X.shape[1], **dict(zip(("accuracy", "std"), composer_accuracy(X, y, groups,
-                                                                                            args.seeds)))}
-            for name, X in features.items()]
+    rows = [
+        {
+            "features": name,
+            "n_features": X.shape[1],
+            **dict(zip(("accuracy", "std"), composer_accuracy(X, y, groups, args.seeds))),
+        }
+        for name, X in features.items()
+    ]
     minutes = (time.perf_counter() - started) / 60
-    header = (f"# Composer recognition on games the shipped weights never heard (issue 26)\n\n"
-              f"Corpus: `benchmarks/corpus` (14 Debian game packages), {len(clips)} clips of "
-              f"{clips.artist.nunique()} composers with >= {args.min_tracks} credited tracks "
-              f"({clips.track_id.nunique()} tracks, {clips.game.nunique()} games). StratifiedGroupKFold(5) by "
-              f"track, StandardScaler + LogisticRegression(C=0.1), mean (std) over {args.seeds} shuffles; "
-              f"chance {clips.artist.value_counts(normalize=True).max():.3f} (largest class). Networks at "
-              f"`precision='auto'`. Machine: {machine()}. Command: `python -m benchmarks.corpus.composers` "
-              f"({minutes:.1f} min).\n\n| features | n | accuracy |\n|---|---:|---:|\n")
+    header = (
+        f"# Composer recognition on games the shipped weights never heard (issue 26)\n\n"
+        f"Corpus: `benchmarks/corpus` (14 Debian game packages), {len(clips)} clips of "
+        f"{clips.artist.nunique()} composers with >= {args.min_tracks} credited tracks "
+        f"({clips.track_id.nunique()} tracks, {clips.game.nunique()} games). StratifiedGroupKFold(5) by "
+        f"track, StandardScaler + LogisticRegression(C=0.1), mean (std) over {args.seeds} shuffles; "
+        f"chance {clips.artist.value_counts(normalize=True).max():.3f} (largest class). Networks at "
+        f"`precision='auto'`. Machine: {machine()}. Command: `python -m benchmarks.corpus.composers` "
+        f"({minutes:.1f} min).\n\n| features | n | accuracy |\n|---|---:|---:|\n"
+    )
     table = "".join(f"| {r['features']} | {r['n_features']} | {r['accuracy']:.3f} ({r['std']:.3f}) |\n" for r in rows)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "composers_game_music2.md").write_text(header + table)

@@ -265,8 +265,13 @@ def resolve_credit(tags: dict[str, str], row: CreditRow, aliases: dict[str, str]
     if tagged and listed:
         if tagged == listed:
             return Credit(tagged, f"tag+{row.source}", row.license)
-        logger.warning("credits: %s: tag says %r, %s says %r; the tag is used",
-                       source_file or row.pattern, tagged, row.source, listed)
+        logger.warning(
+            "credits: %s: tag says %r, %s says %r; the tag is used",
+            source_file or row.pattern,
+            tagged,
+            row.source,
+            listed,
+        )
     if tagged:
         return Credit(tagged, "tag", row.license)
     return Credit(UNKNOWN, "unknown", row.license)
@@ -318,5 +323,8 @@ class CreditTables:
         -------
         tables : CreditTables
         """
-        return cls(read_credit_table(folder / "composers.csv"), read_aliases(folder / "aliases.csv"),
-                   read_groups(folder / "groups.csv"))
+        return cls(
+            read_credit_table(folder / "composers.csv"),
+            read_aliases(folder / "aliases.csv"),
+            read_groups(folder / "groups.csv"),
+        )

@@ -89,8 +89,9 @@ def teacher_arrays(clips: pd.DataFrame, teacher: str, array: str) -> np.ndarray:
     for name, group in clips.groupby("corpus", sort=False):
         data = np.load(HERE / f"teacher_{name}_{teacher}.npz")
         index = {clip_id: i for i, clip_id in enumerate(data["clip_id"])}
-        parts.append(pd.Series(list(data[array][[index[c] for c in group.clip_id]].astype(np.float32)),
-                               index=group.index))
+        parts.append(
+            pd.Series(list(data[array][[index[c] for c in group.clip_id]].astype(np.float32)), index=group.index)
+        )
     return np.stack(pd.concat(parts).sort_index().to_list())
 
 
@@ -126,8 +127,9 @@ def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.1) -> torch
 class Batches:
     """Random clips, two augmented crops each, with their crop-level tag targets."""
 
-    def __init__(self, store: AudioStore, patch_tags: dict[str, np.ndarray], length: int, augment: WaveformAugment,
-                 seed: int):
+    def __init__(
+        self, store: AudioStore, patch_tags: dict[str, np.ndarray], length: int, augment: WaveformAugment, seed: int
+    ):
         self.store, self.patch_tags, self.length, self.augment = store, patch_tags, length, augment
         self.rng = np.random.default_rng(seed)
 
@@ -141,8 +143,11 @@ class Batches:
                 waves.append(self.augment.colour(self.store.crop(clip, start, self.length)))
                 for name, patches in self.patch_tags.items():
                     tags[name].append(crop_targets(patches[clip], start, self.length))
-        return (torch.from_numpy(np.stack(waves)), {k: torch.from_numpy(np.stack(v)) for k, v in tags.items()},
-                torch.from_numpy(clips))
+        return (
+            torch.from_numpy(np.stack(waves)),
+            {k: torch.from_numpy(np.stack(v)) for k, v in tags.items()},
+            torch.from_numpy(clips),
+        )
 
 
 def export(model: nn.Module, config: dict, meta: dict, path: Path) -> str:
@@ -161,26 +166,43 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--embedding-weight", type=float, default=1.0)
     parser.add_argument("--contrast-weight", type=float, default=0.1)
     parser.add_argument("--augment", default='{"gain_db": 6, "eq_db": 6}')
-    parser.add_argument("--feature-layers", default=",".join(DEFAULT_LAYERS),
-                        help="layers whose global max feeds the embedding and contrast heads")
-    parser.add_argument("--start", default="samplecnn-3x9",
-                        help="checkpoint to start from: a shipped name or a path (ignored with --from-scratch)")
-    parser.add_argument("--start-heads", type=Path,
-                        help="a run's state.pt whose extra tag heads to start from (with --start from that run)")
+    parser.add_argument(
+        "--feature-layers",
+        default=",".join(DEFAULT_LAYERS),
+        help="layers whose global max feeds the embedding and contrast heads",
+    )
+    parser.add_argument(
+        "--start",
+        default="samplecnn-3x9",
+        help="checkpoint to start from: a shipped name or a path (ignored with --from-scratch)",
+    )
+    parser.add_argument(
+        "--start-heads",
+        type=Path,
+        help="a run's state.pt whose extra tag heads to start from (with --start from that run)",
+    )
     parser.add_argument("--from-scratch", action="store_true", help="start from a random network, not samplecnn-3x9")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--save-every", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
-                        handlers=[logging.StreamHandler(), logging.FileHandler(args.out / "train.log")])
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[logging.StreamHandler(), logging.FileHandler(args.out / "train.log")],
+    )
     torch.manual_seed(args.seed)
     heldout = set(args.heldout_games.split(","))
     clips = training_clips(args.corpus, heldout)
     validation = heldout_clips(args.corpus, heldout)
-    log.info("training clips: %d (%d games); held-out games %s: %d clips", len(clips), clips.game.nunique(),
-             sorted(heldout), len(validation))
+    log.info(
+        "training clips: %d (%d games); held-out games %s: %d clips",
+        len(clips),
+        clips.game.nunique(),
+        sorted(heldout),
+        len(validation),
+    )
 
     shipped = get_checkpoint(str(Path(args.start).expanduser()) if "/" in args.start else args.start)
     model = shipped.build().train() if not args.from_scratch else type(shipped.build())(**shipped.config).train()
@@ -193,19 +215,26 @@ def main(argv: list[str] | None = None) -> None:
     heads = Heads(fc_width, feature_width, {t: 50 for t in TAG_TEACHERS[1:]}, [e.shape[1] for e in embeddings])
     if args.start_heads:
         previous = torch.load(args.start_heads.expanduser(), weights_only=False)["heads"]
-        heads.tags.load_state_dict({k[len("tags."):]: v for k, v in previous.items() if k.startswith("tags.")})
+        heads.tags.load_state_dict({k[len("tags.") :]: v for k, v in previous.items() if k.startswith("tags.")})
     parameters = [*model.parameters(), *heads.parameters()]
     optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + np.cos(np.pi * min(s, args.steps) / args.steps)))
-    store = AudioStore.build(list(clips.file), sample_rate=SAMPLE_RATE, cache_dir=str(args.out.parent / "stores"),
-                             verbose=1)
+        optimizer, lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + np.cos(np.pi * min(s, args.steps) / args.steps))
+    )
+    store = AudioStore.build(
+        list(clips.file), sample_rate=SAMPLE_RATE, cache_dir=str(args.out.parent / "stores"), verbose=1
+    )
     batches = Batches(store, patch_tags, length, WaveformAugment.from_param(json.loads(args.augment)), args.seed)
     tag_loss = TeacherLogitMSE()
-    meta = {"sample_rate": float(SAMPLE_RATE), "tags": list(shipped.meta["tags"]),
-            "training_data": (f"shared game_music train+valid and benchmarks/corpus game_music2 minus "
-                              f"{sorted(heldout)} ({len(clips)} clips, {clips.game.nunique()} games)"),
-            "recipe": {k: str(v) for k, v in vars(args).items()}}
+    meta = {
+        "sample_rate": float(SAMPLE_RATE),
+        "tags": list(shipped.meta["tags"]),
+        "training_data": (
+            f"shared game_music train+valid and benchmarks/corpus game_music2 minus "
+            f"{sorted(heldout)} ({len(clips)} clips, {clips.game.nunique()} games)"
+        ),
+        "recipe": {k: str(v) for k, v in vars(args).items()},
+    }
 
     state_path, history_path = args.out / "state.pt", args.out / "history.jsonl"
     step, best = 0, -1.0
@@ -236,10 +265,19 @@ def main(argv: list[str] | None = None) -> None:
         model.train()
 
     def save() -> None:
-        torch.save({"model": model.state_dict(), "heads": heads.state_dict(), "optimizer": optimizer.state_dict(),
-                    "schedule": schedule.state_dict(), "torch_rng": torch.get_rng_state(),
-                    "numpy_rng": batches.rng.bit_generator.state, "step": step, "best": best},
-                   str(state_path) + ".part")
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "heads": heads.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "schedule": schedule.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "numpy_rng": batches.rng.bit_generator.state,
+                "step": step,
+                "best": best,
+            },
+            str(state_path) + ".part",
+        )
         os.replace(str(state_path) + ".part", state_path)
 
     if step == 0 and not history_path.exists():
@@ -248,18 +286,21 @@ def main(argv: list[str] | None = None) -> None:
     while step < args.steps:
         waves, tags, clip_index = batches.draw(args.batch)
         with autocast(torch.device("cpu"), torch.bfloat16):
-            logits, (*levels, fc) = model.forward_intermediates(waves, [*feature_layers, "fc"],
-                                                                 intermediates_only=False)
+            logits, (*levels, fc) = model.forward_intermediates(
+                waves, [*feature_layers, "fc"], intermediates_only=False
+            )
             features = torch.cat([a.amax(dim=-1) for a in levels], dim=1)
             fc = model.dropout(fc.squeeze(-1))
             losses = {"MTT_musicnn": tag_loss(logits.float(), tags["MTT_musicnn"])}
             for name, head in heads.tags.items():
                 losses[name] = tag_loss(head(fc).float(), tags[name])
             both = torch.cat([clip_index, clip_index])
-            embedding = sum(nn.functional.mse_loss(head(features).float(), target[both])
-                            for head, target in zip(heads.embeddings, embeddings)) / len(embeddings)
+            embedding = sum(
+                nn.functional.mse_loss(head(features).float(), target[both])
+                for head, target in zip(heads.embeddings, embeddings)
+            ) / len(embeddings)
             projected = heads.projection(features)
-            contrast = nt_xent(projected[: args.batch], projected[args.batch:])
+            contrast = nt_xent(projected[: args.batch], projected[args.batch :])
         tag_total = sum(losses.values()) / len(losses)
         loss = tag_total + args.embedding_weight * embedding + args.contrast_weight * contrast
         optimizer.zero_grad(set_to_none=True)
@@ -270,10 +311,18 @@ def main(argv: list[str] | None = None) -> None:
         step += 1
         if step % 10 == 0:
             rate = (step - done_at_start) * 2 * args.batch / (time.perf_counter() - started)
-            log.info("step %d/%d loss %.3f tags %s embedding %.3f contrast %.3f lr %.2e %.1f crops/s eta %.0f min",
-                     step, args.steps, loss.item(), {k: round(v.item(), 3) for k, v in losses.items()},
-                     embedding.item(), contrast.item(), schedule.get_last_lr()[0], rate,
-                     (args.steps - step) * 2 * args.batch / rate / 60)
+            log.info(
+                "step %d/%d loss %.3f tags %s embedding %.3f contrast %.3f lr %.2e %.1f crops/s eta %.0f min",
+                step,
+                args.steps,
+                loss.item(),
+                {k: round(v.item(), 3) for k, v in losses.items()},
+                embedding.item(),
+                contrast.item(),
+                schedule.get_last_lr()[0],
+                rate,
+                (args.steps - step) * 2 * args.batch / rate / 60,
+            )
         if step % args.eval_every == 0 or step == args.steps:
             evaluate()
         if step % args.save_every == 0 or step == args.steps:

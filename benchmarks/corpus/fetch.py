@@ -169,8 +169,7 @@ def extract(deb: Path, root: Path, name: str) -> Path:
 def _unpack_members(deb: Path, dest: Path, name: str) -> None:
     """Stream the data tarball of ``deb`` and unpack the wanted regular files and symlinks."""
     command = ["dpkg-deb", "--fsys-tarfile", str(deb)]
-    with (subprocess.Popen(command, stdout=subprocess.PIPE) as proc,
-          tarfile.open(fileobj=proc.stdout, mode="r|") as tar):
+    with subprocess.Popen(command, stdout=subprocess.PIPE) as proc, tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
         for member in tar:
             if (member.isfile() or member.issym()) and is_wanted_member(member.name, name):
                 tar.extract(member, dest, filter="data")

@@ -64,8 +64,10 @@ def composer_subset(clips: pd.DataFrame, min_tracks: int = 3) -> pd.DataFrame:
 def composer_accuracy(X: np.ndarray, y: np.ndarray, groups: np.ndarray, seeds: int = 3) -> tuple[float, float]:
     """Mean and standard deviation over ``seeds`` shuffles of track-grouped 5-fold accuracy."""
     head = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-    means = [cross_val_score(head, X, y, groups=groups, cv=StratifiedGroupKFold(5, shuffle=True, random_state=s))
-             .mean() for s in range(seeds)]
+    means = [
+        cross_val_score(head, X, y, groups=groups, cv=StratifiedGroupKFold(5, shuffle=True, random_state=s)).mean()
+        for s in range(seeds)
+    ]
     return float(np.mean(means)), float(np.std(means))
 
 
@@ -76,8 +78,9 @@ def teacher_tags(clip_ids, teacher: str = "MTT_musicnn", corpus_name: str = "gam
     return data["taggram_mean"][[index[c] for c in clip_ids]].astype(np.float32)
 
 
-def checkpoint_scores(weights: str, clips: pd.DataFrame, *, precision: str = "auto", seeds: int = 3,
-                      features: np.ndarray | None = None) -> dict:
+def checkpoint_scores(
+    weights: str, clips: pd.DataFrame, *, precision: str = "auto", seeds: int = 3, features: np.ndarray | None = None
+) -> dict:
     """Composer accuracy and MTT teacher agreement of one SampleCNN checkpoint on ``clips``.
 
     ``features``: the checkpoint's features of :func:`composer_subset` ``(clips)``, if already computed.
@@ -97,9 +100,15 @@ def checkpoint_scores(weights: str, clips: pd.DataFrame, *, precision: str = "au
     accuracy, spread = composer_accuracy(features, y, groups, seeds)
     tagger = SampleCNNTagger.from_checkpoint(weights, precision=precision)
     agreement = tag_scores(teacher_tags(clips.clip_id), tagger.predict_proba(list(clips.file)))["roc_auc"]
-    return {"composer_accuracy": accuracy, "composer_std": spread, "teacher_agreement": agreement,
-            "n_composer_clips": len(composers), "n_composers": int(composers.artist.nunique()),
-            "n_clips": len(clips), **extra}
+    return {
+        "composer_accuracy": accuracy,
+        "composer_std": spread,
+        "teacher_agreement": agreement,
+        "n_composer_clips": len(composers),
+        "n_composers": int(composers.artist.nunique()),
+        "n_clips": len(clips),
+        **extra,
+    }
 
 
 def shared_test_agreement(weights: str, precision: str = "auto") -> float:
@@ -131,12 +140,21 @@ def baseline_features(composers: pd.DataFrame, cache: Path) -> dict[str, np.ndar
     files = list(composers.file)
     architecture = get_checkpoint("samplecnn-3x9").config
     rows = {
-        "SampleCNN 3^9, random init (seed 0)": _cached(cache, "random-samplecnn-3x9", lambda: SampleCNNFeatures(
-            weights=None, architecture=architecture, random_state=0, precision="auto").fit_transform(files)),
+        "SampleCNN 3^9, random init (seed 0)": _cached(
+            cache,
+            "random-samplecnn-3x9",
+            lambda: SampleCNNFeatures(
+                weights=None, architecture=architecture, random_state=0, precision="auto"
+            ).fit_transform(files),
+        ),
         "MFCC statistics": _cached(cache, "mfcc", lambda: mfcc_statistics(files)),
     }
-    for teacher, array in (("MTT_musicnn", "max_pool"), ("MTT_musicnn", "penultimate"),
-                           ("MSD_musicnn", "max_pool"), ("MSD_vgg", "penultimate")):
+    for teacher, array in (
+        ("MTT_musicnn", "max_pool"),
+        ("MTT_musicnn", "penultimate"),
+        ("MSD_musicnn", "max_pool"),
+        ("MSD_vgg", "penultimate"),
+    ):
         data = np.load(HERE / f"teacher_game_music2_{teacher}.npz")
         index = {clip_id: i for i, clip_id in enumerate(data["clip_id"])}
         rows[f"musicnn {teacher} {array}"] = data[array][[index[c] for c in composers.clip_id]].astype(np.float32)
@@ -153,16 +171,32 @@ def heldout_table(weights: dict[str, str], clips: pd.DataFrame, cache: Path, see
     for label, name in weights.items():
         source = get_checkpoint(name).source
         extractor = SampleCNNFeatures(weights=name, precision="auto")
-        features = _cached(cache, f"checkpoint-{file_sha256(source)[:16]}",
-                           lambda extractor=extractor: extractor.fit_transform(list(composers.file)))
-        rows.append({"features": f"{label} ({name})", "n_features": features.shape[1],
-                     **checkpoint_scores(name, clips, seeds=seeds, features=features),
-                     "shared_test_agreement": shared_test_agreement(name)})
+        features = _cached(
+            cache,
+            f"checkpoint-{file_sha256(source)[:16]}",
+            lambda extractor=extractor: extractor.fit_transform(list(composers.file)),
+        )
+        rows.append(
+            {
+                "features": f"{label} ({name})",
+                "n_features": features.shape[1],
+                **checkpoint_scores(name, clips, seeds=seeds, features=features),
+                "shared_test_agreement": shared_test_agreement(name),
+            }
+        )
         print(rows[-1], flush=True)
     for label, X in baseline_features(composers, cache).items():
         accuracy, spread = composer_accuracy(X, composers.artist.to_numpy(), composers.track_id.to_numpy(), seeds)
-        rows.append({"features": label, "n_features": X.shape[1], "composer_accuracy": accuracy,
-                     "composer_std": spread, "teacher_agreement": None, "shared_test_agreement": None})
+        rows.append(
+            {
+                "features": label,
+                "n_features": X.shape[1],
+                "composer_accuracy": accuracy,
+                "composer_std": spread,
+                "teacher_agreement": None,
+                "shared_test_agreement": None,
+            }
+        )
     return rows
 
 
@@ -170,8 +204,13 @@ def main(argv: list[str] | None = None) -> None:
     from benchmarks.speed import machine
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", nargs="+", required=True, metavar="LABEL=WEIGHTS",
-                        help="checkpoints to score: a label, '=', a shipped name or a checkpoint path")
+    parser.add_argument(
+        "--weights",
+        nargs="+",
+        required=True,
+        metavar="LABEL=WEIGHTS",
+        help="checkpoints to score: a label, '=', a shipped name or a checkpoint path",
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--games", default=",".join(VALIDATION_GAMES))
     parser.add_argument("--seeds", type=int, default=3)
@@ -182,29 +221,38 @@ def main(argv: list[str] | None = None) -> None:
     games = args.games.split(",")
     clips = heldout_clips(args.corpus, games)
     started = time.perf_counter()
-    rows = heldout_table({k: str(Path(v).expanduser()) if "/" in v else v for k, v in weights.items()}, clips,
-                         args.cache / "-".join(games), args.seeds)
+    rows = heldout_table(
+        {k: str(Path(v).expanduser()) if "/" in v else v for k, v in weights.items()},
+        clips,
+        args.cache / "-".join(games),
+        args.seeds,
+    )
     composers = composer_subset(clips)
-    header = (f"# Games left out of training: composer recognition and teacher agreement (issue 26)\n\n"
-              f"Held-out games: {', '.join(games)} ({len(clips)} clips). Composer recognition: "
-              f"{len(composers)} clips of {composers.artist.nunique()} composers with >= 3 credited tracks "
-              f"({composers.track_id.nunique()} tracks), default multi-level features, StandardScaler + "
-              f"LogisticRegression(C=0.1), StratifiedGroupKFold(5) by track, mean (std) over {args.seeds} "
-              f"shuffles; chance {composers.artist.value_counts(normalize=True).max():.3f}. Teacher agreement: "
-              f"`SampleCNNTagger.predict_proba` (what `sktag tag` prints) against musicnn MTT's clip tags on all "
-              f"{len(clips)} clips, macro ROC-AUC with each tag's top 10 % as positives; the last column is the "
-              f"same on the shared game_music test split (199 clips of the 7 games both networks trained on). "
-              f"Networks at "
-              f"`precision='auto'`. Machine: {machine()}. Command: `python -m benchmarks.corpus.heldout "
-              f"{' '.join(args.weights)}` ({(time.perf_counter() - started) / 60:.1f} min).\n\n"
-              f"| features | n | composer accuracy | teacher agreement | teacher agreement, shared test |\n"
-              f"|---|---:|---:|---:|---:|\n")
+    header = (
+        f"# Games left out of training: composer recognition and teacher agreement (issue 26)\n\n"
+        f"Held-out games: {', '.join(games)} ({len(clips)} clips). Composer recognition: "
+        f"{len(composers)} clips of {composers.artist.nunique()} composers with >= 3 credited tracks "
+        f"({composers.track_id.nunique()} tracks), default multi-level features, StandardScaler + "
+        f"LogisticRegression(C=0.1), StratifiedGroupKFold(5) by track, mean (std) over {args.seeds} "
+        f"shuffles; chance {composers.artist.value_counts(normalize=True).max():.3f}. Teacher agreement: "
+        f"`SampleCNNTagger.predict_proba` (what `sktag tag` prints) against musicnn MTT's clip tags on all "
+        f"{len(clips)} clips, macro ROC-AUC with each tag's top 10 % as positives; the last column is the "
+        f"same on the shared game_music test split (199 clips of the 7 games both networks trained on). "
+        f"Networks at "
+        f"`precision='auto'`. Machine: {machine()}. Command: `python -m benchmarks.corpus.heldout "
+        f"{' '.join(args.weights)}` ({(time.perf_counter() - started) / 60:.1f} min).\n\n"
+        f"| features | n | composer accuracy | teacher agreement | teacher agreement, shared test |\n"
+        f"|---|---:|---:|---:|---:|\n"
+    )
 
     def cell(value) -> str:
         return "-" if value is None else f"{value:.3f}"
 
-    table = "".join(f"| {r['features']} | {r['n_features']} | {r['composer_accuracy']:.3f} ({r['composer_std']:.3f}) "
-                    f"| {cell(r['teacher_agreement'])} | {cell(r['shared_test_agreement'])} |\n" for r in rows)
+    table = "".join(
+        f"| {r['features']} | {r['n_features']} | {r['composer_accuracy']:.3f} ({r['composer_std']:.3f}) "
+        f"| {cell(r['teacher_agreement'])} | {cell(r['shared_test_agreement'])} |\n"
+        for r in rows
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".md").write_text(header + table)
     args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))

@@ -244,5 +244,6 @@ def verify(folder: Path, package: str, version: str, manifest: list[SourceFile])
         md5 = md5sum(path)
         if md5 != row.md5:
             raise ManifestError(
-                f"{package}: {row.source_file} has md5 {md5}, the manifest says {row.md5}: refusing to use it")
+                f"{package}: {row.source_file} has md5 {md5}, the manifest says {row.md5}: refusing to use it"
+            )
     return rows

@@ -77,7 +77,8 @@ def check_allowed(name: str) -> str:
     if bare in RESERVED:
         raise ReservedPackageError(
             f"{name!r} is reserved for independent evaluation: it must never be downloaded, "
-            "listed, trained, tuned, selected or measured by the corpus builder")
+            "listed, trained, tuned, selected or measured by the corpus builder"
+        )
     return name
 
 

@@ -88,7 +88,7 @@ def assign_stratum(groups: list[Group], seed: int) -> dict[str, str]:
     for g in order[: len(first)]:
         counts[splits[g.name]] += g.n_clips
     total = sum(g.n_clips for g in order)
-    for g in order[len(first):]:
+    for g in order[len(first) :]:
         split = _neediest_split(counts, total)
         splits[g.name] = split
         counts[split] += g.n_clips

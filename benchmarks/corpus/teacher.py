@@ -274,10 +274,11 @@ def build_musicnn_teacher(name: str, batch_patches: int = 64, threads: int = 2) 
     graph.finalize()
 
     def forward(patches: np.ndarray) -> dict[str, np.ndarray]:
-        parts = [session.run(fetch, feed_dict={x: patches[i:i + batch_patches], is_training: False})
-                 for i in range(0, len(patches), batch_patches)]
-        return {k: np.concatenate([p[k] for p in parts]).reshape(len(patches), -1).astype(np.float32)
-                for k in fetch}
+        parts = [
+            session.run(fetch, feed_dict={x: patches[i : i + batch_patches], is_training: False})
+            for i in range(0, len(patches), batch_patches)
+        ]
+        return {k: np.concatenate([p[k] for p in parts]).reshape(len(patches), -1).astype(np.float32) for k in fetch}
 
     return Teacher(name=name, tag_names=tag_names, forward=forward, close=session.close)
 
@@ -299,8 +300,10 @@ def clip_outputs(patches: np.ndarray, teacher: Teacher) -> dict[str, np.ndarray]
     if len(patches) == 0:
         raise ValueError("a clip needs at least one patch (pad short audio with pad_audio)")
     out = teacher.forward(patches)
-    result = {"patch_tags": np.asarray(out["tags"], dtype=np.float32),
-              "taggram_mean": np.asarray(out["tags"], dtype=np.float64).mean(0).astype(np.float32)}
+    result = {
+        "patch_tags": np.asarray(out["tags"], dtype=np.float32),
+        "taggram_mean": np.asarray(out["tags"], dtype=np.float64).mean(0).astype(np.float32),
+    }
     for key in FEATURES[1:]:
         if key in out:
             result[key] = np.asarray(out[key], dtype=np.float64).mean(0).astype(np.float32)
@@ -324,8 +327,9 @@ def read_clips(clips_csv: Path) -> list[Clip]:
     """
     clips_csv = Path(clips_csv).expanduser()
     with open(clips_csv, newline="") as f:
-        return [Clip(r["clip_id"], r["game"], clips_csv.parent / r["path"], float(r["start_s"]))
-                for r in csv.DictReader(f)]
+        return [
+            Clip(r["clip_id"], r["game"], clips_csv.parent / r["path"], float(r["start_s"])) for r in csv.DictReader(f)
+        ]
 
 
 def part_path(out: Path, corpus: str, teacher: str, game: str) -> Path:
@@ -404,10 +408,15 @@ def _game_part(clips: list[Clip], teacher: Teacher, loaded: list[tuple[np.ndarra
     return part
 
 
-def run_job(clips_csv: Path, teachers: Sequence[str], out: Path = DEFAULT_OUT, corpus: str | None = None,
-            games: Iterable[str] | None = None,
-            make_teacher: Callable[[str], Teacher] = build_musicnn_teacher,
-            load: Callable[[Path], tuple[np.ndarray, bool]] = load_log_mel) -> dict[str, float]:
+def run_job(
+    clips_csv: Path,
+    teachers: Sequence[str],
+    out: Path = DEFAULT_OUT,
+    corpus: str | None = None,
+    games: Iterable[str] | None = None,
+    make_teacher: Callable[[str], Teacher] = build_musicnn_teacher,
+    load: Callable[[Path], tuple[np.ndarray, bool]] = load_log_mel,
+) -> dict[str, float]:
     """Compute the missing parts: for each game, each teacher that has no part for it yet.
 
     A game's clips are decoded once and fed to every teacher that still needs the game; each
@@ -459,8 +468,15 @@ def run_job(clips_csv: Path, teachers: Sequence[str], out: Path = DEFAULT_OUT, c
                 spent = float(part["seconds"])
                 seconds[name] += spent
                 write_npz_atomic(part_path(out, corpus, name, game), **part)
-                logger.info("%s %s %s: %d clips, %d patches, %.1f s", corpus, name, game, len(loaded),
-                            int(part["n_patches"].sum()), spent)
+                logger.info(
+                    "%s %s %s: %d clips, %d patches, %.1f s",
+                    corpus,
+                    name,
+                    game,
+                    len(loaded),
+                    int(part["n_patches"].sum()),
+                    spent,
+                )
     finally:
         for teacher in built.values():
             if teacher.close is not None:
@@ -518,8 +534,15 @@ def write_corpus_tables(clips_csv: Path, packed: Path) -> list[Path]:
         writer.writerows([clip_id, *(f"{v:.5f}" for v in row)] for clip_id, row in zip(ids, tags))
     (folder / "peers").mkdir(exist_ok=True)
     npz_path = folder / "peers" / "musicnn_MTT.npz"
-    write_npz_atomic(npz_path, compressed=True, clip_id=np.asarray(ids), tag_names=data["tag_names"],
-                     taggram_mean=tags, penultimate=data["penultimate"][rows], max_pool=data["max_pool"][rows])
+    write_npz_atomic(
+        npz_path,
+        compressed=True,
+        clip_id=np.asarray(ids),
+        tag_names=data["tag_names"],
+        taggram_mean=tags,
+        penultimate=data["penultimate"][rows],
+        max_pool=data["max_pool"][rows],
+    )
     return [csv_path, npz_path]
 
 
@@ -532,8 +555,14 @@ def _source_md5(clips_csv: Path) -> dict[str, str]:
         return {r["track_id"]: r.get("md5", "") for r in csv.DictReader(f)}
 
 
-def pack(clips_csv: Path, teacher: str, out: Path = DEFAULT_OUT, dest: Path = HERE, corpus: str | None = None,
-         keep: Sequence[str] = ("patch_tags", "taggram_mean", "penultimate", "max_pool")) -> Path:
+def pack(
+    clips_csv: Path,
+    teacher: str,
+    out: Path = DEFAULT_OUT,
+    dest: Path = HERE,
+    corpus: str | None = None,
+    keep: Sequence[str] = ("patch_tags", "taggram_mean", "penultimate", "max_pool"),
+) -> Path:
     """Gather a teacher's parts into one compact file, rows in ``clips.csv`` order.
 
     Parameters
@@ -580,8 +609,9 @@ def pack(clips_csv: Path, teacher: str, out: Path = DEFAULT_OUT, dest: Path = HE
     for game, part in parts.items():
         expected = [c.clip_id for c in clips if c.game == game]
         if list(part["clip_id"]) != expected:
-            raise ValueError(f"{corpus} / {teacher} / {game}: the part's clips differ from clips.csv; "
-                             "delete the part and rerun")
+            raise ValueError(
+                f"{corpus} / {teacher} / {game}: the part's clips differ from clips.csv; delete the part and rerun"
+            )
         starts = np.concatenate([[0], np.cumsum(part["n_patches"])[:-1]])
         rows.update({cid: (part, i, int(starts[i])) for i, cid in enumerate(part["clip_id"])})
     tag_names = parts[games[0]]["tag_names"]
@@ -602,13 +632,16 @@ def pack(clips_csv: Path, teacher: str, out: Path = DEFAULT_OUT, dest: Path = HE
         tags = np.full((len(clips), int(n_patches.max()), len(tag_names)), np.nan, dtype=np.float16)
         for i, c in enumerate(clips):
             part, _, first = rows[c.clip_id]
-            tags[i, : n_patches[i]] = part["patch_tags"][first:first + n_patches[i]]
+            tags[i, : n_patches[i]] = part["patch_tags"][first : first + n_patches[i]]
         arrays["patch_tags"] = tags
     for key in ("taggram_mean", "penultimate", "max_pool"):
         if key in keep and all(key in p for p in parts.values()):
             arrays[key] = np.stack([rows[c.clip_id][0][key][rows[c.clip_id][1]] for c in clips]).astype(np.float16)
-    arrays.update(tag_names=np.array(list(tag_names)), teacher=np.array(teacher),
-                  patch_frames=np.array(PATCH_FRAMES, dtype=np.int16))
+    arrays.update(
+        tag_names=np.array(list(tag_names)),
+        teacher=np.array(teacher),
+        patch_frames=np.array(PATCH_FRAMES, dtype=np.int16),
+    )
     path = Path(dest) / packed_name(corpus, teacher)
     write_npz_atomic(path, compressed=True, **arrays)
     return path
@@ -617,8 +650,9 @@ def pack(clips_csv: Path, teacher: str, out: Path = DEFAULT_OUT, dest: Path = HE
 # ----------------------------------------------------------------------------- reproduction check
 
 
-def _compare(mine: dict[str, np.ndarray], n_patches: int, ref: dict[str, np.ndarray], i: int,
-             diffs: dict[str, float]) -> None:
+def _compare(
+    mine: dict[str, np.ndarray], n_patches: int, ref: dict[str, np.ndarray], i: int, diffs: dict[str, float]
+) -> None:
     """Fold one clip's differences from row ``i`` of ``ref`` into ``diffs`` (max abs, float16 mismatches)."""
     for key in ("taggram_mean", "penultimate", "max_pool"):
         if key in ref and key in mine:
@@ -632,9 +666,15 @@ def _compare(mine: dict[str, np.ndarray], n_patches: int, ref: dict[str, np.ndar
         diffs["n_patches"] = max(diffs.get("n_patches", 0.0), float(abs(n_patches - int(ref["n_patches"][i]))))
 
 
-def check_against_peers(clips_csv: Path, peers: Path, n_clips: int = 20, teacher: str = "MTT_musicnn",
-                        vs_extractor: int = 0, parts: Path | None = None,
-                        corpus: str | None = None) -> dict[str, float]:
+def check_against_peers(
+    clips_csv: Path,
+    peers: Path,
+    n_clips: int = 20,
+    teacher: str = "MTT_musicnn",
+    vs_extractor: int = 0,
+    parts: Path | None = None,
+    corpus: str | None = None,
+) -> dict[str, float]:
     """Compare this job's outputs with a stored file (shared ``peers/musicnn_MTT.npz``).
 
     Parameters
@@ -696,14 +736,17 @@ def check_against_peers(clips_csv: Path, peers: Path, n_clips: int = 20, teacher
         model = build_musicnn_teacher(teacher)
         try:
             for cid in chosen[:vs_extractor]:
-                taggram, _, features = extractor(str(by_id[cid].path), model=teacher, input_length=3,
-                                                 input_overlap=False, extract_features=True)
+                taggram, _, features = extractor(
+                    str(by_id[cid].path), model=teacher, input_length=3, input_overlap=False, extract_features=True
+                )
                 patches, _ = load_log_mel(by_id[cid].path)
                 out = model.forward(patches)
                 pairs = [("tags", taggram, out["tags"])]
                 if "max_pool" in out:
-                    pairs += [("max_pool", features["max_pool"], out["max_pool"]),
-                              ("penultimate_patch0", features["penultimate"][:1], out["penultimate"][:1])]
+                    pairs += [
+                        ("max_pool", features["max_pool"], out["max_pool"]),
+                        ("penultimate_patch0", features["penultimate"][:1], out["penultimate"][:1]),
+                    ]
                 for key, theirs, mine in pairs:
                     d = float(np.abs(np.asarray(theirs, dtype=np.float32) - mine).max())
                     diffs[f"extractor_{key}"] = max(diffs.get(f"extractor_{key}", 0.0), d)
@@ -728,14 +771,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     -------
     args : argparse.Namespace
     """
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus.teacher",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.corpus.teacher", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("run", "compute the missing parts (needs tensorflow, librosa, musicnn)"),
-                       ("pack", "gather finished parts into teacher_<corpus>_<teacher>.npz (numpy only)"),
-                       ("check", "recompute a sample and compare with a stored .npz (needs tensorflow)"),
-                       ("tables", ("write teacher_mtt50.csv and peers/musicnn_MTT.npz beside clips.csv "
-                                   "from the packed MTT file (numpy only)"))):
+    for name, text in (
+        ("run", "compute the missing parts (needs tensorflow, librosa, musicnn)"),
+        ("pack", "gather finished parts into teacher_<corpus>_<teacher>.npz (numpy only)"),
+        ("check", "recompute a sample and compare with a stored .npz (needs tensorflow)"),
+        (
+            "tables",
+            (
+                "write teacher_mtt50.csv and peers/musicnn_MTT.npz beside clips.csv "
+                "from the packed MTT file (numpy only)"
+            ),
+        ),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("--clips", type=Path, required=True, help="the corpus's clips.csv")
         p.add_argument("--corpus", default=None, help="corpus name (default: the folder of clips.csv)")
@@ -744,23 +793,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.add_argument("--peers", type=Path, required=True)
             p.add_argument("--teacher", default="MTT_musicnn", choices=TEACHERS)
             p.add_argument("--n-clips", type=int, default=20)
-            p.add_argument("--vs-extractor", type=int, default=0,
-                           help="also compare this many clips with musicnn's extractor()")
-            p.add_argument("--parts", type=Path, default=None,
-                           help="compare every clip from the finished parts in this folder instead")
+            p.add_argument(
+                "--vs-extractor", type=int, default=0, help="also compare this many clips with musicnn's extractor()"
+            )
+            p.add_argument(
+                "--parts",
+                type=Path,
+                default=None,
+                help="compare every clip from the finished parts in this folder instead",
+            )
             continue
         if name == "tables":
             p.add_argument("--dest", type=Path, default=HERE, help="folder of the packed files")
             continue
-        p.add_argument("--teachers", default="MTT_musicnn",
-                       help=f"comma-separated, of {', '.join(TEACHERS)}")
+        p.add_argument("--teachers", default="MTT_musicnn", help=f"comma-separated, of {', '.join(TEACHERS)}")
         p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder of the parts")
         if name == "run":
             p.add_argument("--games", default=None, help="comma-separated games (default: all)")
         else:
             p.add_argument("--dest", type=Path, default=HERE, help="folder of the packed files")
-            p.add_argument("--drop", default="", help="comma-separated arrays to leave out "
-                           "(patch_tags, penultimate, max_pool)")
+            p.add_argument(
+                "--drop", default="", help="comma-separated arrays to leave out (patch_tags, penultimate, max_pool)"
+            )
     return parser.parse_args(argv)
 
 
@@ -777,8 +831,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(message)s")
     if args.command == "check":
-        diffs = check_against_peers(args.clips, args.peers, args.n_clips, args.teacher, args.vs_extractor,
-                                    args.parts, args.corpus)
+        diffs = check_against_peers(
+            args.clips, args.peers, args.n_clips, args.teacher, args.vs_extractor, args.parts, args.corpus
+        )
         for key, value in diffs.items():
             print(f"{key}: {int(value)}" if float(value).is_integer() else f"{key}: {value:.3g}")
         return
@@ -795,8 +850,7 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         games = args.games.split(",") if args.games else None
         seconds = run_job(args.clips, teachers, out, corpus=args.corpus, games=games)
-        print(", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()),
-              f"(total {time.perf_counter() - started:.1f} s)")
+        print(", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()), f"(total {time.perf_counter() - started:.1f} s)")
         return
     drop = {d.strip() for d in args.drop.split(",") if d.strip()}
     keep = [k for k in ("patch_tags", "taggram_mean", "penultimate", "max_pool") if k not in drop]

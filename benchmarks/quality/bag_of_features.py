@@ -49,8 +49,9 @@ def macro_auc(Y: np.ndarray, scores: np.ndarray) -> float:
 def heads(random_state: int):
     return {
         "MLPTagger (3 x 512)": MLPTagger(random_state=random_state),
-        "LogisticRegression": make_pipeline(StandardScaler(), OneVsRestClassifier(
-            LogisticRegression(C=0.1, max_iter=2000), n_jobs=2)),
+        "LogisticRegression": make_pipeline(
+            StandardScaler(), OneVsRestClassifier(LogisticRegression(C=0.1, max_iter=2000), n_jobs=2)
+        ),
     }
 
 
@@ -69,9 +70,15 @@ def philharmonia_features(X_train: list[str], X_test: list[str]) -> tuple[dict, 
     bof_fit = time.perf_counter() - started
     started = time.perf_counter()
     features = {"BagOfFeatures": (bof.transform(X_train), bof.transform(X_test))}
-    costs = {"bag_of_features": {"fit_seconds": bof_fit, "transform_seconds": time.perf_counter() - started,
-                                 "patches": bof.n_patches_, "components": bof.n_components_,
-                                 "params": bof.get_params()}}
+    costs = {
+        "bag_of_features": {
+            "fit_seconds": bof_fit,
+            "transform_seconds": time.perf_counter() - started,
+            "patches": bof.n_patches_,
+            "components": bof.n_components_,
+            "params": bof.get_params(),
+        }
+    }
     started = time.perf_counter()
     features["MFCC statistics (80-d)"] = (mfcc_statistics(X_train), mfcc_statistics(X_test))
     costs["mfcc_seconds"] = time.perf_counter() - started
@@ -86,8 +93,14 @@ def score_heads(features: dict, Y_train: np.ndarray, Y_test: np.ndarray) -> list
             started = time.perf_counter()
             head.fit(Z_train, Y_train)
             auc = macro_auc(Y_test, head.predict_proba(Z_test))
-            rows.append({"features": feature_name, "head": head_name, "macro_roc_auc": auc,
-                         "fit_seconds": time.perf_counter() - started})
+            rows.append(
+                {
+                    "features": feature_name,
+                    "head": head_name,
+                    "macro_roc_auc": auc,
+                    "fit_seconds": time.perf_counter() - started,
+                }
+            )
             print(f"{feature_name} + {head_name}: macro ROC-AUC {auc:.4f}", flush=True)
     return rows
 
@@ -100,14 +113,26 @@ def fit_game_music() -> dict:
     bof = BagOfFeatures(random_state=0, n_jobs=2, verbose=1).fit(paths)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"clips": len(paths), "patches": bof.n_patches_, "components": bof.n_components_, "seconds": seconds,
-            "stages": bof.fit_seconds_, "peak_rss_mb": peak_mb, "n_iter": bof.n_iter_}
+    return {
+        "clips": len(paths),
+        "patches": bof.n_patches_,
+        "components": bof.n_components_,
+        "seconds": seconds,
+        "stages": bof.fit_seconds_,
+        "peak_rss_mb": peak_mb,
+        "n_iter": bof.n_iter_,
+    }
 
 
 def fit_game_music_in_child() -> dict:
     """:func:`fit_game_music` in a fresh process (this module with ``--game-music-fit``), for its peak memory."""
-    child = subprocess.run([sys.executable, "-m", __spec__.name, "--game-music-fit"], cwd=common.ROOT,
-                           capture_output=True, text=True, check=True)
+    child = subprocess.run(
+        [sys.executable, "-m", __spec__.name, "--game-music-fit"],
+        cwd=common.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
@@ -115,22 +140,31 @@ def markdown(report: dict, min_positives: int) -> list[str]:
     g, b = report["game_music_fit"], report["bag_of_features"]
     n_train, n_test = report["train_clips"], report["test_clips"]
     return [
-        "# Deep bag-of-features (issue 5)", "",
+        "# Deep bag-of-features (issue 5)",
+        "",
         f"Command: `{report['command']}`. Machine: "
-        f"{os.cpu_count()}-core {platform.machine()} CPU (the CI class), no GPU.", "",
-        f"## Philharmonia multi-label tagging ({len(report['labels'])} labels)", "",
+        f"{os.cpu_count()}-core {platform.machine()} CPU (the CI class), no GPU.",
+        "",
+        f"## Philharmonia multi-label tagging ({len(report['labels'])} labels)",
+        "",
         f"Labels: every value of {', '.join(LABEL_COLUMNS)} with >= {min_positives} training clips, one "
         f"multi-hot matrix. {n_train} train / {n_test} test clips. Macro ROC-AUC over the labels on the "
-        "test split.", "",
-        "| features | head | macro ROC-AUC | head fit (s) |", "|---|---|---:|---:|",
-        *[f"| {r['features']} | {r['head']} | {r['macro_roc_auc']:.4f} | {r['fit_seconds']:.0f} |"
-          for r in report["results"]],
+        "test split.",
+        "",
+        "| features | head | macro ROC-AUC | head fit (s) |",
+        "|---|---|---:|---:|",
+        *[
+            f"| {r['features']} | {r['head']} | {r['macro_roc_auc']:.4f} | {r['fit_seconds']:.0f} |"
+            for r in report["results"]
+        ],
         "",
         f"BagOfFeatures (defaults: 1024 atoms, sparse coding, soft threshold, 8-frame patches, ~1 s max pooling, "
         f"mean): fit {b['fit_seconds']:.0f} s on {b['patches']} patches ({b['components']} whitened dimensions), "
         f"transform of {n_train + n_test} clips {b['transform_seconds']:.0f} s. "
-        f"MFCC statistics: {report['mfcc_seconds']:.0f} s.", "",
-        "## Fitting on all game_music train clips", "",
+        f"MFCC statistics: {report['mfcc_seconds']:.0f} s.",
+        "",
+        "## Fitting on all game_music train clips",
+        "",
         f"`BagOfFeatures(random_state=0, n_jobs=2).fit` on {g['clips']} clips of 29.1 s in a fresh process: "
         f"{g['seconds']:.0f} s (patches {g['stages']['patches']:.0f} s, whitening {g['stages']['whitening']:.0f} s, "
         f"dictionary {g['stages']['dictionary']:.0f} s), {g['patches']} patches, {g['components']} whitened "
@@ -149,9 +183,15 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     X_train, X_test, Y_train, Y_test, names = philharmonia_split(args.min_positives)
     features, costs = philharmonia_features(X_train, X_test)
-    report = {"command": common.command(__spec__.name, argv), "labels": names, "train_clips": len(X_train),
-              "test_clips": len(X_test), "results": score_heads(features, Y_train, Y_test), **costs,
-              "game_music_fit": fit_game_music_in_child()}
+    report = {
+        "command": common.command(__spec__.name, argv),
+        "labels": names,
+        "train_clips": len(X_train),
+        "test_clips": len(X_test),
+        "results": score_heads(features, Y_train, Y_test),
+        **costs,
+        "game_music_fit": fit_game_music_in_child(),
+    }
     common.write_results("bag_of_features", report, markdown(report, args.min_positives))
 
 

@@ -47,20 +47,37 @@ def score_checkpoint(label: str, path: str, sets: dict[str, list[dict]]) -> list
     for set_name, rows in sets.items():
         clip_paths, teacher = common.teacher_targets(rows)
         scores = common.teacher_agreement(teacher, np.stack([proba[p] for p in clip_paths]))
-        results.append({"checkpoint": label, "path": path, "clips": set_name, "n_clips": len(rows),
-                        "roc_auc_top10": scores["roc_auc_top10"], "pr_auc_top10": scores["pr_auc_top10"]})
+        results.append(
+            {
+                "checkpoint": label,
+                "path": path,
+                "clips": set_name,
+                "n_clips": len(rows),
+                "roc_auc_top10": scores["roc_auc_top10"],
+                "pr_auc_top10": scores["pr_auc_top10"],
+            }
+        )
         print(results[-1], flush=True)
     return results
 
 
 def markdown(report: dict) -> list[str]:
-    return [f"# Teacher agreement on unseen games, `{report['name']}`", "",
-            f"Command: `{report['command']}`", "",
-            f"Held-out games: {', '.join(report['games'])}. Macro ROC-AUC / PR-AUC over the 50 teacher tags, each "
-            "tag's top 10 % of teacher probabilities within the clip set as positives; 2-core CPU.", "",
-            "| checkpoint | clips | n | ROC-AUC | PR-AUC |", "|---|---|---:|---:|---:|",
-            *[f"| {r['checkpoint']} | {r['clips']} | {r['n_clips']} | {r['roc_auc_top10']:.4f} | "
-              f"{r['pr_auc_top10']:.4f} |" for r in report["results"]]]
+    return [
+        f"# Teacher agreement on unseen games, `{report['name']}`",
+        "",
+        f"Command: `{report['command']}`",
+        "",
+        f"Held-out games: {', '.join(report['games'])}. Macro ROC-AUC / PR-AUC over the 50 teacher tags, each "
+        "tag's top 10 % of teacher probabilities within the clip set as positives; 2-core CPU.",
+        "",
+        "| checkpoint | clips | n | ROC-AUC | PR-AUC |",
+        "|---|---|---:|---:|---:|",
+        *[
+            f"| {r['checkpoint']} | {r['clips']} | {r['n_clips']} | {r['roc_auc_top10']:.4f} | "
+            f"{r['pr_auc_top10']:.4f} |"
+            for r in report["results"]
+        ],
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,8 +89,12 @@ def main(argv: list[str] | None = None) -> None:
     games = set(args.games.split(","))
     sets = clip_sets(games)
     results = [row for item in args.checkpoint for row in score_checkpoint(*item.partition("=")[::2], sets)]
-    report = {"name": args.name, "games": sorted(games), "command": common.command(__spec__.name, argv),
-              "results": results}
+    report = {
+        "name": args.name,
+        "games": sorted(games),
+        "command": common.command(__spec__.name, argv),
+        "results": results,
+    }
     common.write_results(f"generalisation_{args.name}", report, markdown(report))
 
 

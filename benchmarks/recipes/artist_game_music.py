@@ -48,34 +48,51 @@ def build_parser():
     parser.add_argument("--crops-per-clip", type=int, default=4)
     parser.add_argument("--min-tracks", type=int, default=2)
     parser.add_argument("--siamese-epochs", type=int, default=None, help="default: --max-epochs")
-    parser.add_argument("--random-seeds", type=int, default=5,
-                        help="random-init networks of the baseline (reported one by one and as mean and sd)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="score the two checkpoints already in --out instead of training them")
-    parser.add_argument("--layers", action="append", default=None,
-                        help="comma-separated layers of the recognition features; repeat for several sets "
-                             "(default: block5)")
+    parser.add_argument(
+        "--random-seeds",
+        type=int,
+        default=5,
+        help="random-init networks of the baseline (reported one by one and as mean and sd)",
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="score the two checkpoints already in --out instead of training them"
+    )
+    parser.add_argument(
+        "--layers",
+        action="append",
+        default=None,
+        help="comma-separated layers of the recognition features; repeat for several sets (default: block5)",
+    )
     return parser
 
 
 def load_clips() -> dict[str, np.ndarray]:
     """Every game_music clip: ``path``, ``artist``, ``track_id``, ``split``."""
     rows = common.game_music_clips()
-    return {"path": np.asarray([str(common.GAME_MUSIC / r["path"]) for r in rows]),
-            **{key: np.asarray([r[key] for r in rows]) for key in ("artist", "track_id", "split")}}
+    return {
+        "path": np.asarray([str(common.GAME_MUSIC / r["path"]) for r in rows]),
+        **{key: np.asarray([r[key] for r in rows]) for key in ("artist", "track_id", "split")},
+    }
 
 
 def training_split(clips: dict[str, np.ndarray], min_tracks: int) -> dict:
     """The composers trained on (at least ``min_tracks`` train tracks), those folded out, and their clips."""
     known = clips["artist"] != "unknown"
-    train_tracks = {a: len(set(clips["track_id"][(clips["artist"] == a) & (clips["split"] == "train")]))
-                    for a in set(clips["artist"][known])}
+    train_tracks = {
+        a: len(set(clips["track_id"][(clips["artist"] == a) & (clips["split"] == "train")]))
+        for a in set(clips["artist"][known])
+    }
     kept = sorted(a for a, n in train_tracks.items() if n >= min_tracks)
     fit = np.isin(clips["artist"], kept) & (clips["split"] == "train")
     valid = np.isin(clips["artist"], kept) & (clips["split"] == "valid")
-    return {"composers_trained": kept, "folded_out": sorted(set(train_tracks) - set(kept)),
-            "X_fit": list(clips["path"][fit]), "y_fit": clips["artist"][fit],
-            "X_valid": list(clips["path"][valid]), "y_valid": clips["artist"][valid]}
+    return {
+        "composers_trained": kept,
+        "folded_out": sorted(set(train_tracks) - set(kept)),
+        "X_fit": list(clips["path"][fit]),
+        "y_fit": clips["artist"][fit],
+        "X_valid": list(clips["path"][valid]),
+        "y_valid": clips["artist"][valid],
+    }
 
 
 def verification_eer(embeddings: np.ndarray, artists: np.ndarray, tracks: np.ndarray) -> float:
@@ -88,19 +105,32 @@ def verification_eer(embeddings: np.ndarray, artists: np.ndarray, tracks: np.nda
 def train_models(args, out: Path, X_fit, y_fit, X_valid, y_valid) -> dict:
     """Train and save the basic and Siamese models; their training times and histories."""
     started = time.perf_counter()
-    basic = ArtistCNNTagger(architecture=ARCHITECTURE, recipe="adam", max_epochs=args.max_epochs,
-                            crops_per_clip=args.crops_per_clip, batch_size=15, random_state=0, verbose=1)
+    basic = ArtistCNNTagger(
+        architecture=ARCHITECTURE,
+        recipe="adam",
+        max_epochs=args.max_epochs,
+        crops_per_clip=args.crops_per_clip,
+        batch_size=15,
+        random_state=0,
+        verbose=1,
+    )
     basic.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
     report = {"basic_train_seconds": time.perf_counter() - started}
     basic.save(out / f"{args.name}-basic.pt", meta={"training_data": "game_music train split composers"})
     started = time.perf_counter()
-    siamese = SiameseArtistCNN(ARCHITECTURE, max_epochs=args.siamese_epochs or args.max_epochs,
-                               crops_per_clip=args.crops_per_clip, random_state=0, verbose=1)
+    siamese = SiameseArtistCNN(
+        ARCHITECTURE,
+        max_epochs=args.siamese_epochs or args.max_epochs,
+        crops_per_clip=args.crops_per_clip,
+        random_state=0,
+        verbose=1,
+    )
     siamese.fit(X_fit, y_fit, X_valid=X_valid, y_valid=y_valid)
     report["siamese_train_seconds"] = time.perf_counter() - started
     siamese.save(out / f"{args.name}-siamese.pt", meta={"training_data": "game_music train split composers"})
-    report["basic_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc")}
-                               for r in basic.history_]
+    report["basic_history"] = [
+        {k: r.get(k) for k in ("epoch", "train_loss", "valid_loss", "valid_roc_auc")} for r in basic.history_
+    ]
     report["siamese_history"] = [{k: r.get(k) for k in ("epoch", "train_loss", "valid_loss")} for r in siamese.history_]
     return report
 
@@ -123,8 +153,12 @@ def score_models(args, out: Path, clips: dict[str, np.ndarray], layer_sets: list
     rows = []
     with tempfile.TemporaryDirectory(prefix="sktag-artist-bench-") as cache:  # activations, shared by the layer sets
         for label, weights, seed in models:
-            common_params = {"weights": None if weights is None else str(weights), "random_state": seed,
-                             "memory": cache, **({"architecture": ARCHITECTURE} if weights is None else {})}
+            common_params = {
+                "weights": None if weights is None else str(weights),
+                "random_state": seed,
+                "memory": cache,
+                **({"architecture": ARCHITECTURE} if weights is None else {}),
+            }
             embed = ArtistCNNFeatures(layers="embedding", pooling="mean", **common_params).fit(X_test)
             eer = verification_eer(embed.transform(X_test), clips["artist"][test], clips["track_id"][test])
             for layers in layer_sets:
@@ -133,8 +167,15 @@ def score_models(args, out: Path, clips: dict[str, np.ndarray], layer_sets: list
                 clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
                 clf.fit(features.transform(X_train), clips["artist"][train])
                 accuracy = clf.score(features.transform(X_test), clips["artist"][test])
-                rows.append({"features": label, "layers": ",".join(layers), "composer_accuracy": accuracy,
-                             "verification_eer": eer, "seconds": time.perf_counter() - started})
+                rows.append(
+                    {
+                        "features": label,
+                        "layers": ",".join(layers),
+                        "composer_accuracy": accuracy,
+                        "verification_eer": eer,
+                        "seconds": time.perf_counter() - started,
+                    }
+                )
                 print(rows[-1], flush=True)
     return rows
 
@@ -146,9 +187,16 @@ def random_init_summary(rows: list[dict], layer_sets: list[list[str]]) -> list[d
         random = [r for r in rows if r["features"].startswith("random init") and r["layers"] == ",".join(layers)]
         accuracy = np.array([r["composer_accuracy"] for r in random])
         eer = np.array([r["verification_eer"] for r in random])
-        summary.append({"features": f"random init, mean (sd) of {len(random)} seeds", "layers": ",".join(layers),
-                        "composer_accuracy": float(accuracy.mean()), "composer_accuracy_sd": float(accuracy.std()),
-                        "verification_eer": float(eer.mean()), "verification_eer_sd": float(eer.std())})
+        summary.append(
+            {
+                "features": f"random init, mean (sd) of {len(random)} seeds",
+                "layers": ",".join(layers),
+                "composer_accuracy": float(accuracy.mean()),
+                "composer_accuracy_sd": float(accuracy.std()),
+                "verification_eer": float(eer.mean()),
+                "verification_eer_sd": float(eer.std()),
+            }
+        )
     return summary
 
 
@@ -160,7 +208,8 @@ def markdown(args, report: dict, clips: dict[str, np.ndarray], layer_sets: list[
     train, test = known & (clips["split"] == "train"), known & (clips["split"] == "test")
     kept, folded_out = report["composers_trained"], report["folded_out"]
     return [
-        f"# Artist-label CNNs on game_music composers, `{args.name}`", "",
+        f"# Artist-label CNNs on game_music composers, `{args.name}`",
+        "",
         f"`python -m {__spec__.name} --name {args.name} --out ... --max-epochs {args.max_epochs} "
         f"--crops-per-clip {args.crops_per_clip} --min-tracks {args.min_tracks}"
         f"{f' --siamese-epochs {args.siamese_epochs}' if args.siamese_epochs else ''}"
@@ -171,17 +220,24 @@ def markdown(args, report: dict, clips: dict[str, np.ndarray], layer_sets: list[
         f"{args.min_tracks} training tracks); basic = softmax head (ArtistCNNTagger, AdamW, "
         f"{report['basic_train_seconds'] / 60:.1f} min), Siamese = 1 positive + 4 negative artists, hinge 0.4 "
         f"(SiameseArtistCNN, SGD 0.1 Nesterov, {report['siamese_train_seconds'] / 60:.1f} min); "
-        f"2-core CI-class CPU.", "",
+        f"2-core CI-class CPU.",
+        "",
         f"Composer recognition: LogisticRegression(C=0.1) on the features of the listed layers (max over time, "
         f"mean over segments) of {int(train.sum())} train clips, "
         f"accuracy on {int(test.sum())} test clips of {len(set(clips['track_id'][test]))} tracks "
         f"({len(set(clips['artist'][train]))} composers, `unknown` left "
         "out). Verification: equal error rate of the cosine similarity of clip embeddings over all pairs of test "
-        "clips from different tracks.", "",
-        "| features | layers | composer accuracy | verification EER | s |", "|---|---|---:|---:|---:|",
-        *[f"| {r['features']} | {r['layers']} | {cell(r, 'composer_accuracy')} | {cell(r, 'verification_eer')} | "
-          f"{r.get('seconds', 0):.0f} |" for r in report["results"] + report["random_init_summary"]],
-        "", "SampleCNN features on the same composer split (benchmarks/results/composer_basic-lmse-c4.md): "
+        "clips from different tracks.",
+        "",
+        "| features | layers | composer accuracy | verification EER | s |",
+        "|---|---|---:|---:|---:|",
+        *[
+            f"| {r['features']} | {r['layers']} | {cell(r, 'composer_accuracy')} | {cell(r, 'verification_eer')} | "
+            f"{r.get('seconds', 0):.0f} |"
+            for r in report["results"] + report["random_init_summary"]
+        ],
+        "",
+        "SampleCNN features on the same composer split (benchmarks/results/composer_basic-lmse-c4.md): "
         "distilled 3^9 0.566, random init 0.495; ../shared/DESIGN.md: musicnn max_pool 0.604, MFCC 0.560.",
     ]
 
@@ -193,9 +249,15 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     clips = load_clips()
     split = training_split(clips, args.min_tracks)
-    report = {"name": args.name, "architecture": ARCHITECTURE, "composers_trained": split["composers_trained"],
-              "folded_out": split["folded_out"], "train_clips": len(split["X_fit"]),
-              "valid_clips": len(split["X_valid"]), **training_record(args, out, split)}
+    report = {
+        "name": args.name,
+        "architecture": ARCHITECTURE,
+        "composers_trained": split["composers_trained"],
+        "folded_out": split["folded_out"],
+        "train_clips": len(split["X_fit"]),
+        "valid_clips": len(split["X_valid"]),
+        **training_record(args, out, split),
+    }
     report["results"] = score_models(args, out, clips, layer_sets)
     report["random_init_summary"] = random_init_summary(report["results"], layer_sets)
     common.write_results(f"artist_{args.name}", report, markdown(args, report, clips, layer_sets))

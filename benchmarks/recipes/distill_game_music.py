@@ -52,9 +52,11 @@ def build_parser():
     parser.add_argument("--weights", default=None, help="start from this checkpoint (a second training stage)")
     parser.add_argument("--train-splits", default="train", help="comma-separated splits to train on")
     parser.add_argument("--exclude-games", default="", help="comma-separated games held out of training")
-    parser.add_argument("--augment", default=None,
-                        help='training-crop augmentation as JSON, e.g. \'{"gain_db": 6, "eq_db": 6, "speed": 0.06, '
-                             '"mix": 0.5}\'')
+    parser.add_argument(
+        "--augment",
+        default=None,
+        help='training-crop augmentation as JSON, e.g. \'{"gain_db": 6, "eq_db": 6, "speed": 0.06, "mix": 0.5}\'',
+    )
     parser.add_argument("--out", required=True, help="folder for the checkpoint and the resumable run state")
     return parser
 
@@ -62,7 +64,8 @@ def build_parser():
 def training_sets(splits: list[str], exclude: set[str]) -> tuple[list[str], np.ndarray, list | None, np.ndarray | None]:
     """Training clips (the ``splits``, one after the other) and teacher tags; the valid split's unless trained on."""
     X_train, y_train = common.teacher_targets(
-        [row for split in splits for row in common.game_music_clips(split, exclude_games=exclude)])
+        [row for split in splits for row in common.game_music_clips(split, exclude_games=exclude)]
+    )
     if "valid" in splits:
         return X_train, y_train, None, None
     return (X_train, y_train, *common.teacher_targets(common.game_music_clips("valid", exclude_games=exclude)))
@@ -73,7 +76,8 @@ def scored_sets(exclude: set[str]) -> dict[str, tuple[list[str], np.ndarray]]:
     sets = {"test": common.teacher_targets(common.game_music_clips("test", exclude_games=exclude))}
     if exclude:
         sets["held_out_games"] = common.teacher_targets(
-            [row for split in ("train", "valid", "test") for row in common.game_music_clips(split, games=exclude)])
+            [row for split in ("train", "valid", "test") for row in common.game_music_clips(split, games=exclude)]
+        )
     return sets
 
 
@@ -86,10 +90,17 @@ def make_tagger(args, state_dir: Path):
         tagger_class = SampleCNNTagger
         architecture = {"n": args.n, "block": args.block, "multi_level": args.multi_level}
     return tagger_class(
-        args.weights, architecture=None if args.weights else architecture,
-        recipe=args.recipe, lr=args.lr, max_epochs=args.max_epochs, crops_per_clip=args.crops_per_clip,
-        loss=args.loss, augment=json.loads(args.augment) if args.augment else None, checkpoint_dir=str(state_dir),
-        random_state=0, verbose=1,
+        args.weights,
+        architecture=None if args.weights else architecture,
+        recipe=args.recipe,
+        lr=args.lr,
+        max_epochs=args.max_epochs,
+        crops_per_clip=args.crops_per_clip,
+        loss=args.loss,
+        augment=json.loads(args.augment) if args.augment else None,
+        checkpoint_dir=str(state_dir),
+        random_state=0,
+        verbose=1,
     )
 
 
@@ -99,25 +110,37 @@ def train(args, splits: list[str], exclude: set[str], out: Path) -> tuple[object
     tagger = make_tagger(args, out / "state")
     started = time.perf_counter()
     tagger.fit(X_train, y_train, X_valid=X_valid, y_valid=y_valid, tags=common.teacher_tags()[0])
-    report = {"name": args.name, "train_clips": len(X_train), "valid_clips": len(X_valid or []),
-              "train_splits": splits, "initial_weights": args.weights, "train_seconds": time.perf_counter() - started,
-              "excluded_games": sorted(exclude)}
+    report = {
+        "name": args.name,
+        "train_clips": len(X_train),
+        "valid_clips": len(X_valid or []),
+        "train_splits": splits,
+        "initial_weights": args.weights,
+        "train_seconds": time.perf_counter() - started,
+        "excluded_games": sorted(exclude),
+    }
     return tagger, report
 
 
 def evaluate(tagger, exclude: set[str]) -> dict[str, dict]:
     """Teacher agreement of the trained tagger on each of :func:`scored_sets`."""
     tags = common.teacher_tags()[0]
-    return {name: common.teacher_agreement(y, tagger.predict_proba(X), tags)
-            for name, (X, y) in scored_sets(exclude).items()}
+    return {
+        name: common.teacher_agreement(y, tagger.predict_proba(X), tags)
+        for name, (X, y) in scored_sets(exclude).items()
+    }
 
 
 def save(tagger, path: Path, splits: list[str], scores: dict[str, dict]) -> str:
     """Save the checkpoint with its training data and scores; its sha256."""
-    return tagger.save(path, meta={
-        "training_data": f"game_music {'+'.join(splits)} split(s) (../shared/data), teacher: musicnn "
-                         "MTT_musicnn soft tags (knowledge distillation)",
-        "metrics": {name: s["roc_auc_top10"] for name, s in scores.items()}})
+    return tagger.save(
+        path,
+        meta={
+            "training_data": f"game_music {'+'.join(splits)} split(s) (../shared/data), teacher: musicnn "
+            "MTT_musicnn soft tags (knowledge distillation)",
+            "metrics": {name: s["roc_auc_top10"] for name, s in scores.items()},
+        },
+    )
 
 
 def history(tagger) -> list[dict]:
@@ -125,19 +148,29 @@ def history(tagger) -> list[dict]:
 
 
 def markdown(report: dict, scored: list[str]) -> list[str]:
-    lines = [f"# Distillation run `{report['name']}`", "", f"Command: `{report['command']}`", "",
-             f"Training: {report['train_clips']} clips of the {'+'.join(report['train_splits'])} split(s)"
-             + (f", starting from `{report['initial_weights']}`" if report["initial_weights"] else "")
-             + f", {report['train_seconds'] / 60:.0f} min on {os.cpu_count()} CPU cores.", "",
-             "| split | clips | macro ROC-AUC (top-10 % positives) | PR-AUC "
-             "| ROC-AUC (teacher >= 0.5, tags with >= 5) |",
-             "|---|---:|---:|---:|---:|"]
+    lines = [
+        f"# Distillation run `{report['name']}`",
+        "",
+        f"Command: `{report['command']}`",
+        "",
+        f"Training: {report['train_clips']} clips of the {'+'.join(report['train_splits'])} split(s)"
+        + (f", starting from `{report['initial_weights']}`" if report["initial_weights"] else "")
+        + f", {report['train_seconds'] / 60:.0f} min on {os.cpu_count()} CPU cores.",
+        "",
+        "| split | clips | macro ROC-AUC (top-10 % positives) | PR-AUC | ROC-AUC (teacher >= 0.5, tags with >= 5) |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for name in scored:
         r = report[name]
-        lines.append(f"| {name} | {r['clips']} | {r['roc_auc_top10']:.4f} | {r['pr_auc_top10']:.4f} | "
-                     f"{r['roc_auc_at_0.5']:.4f} ({len(r['tags_at_0.5'])} tags) |")
-    lines += ["", "| epoch | train loss | valid loss | valid ROC-AUC | valid PR-AUC | s |",
-              "|---:|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {name} | {r['clips']} | {r['roc_auc_top10']:.4f} | {r['pr_auc_top10']:.4f} | "
+            f"{r['roc_auc_at_0.5']:.4f} ({len(r['tags_at_0.5'])} tags) |"
+        )
+    lines += [
+        "",
+        "| epoch | train loss | valid loss | valid ROC-AUC | valid PR-AUC | s |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
     for h in report["history"]:
         cells = [f"{h[k]:.4f}" if h[k] is not None else "–" for k in HISTORY_COLUMNS[1:5]]
         lines.append(f"| {h['epoch']} | {' | '.join(cells)} | {h['dur']:.0f} |")

@@ -69,8 +69,9 @@ def install(path: str, name: str, extra_meta: dict) -> Path:
     target.parent.mkdir(exist_ok=True)
     if extra_meta:  # rewritten with the added metadata; the fp16 tensors are stored unchanged
         checkpoint = load_checkpoint(path)
-        save_checkpoint(target, checkpoint.build(), config=checkpoint.config, meta={**checkpoint.meta, **extra_meta},
-                        half=True)
+        save_checkpoint(
+            target, checkpoint.build(), config=checkpoint.config, meta={**checkpoint.meta, **extra_meta}, half=True
+        )
     else:
         shutil.copyfile(path, target)
     return target
@@ -92,16 +93,25 @@ def registry_entry(name: str, path: Path) -> str:
     """The ``ShippedWeights(...)`` source for ``REGISTRY``, with placeholders for what a person writes."""
     checkpoint = load_checkpoint(path)
     model = checkpoint.build()
-    scores = {("test_teacher_roc_auc" if key == "test" else key): value
-              for key, value in checkpoint.meta.get("metrics", {}).items()}
+    scores = {
+        ("test_teacher_roc_auc" if key == "test" else key): value
+        for key, value in checkpoint.meta.get("metrics", {}).items()
+    }
     fields = {
-        "name": repr(name), "architecture": repr(checkpoint.architecture), "file": repr(path.name),
-        "sha256": repr(file_sha256(path)), "sample_rate": repr(int(checkpoint.meta["sample_rate"])),
-        "config": repr(checkpoint.config), "segment_samples": repr(model.input_length),
-        "n_params": repr(sum(p.numel() for p in model.parameters())), "file_size": repr(path.stat().st_size),
+        "name": repr(name),
+        "architecture": repr(checkpoint.architecture),
+        "file": repr(path.name),
+        "sha256": repr(file_sha256(path)),
+        "sample_rate": repr(int(checkpoint.meta["sample_rate"])),
+        "config": repr(checkpoint.config),
+        "segment_samples": repr(model.input_length),
+        "n_params": repr(sum(p.numel() for p in model.parameters())),
+        "file_size": repr(path.stat().st_size),
         "training_data": repr(f"TODO one line; the checkpoint says: {checkpoint.meta.get('training_data', '?')}"),
-        "recipe": repr("TODO one line"), "metrics": repr(scores),
-        "key_metric": repr(next(iter(scores), "TODO")), "results": repr("benchmarks/results/TODO.md"),
+        "recipe": repr("TODO one line"),
+        "metrics": repr(scores),
+        "key_metric": repr(next(iter(scores), "TODO")),
+        "results": repr("benchmarks/results/TODO.md"),
         "summary": repr("TODO"),
     }
     lines = ["    ShippedWeights(", *(f"        {key}={value}," for key, value in fields.items()), "    ),"]

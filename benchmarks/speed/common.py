@@ -30,9 +30,22 @@ from sktag import SampleCNNFeatures
 from sktag.clips import clip_segments, decode_ahead, validate_clips
 from sktag.runtime import autocast, cpu_has_native_bf16
 
-__all__ = ["LAYERS", "SEGMENT", "audio_seconds", "count_segments", "cpu_class", "decode", "forward",
-           "game_music_mp3s", "machine", "results_stem", "segments_per_second", "timed", "timed_transform",
-           "warm_extractor"]
+__all__ = [
+    "LAYERS",
+    "SEGMENT",
+    "audio_seconds",
+    "count_segments",
+    "cpu_class",
+    "decode",
+    "forward",
+    "game_music_mp3s",
+    "machine",
+    "results_stem",
+    "segments_per_second",
+    "timed",
+    "timed_transform",
+    "warm_extractor",
+]
 
 #: The layers ``SampleCNNFeatures`` takes by default: the network-only runs compute the same.
 LAYERS = ["block7", "block8", "block9"]
@@ -54,8 +67,12 @@ def cpu_class() -> str:
     ``amx-bf16``, ``avx512-bf16``, ``avx512``, ``avx2``, or the architecture's name.
     """
     flags = set(_cpuinfo_first("flags").split())
-    for flag, name in (("amx_bf16", "amx-bf16"), ("avx512_bf16", "avx512-bf16"), ("avx512f", "avx512"),
-                       ("avx2", "avx2")):
+    for flag, name in (
+        ("amx_bf16", "amx-bf16"),
+        ("avx512_bf16", "avx512-bf16"),
+        ("avx512f", "avx512"),
+        ("avx2", "avx2"),
+    ):
         if flag in flags:
             return name
     return platform.machine()
@@ -81,8 +98,10 @@ def game_music_mp3s(clips: int, stride: int) -> list[str]:
     """Every ``stride``-th game_music mp3 (sorted by path), the first ``clips`` of them; exits if there are fewer."""
     paths = sorted(glob.glob(str(SHARED / "game_music" / "audio" / "*" / "*.mp3")))[::stride][:clips]
     if len(paths) < clips:
-        raise SystemExit(f"{len(paths)} game_music mp3 files under {SHARED} (every {stride}th), {clips} wanted; "
-                         "set SKTAG_SHARED_DATA or ask for fewer clips")
+        raise SystemExit(
+            f"{len(paths)} game_music mp3 files under {SHARED} (every {stride}th), {clips} wanted; "
+            "set SKTAG_SHARED_DATA or ask for fewer clips"
+        )
     return paths
 
 
@@ -114,8 +133,13 @@ def forward(model: torch.nn.Module) -> Callable[[torch.Tensor], object]:
     return lambda x: model.forward_intermediates(x, LAYERS)
 
 
-def segments_per_second(call: Callable[[torch.Tensor], object], batch_size: int, bf16: bool, seconds: float,
-                        device: torch.device = torch.device("cpu")) -> float:
+def segments_per_second(
+    call: Callable[[torch.Tensor], object],
+    batch_size: int,
+    bf16: bool,
+    seconds: float,
+    device: torch.device = torch.device("cpu"),
+) -> float:
     """Segments per second of ``call`` on random ``(batch_size, 59049)`` batches on ``device``.
 
     Under ``torch.inference_mode`` and, with ``bf16``, bf16 autocast; after one warm-up call
@@ -144,11 +168,18 @@ def segments_per_second(call: Callable[[torch.Tensor], object], batch_size: int,
     return n / (time.perf_counter() - started)
 
 
-def warm_extractor(paths: list[str], *, weights: str | None = None, precision: str = "fp32",
-                   batch_size: int | str = "auto", device: str = "cpu") -> SampleCNNFeatures:
+def warm_extractor(
+    paths: list[str],
+    *,
+    weights: str | None = None,
+    precision: str = "fp32",
+    batch_size: int | str = "auto",
+    device: str = "cpu",
+) -> SampleCNNFeatures:
     """``SampleCNNFeatures(weights, random_state=0, ...)`` fitted on and warmed up with ``paths[:1]``."""
-    features = SampleCNNFeatures(weights=weights, random_state=0, batch_size=batch_size, precision=precision,
-                                 device=device).fit(paths[:1])
+    features = SampleCNNFeatures(
+        weights=weights, random_state=0, batch_size=batch_size, precision=precision, device=device
+    ).fit(paths[:1])
     features.transform(paths[:1])  # oneDNN primitives, the malloc setting, the decoding threads
     return features
 
@@ -160,8 +191,7 @@ def timed_transform(features: SampleCNNFeatures, paths: list[str]) -> tuple[np.n
     return Z, time.perf_counter() - started
 
 
-def decode(paths: list[str], workers: int, *, sample_rate: float = 16000.0,
-           length: int = SEGMENT) -> tuple[float, int]:
+def decode(paths: list[str], workers: int, *, sample_rate: float = 16000.0, length: int = SEGMENT) -> tuple[float, int]:
     """Seconds to decode, resample and cut ``paths`` into segments alone with ``workers`` threads (as
     ``SampleCNNFeatures`` feeds its network: :func:`sktag.clips.decode_ahead`), and the segments."""
     clips = validate_clips(paths)

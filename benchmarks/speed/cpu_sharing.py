@@ -45,8 +45,6 @@ import os
 #: "before" runs must not inherit it.
 _START_ENVIRONMENT = dict(os.environ)
 
-import sktag  # noqa: F401  first, as in a user's script: its OpenMP setting must precede torch
-
 import argparse
 import json
 import subprocess
@@ -56,16 +54,22 @@ import time
 import numpy as np
 import psutil
 
+import sktag  # noqa: F401  first, as in a user's script: its OpenMP setting must precede torch
 from benchmarks import common
-from benchmarks.speed.common import (forward, game_music_mp3s, machine, results_stem, segments_per_second,
-                                     warm_extractor)
+from benchmarks.speed.common import forward, game_music_mp3s, machine, results_stem, segments_per_second, warm_extractor
 
 WEIGHTS = "samplecnn-3x9"
 #: What each policy adds to the clean environment of its processes.
 POLICIES = {"before": {"GOMP_SPINCOUNT": "300000"}, "after": {}}
 #: Variables that would decide the outcome if inherited from the shell; each run starts without them.
-_THREAD_VARIABLES = ("SKTAG_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT",
-                     "KMP_BLOCKTIME")
+_THREAD_VARIABLES = (
+    "SKTAG_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OMP_WAIT_POLICY",
+    "GOMP_SPINCOUNT",
+    "KMP_BLOCKTIME",
+)
 SITUATIONS = {
     "alone": "alone",
     "busy": "beside one busy process",
@@ -130,8 +134,13 @@ def child_extract(paths: list[str], busy: int, wait_for_go: bool) -> dict:
         for loop in loops:
             loop.kill()
             loop.wait()
-    return {"clips_per_s": len(paths) / watch.seconds, "seconds": watch.seconds, "threads": torch.get_num_threads(),
-            "others_cores": watch.others, "own_cores": watch.own}
+    return {
+        "clips_per_s": len(paths) / watch.seconds,
+        "seconds": watch.seconds,
+        "threads": torch.get_num_threads(),
+        "others_cores": watch.others,
+        "own_cores": watch.own,
+    }
 
 
 def child_network(busy: int, seconds: float) -> dict:
@@ -171,9 +180,14 @@ def child_cv(paths: list[str], labels: list[str], n_jobs: int) -> dict:
         from joblib import Parallel, delayed
 
         threads = f"{n_jobs} x {max(Parallel(n_jobs=n_jobs)(delayed(torch.get_num_threads)() for _ in range(n_jobs)))}"
-    return {"clips_per_s": folds.get_n_splits() * len(paths) / watch.seconds, "seconds": watch.seconds,
-            "threads": threads, "accuracy": float(np.mean(scores)), "others_cores": watch.others,
-            "own_cores": watch.own}
+    return {
+        "clips_per_s": folds.get_n_splits() * len(paths) / watch.seconds,
+        "seconds": watch.seconds,
+        "threads": threads,
+        "accuracy": float(np.mean(scores)),
+        "others_cores": watch.others,
+        "own_cores": watch.own,
+    }
 
 
 # -- the parent --------------------------------------------------------------------------------
@@ -183,9 +197,15 @@ def environment(variables: dict) -> dict:
 
 
 def start_child(policy: str, task: dict, variables: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", __spec__.name, "--child", json.dumps(task)], cwd=common.ROOT,
-                            env=environment(POLICIES[policy] if variables is None else variables),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", __spec__.name, "--child", json.dumps(task)],
+        cwd=common.ROOT,
+        env=environment(POLICIES[policy] if variables is None else variables),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def child_result(process: subprocess.Popen) -> dict:
@@ -197,11 +217,16 @@ def child_result(process: subprocess.Popen) -> dict:
 
 def measure(situation: str, policy: str, paths: list[str], cv_paths: list[str], cv_labels: list[str]) -> dict:
     if situation in ("alone", "busy"):
-        return child_result(start_child(policy, {"mode": "extract", "paths": paths, "busy": int(situation == "busy"),
-                                                 "wait_for_go": False}))
+        return child_result(
+            start_child(
+                policy, {"mode": "extract", "paths": paths, "busy": int(situation == "busy"), "wait_for_go": False}
+            )
+        )
     if situation == "two_jobs":
-        jobs = [start_child(policy, {"mode": "extract", "paths": half, "busy": 0, "wait_for_go": True})
-                for half in (paths[0::2], paths[1::2])]
+        jobs = [
+            start_child(policy, {"mode": "extract", "paths": half, "busy": 0, "wait_for_go": True})
+            for half in (paths[0::2], paths[1::2])
+        ]
         for job in jobs:  # both past their model load and warm-up
             if job.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"a benchmark process failed:\n{job.communicate()[1]}")
@@ -209,11 +234,14 @@ def measure(situation: str, policy: str, paths: list[str], cv_paths: list[str], 
             job.stdin.write("go\n")
             job.stdin.flush()
         results = [child_result(job) for job in jobs]
-        return {"clips_per_s": sum(r["clips_per_s"] for r in results), "jobs": results,
-                "threads": results[0]["threads"], "others_cores": float(np.mean([r["others_cores"] for r in results]))}
+        return {
+            "clips_per_s": sum(r["clips_per_s"] for r in results),
+            "jobs": results,
+            "threads": results[0]["threads"],
+            "others_cores": float(np.mean([r["others_cores"] for r in results])),
+        }
     n_jobs = int(situation.removeprefix("cv_"))
-    return child_result(start_child(policy, {"mode": "cv", "paths": cv_paths, "labels": cv_labels,
-                                             "n_jobs": n_jobs}))
+    return child_result(start_child(policy, {"mode": "cv", "paths": cv_paths, "labels": cv_labels, "n_jobs": n_jobs}))
 
 
 def cv_clips(per_game: int) -> tuple[list[str], list[str]]:
@@ -232,11 +260,16 @@ def build_parser():
     parser.add_argument("--clips", type=int, default=48, help="game_music clips per extraction run")
     parser.add_argument("--cv-clips", type=int, default=8, help="clips per game (3 games) for cross_val_score")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved repetitions; the table gives medians")
-    parser.add_argument("--sweep-seconds", type=float, default=3.0,
-                        help="network-only timing per cell of the spin-count sweep (0: no sweep)")
+    parser.add_argument(
+        "--sweep-seconds",
+        type=float,
+        default=3.0,
+        help="network-only timing per cell of the spin-count sweep (0: no sweep)",
+    )
     parser.add_argument("--stride", type=int, default=7, help="take every stride-th game_music mp3 (sorted)")
-    parser.add_argument("--situations", default=",".join(SITUATIONS), help="comma-separated subset of "
-                        + ", ".join(SITUATIONS))
+    parser.add_argument(
+        "--situations", default=",".join(SITUATIONS), help="comma-separated subset of " + ", ".join(SITUATIONS)
+    )
     parser.add_argument("--out", default=str(common.RESULTS), help="folder for the results files")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)  # JSON task: run in this fresh process
     return parser
@@ -251,8 +284,9 @@ def run_child(task: dict) -> dict:
     return child_cv(task["paths"], task["labels"], task["n_jobs"])
 
 
-def run_situations(situations: list[str], rounds: int, paths: list[str], cv_paths: list[str],
-                   cv_labels: list[str]) -> dict[str, dict[str, list]]:
+def run_situations(
+    situations: list[str], rounds: int, paths: list[str], cv_paths: list[str], cv_labels: list[str]
+) -> dict[str, dict[str, list]]:
     """Every situation under both policies, in ``rounds`` interleaved rounds: ``runs[situation][policy]``."""
     runs: dict[str, dict[str, list]] = {s: {p: [] for p in POLICIES} for s in situations}
     for round_ in range(rounds):  # interleaved: a drift of this shared machine hits every cell alike
@@ -260,9 +294,11 @@ def run_situations(situations: list[str], rounds: int, paths: list[str], cv_path
             for policy in POLICIES:
                 result = measure(situation, policy, paths, cv_paths, cv_labels)
                 runs[situation][policy].append(result)
-                print(f"round {round_ + 1}: {SITUATIONS[situation]}, {policy}: {result['clips_per_s']:.2f} clips/s "
-                      f"({result['threads']} threads; other processes took {result['others_cores']:.2f} cores)",
-                      flush=True)
+                print(
+                    f"round {round_ + 1}: {SITUATIONS[situation]}, {policy}: {result['clips_per_s']:.2f} clips/s "
+                    f"({result['threads']} threads; other processes took {result['others_cores']:.2f} cores)",
+                    flush=True,
+                )
     return runs
 
 
@@ -272,12 +308,16 @@ def run_sweep(rounds: int, seconds: float) -> dict[str, dict[int, list]]:
     for round_ in range(rounds if seconds else 0):
         for name, variables in WAITS.items():
             for busy in (0, 1, 2):
-                result = child_result(start_child("after", {"mode": "network", "busy": busy, "seconds": seconds},
-                                                  variables))
+                result = child_result(
+                    start_child("after", {"mode": "network", "busy": busy, "seconds": seconds}, variables)
+                )
                 sweep[name][busy].append(result)
-                print(f"round {round_ + 1}: network only, {name}, beside {busy} busy: "
-                      f"{result['segments_per_s']:.1f} segments/s (other processes took "
-                      f"{result['others_cores']:.2f} cores)", flush=True)
+                print(
+                    f"round {round_ + 1}: network only, {name}, beside {busy} busy: "
+                    f"{result['segments_per_s']:.1f} segments/s (other processes took "
+                    f"{result['others_cores']:.2f} cores)",
+                    flush=True,
+                )
     return sweep
 
 
@@ -290,25 +330,31 @@ def markdown(report: dict, args, command: str) -> list[str]:
     lines = [
         "# SampleCNNFeatures beside other work: before and after sktag's CPU-sharing policy (issue 25)",
         "",
-        (f"Machine: {report['machine']}. Command: `{command}` "
-         f"({report['minutes']:.1f} min). Load average (1, 5, 15 min) at the start "
-         f"{', '.join(f'{x:.2f}' for x in report['load_average_start'])}, at the end "
-         f"{', '.join(f'{x:.2f}' for x in report['load_average_end'])}."),
+        (
+            f"Machine: {report['machine']}. Command: `{command}` "
+            f"({report['minutes']:.1f} min). Load average (1, 5, 15 min) at the start "
+            f"{', '.join(f'{x:.2f}' for x in report['load_average_start'])}, at the end "
+            f"{', '.join(f'{x:.2f}' for x in report['load_average_end'])}."
+        ),
         "",
-        (f"`SampleCNNFeatures(weights=\"{WEIGHTS}\", precision=\"fp32\")` (default batch size; fp32 although this "
-        "CPU class has native bf16, avx512_bf16, where `precision=\"auto\"` picks bf16: fp32 keeps the numbers "
-        f"comparable with `speed.md`). Extraction: {len(paths)} game_music mp3 clips (16 kHz, 29.1 s; every "
-        f"{args.stride}th file), timed after a warm-up clip; *two jobs*: two processes of {len(paths) // 2} clips "
-        f"started together. cross_val_score: {len(cv_paths)} clips of 3 games, 3 stratified folds, "
-        "`LogisticRegression(max_iter=1000)`, timed from the call; its clips/s counts every fold's transforms "
-        f"(3 x {len(cv_paths)}). Every run in fresh processes; "
-        + (f"medians of {args.rounds} interleaved rounds." if args.rounds > 1 else "one round.")
-        + " *Before*: torch's defaults (`GOMP_SPINCOUNT=300000`, libgomp's spin count with no wait policy); "
-        "*after*: sktag's policy (`sktag._runtime`). *Others*: cores that processes outside the run took "
-        "meanwhile (from `/proc/stat`), before / after."),
+        (
+            f"`SampleCNNFeatures(weights=\"{WEIGHTS}\", precision=\"fp32\")` (default batch size; fp32 although this "
+            "CPU class has native bf16, avx512_bf16, where `precision=\"auto\"` picks bf16: fp32 keeps the numbers "
+            f"comparable with `speed.md`). Extraction: {len(paths)} game_music mp3 clips (16 kHz, 29.1 s; every "
+            f"{args.stride}th file), timed after a warm-up clip; *two jobs*: two processes of {len(paths) // 2} clips "
+            f"started together. cross_val_score: {len(cv_paths)} clips of 3 games, 3 stratified folds, "
+            "`LogisticRegression(max_iter=1000)`, timed from the call; its clips/s counts every fold's transforms "
+            f"(3 x {len(cv_paths)}). Every run in fresh processes; "
+            + (f"medians of {args.rounds} interleaved rounds." if args.rounds > 1 else "one round.")
+            + " *Before*: torch's defaults (`GOMP_SPINCOUNT=300000`, libgomp's spin count with no wait policy); "
+            "*after*: sktag's policy (`sktag._runtime`). *Others*: cores that processes outside the run took "
+            "meanwhile (from `/proc/stat`), before / after."
+        ),
         "",
-        ("| situation | torch threads | before (clips/s) | after (clips/s) | after / before | after, share of alone "
-         "| others (cores) |"),
+        (
+            "| situation | torch threads | before (clips/s) | after (clips/s) | after / before | after, share of alone "
+            "| others (cores) |"
+        ),
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     alone = median("alone", "after") if "alone" in runs else None
@@ -317,15 +363,25 @@ def markdown(report: dict, args, command: str) -> list[str]:
         threads = runs[situation]["after"][-1]["threads"]
         share = f"{after / alone:.0%}" if alone else ""
         others = f"{median(situation, 'before', 'others_cores'):.2f} / {median(situation, 'after', 'others_cores'):.2f}"
-        lines.append(f"| {SITUATIONS[situation]} | {threads} | {before:.2f} | {after:.2f} | {after / before:.2f} | "
-                     f"{share} | {others} |")
+        lines.append(
+            f"| {SITUATIONS[situation]} | {threads} | {before:.2f} | {after:.2f} | {after / before:.2f} | "
+            f"{share} | {others} |"
+        )
     if "cv_1" in runs and "cv_2" in runs:
-        lines += ["", "cross_val_score, n_jobs=2 against n_jobs=1 (speed-up): "
-                  + ", ".join(f"{p} {median('cv_2', p) / median('cv_1', p):.2f}x" for p in POLICIES)
-                  + f"; mean accuracy {median('cv_1', 'after', 'accuracy'):.3f}."]
+        lines += [
+            "",
+            "cross_val_score, n_jobs=2 against n_jobs=1 (speed-up): "
+            + ", ".join(f"{p} {median('cv_2', p) / median('cv_1', p):.2f}x" for p in POLICIES)
+            + f"; mean accuracy {median('cv_1', 'after', 'accuracy'):.3f}.",
+        ]
     if alone and "busy" in runs:
-        lines += ["", (f"Beside one busy process, after: {median('busy', 'after') / alone:.0%} of the speed alone "
-                       f"(before: {median('busy', 'before') / median('alone', 'before'):.0%}; goal: at least 50 %).")]
+        lines += [
+            "",
+            (
+                f"Beside one busy process, after: {median('busy', 'after') / alone:.0%} of the speed alone "
+                f"(before: {median('busy', 'before') / median('alone', 'before'):.0%}; goal: at least 50 %)."
+            ),
+        ]
     if not args.sweep_seconds:
         return lines
 
@@ -333,15 +389,23 @@ def markdown(report: dict, args, command: str) -> list[str]:
         return float(np.median([r[key] for r in sweep[name][busy]]))
 
     return lines + [
-        "", "## How idle OpenMP threads wait: the spin-count sweep (network only)", "",
-        ("The network as `SampleCNNFeatures` runs it (BatchNorm folded, one segment per call, layers "
-         f"block7-9, fp32), timed for {args.sweep_seconds:g} s in a fresh process per cell whose environment "
-         "says how torch's idle threads wait (libgomp reads it when torch loads), beside 0, 1 or 2 busy-loop "
-         "processes. Cells: segments/s."), "",
+        "",
+        "## How idle OpenMP threads wait: the spin-count sweep (network only)",
+        "",
+        (
+            "The network as `SampleCNNFeatures` runs it (BatchNorm folded, one segment per call, layers "
+            f"block7-9, fp32), timed for {args.sweep_seconds:g} s in a fresh process per cell whose environment "
+            "says how torch's idle threads wait (libgomp reads it when torch loads), beside 0, 1 or 2 busy-loop "
+            "processes. Cells: segments/s."
+        ),
+        "",
         "| idle threads | alone | beside 1 busy | beside 2 busy | beside 1 / alone | others (cores), alone |",
         "|---|---:|---:|---:|---:|---:|",
-        *[f"| {name} | {cell(name, 0):.1f} | {cell(name, 1):.1f} | {cell(name, 2):.1f} | "
-          f"{cell(name, 1) / cell(name, 0):.0%} | {cell(name, 0, 'others_cores'):.2f} |" for name in WAITS],
+        *[
+            f"| {name} | {cell(name, 0):.1f} | {cell(name, 1):.1f} | {cell(name, 2):.1f} | "
+            f"{cell(name, 1) / cell(name, 0):.0%} | {cell(name, 0, 'others_cores'):.2f} |"
+            for name in WAITS
+        ],
     ]
 
 
@@ -352,18 +416,29 @@ def main(argv: list[str] | None = None) -> None:
         return
     situations = [s for s in args.situations.split(",") if s]
     if set(situations) - set(SITUATIONS):
-        raise SystemExit(f"unknown situations {sorted(set(situations) - set(SITUATIONS))}; "
-                         f"choose from {list(SITUATIONS)}")
+        raise SystemExit(
+            f"unknown situations {sorted(set(situations) - set(SITUATIONS))}; choose from {list(SITUATIONS)}"
+        )
     paths = game_music_mp3s(args.clips, args.stride)
     cv_paths, cv_labels = cv_clips(args.cv_clips)
     load_start, started = os.getloadavg(), time.perf_counter()
     runs = run_situations(situations, args.rounds, paths, cv_paths, cv_labels)
     sweep = run_sweep(args.rounds, args.sweep_seconds)
-    report = {"machine": machine(), "load_average_start": load_start, "load_average_end": os.getloadavg(),
-              "minutes": (time.perf_counter() - started) / 60, "clips": paths, "cv_clips": cv_paths,
-              "policies": POLICIES, "runs": runs, "waits": WAITS, "sweep": sweep}
-    common.write_results(results_stem("cpu_sharing"), report,
-                         markdown(report, args, common.command(__spec__.name, argv)), out=args.out)
+    report = {
+        "machine": machine(),
+        "load_average_start": load_start,
+        "load_average_end": os.getloadavg(),
+        "minutes": (time.perf_counter() - started) / 60,
+        "clips": paths,
+        "cv_clips": cv_paths,
+        "policies": POLICIES,
+        "runs": runs,
+        "waits": WAITS,
+        "sweep": sweep,
+    }
+    common.write_results(
+        results_stem("cpu_sharing"), report, markdown(report, args, common.command(__spec__.name, argv)), out=args.out
+    )
 
 
 if __name__ == "__main__":

@@ -48,8 +48,14 @@ class _Conv1dAs2d(nn.Module):
 
     def __init__(self, conv: nn.Conv1d):
         super().__init__()
-        self.conv = nn.Conv2d(conv.in_channels, conv.out_channels, (1, conv.kernel_size[0]),
-                              stride=(1, conv.stride[0]), padding=(0, conv.padding[0]), bias=conv.bias is not None)
+        self.conv = nn.Conv2d(
+            conv.in_channels,
+            conv.out_channels,
+            (1, conv.kernel_size[0]),
+            stride=(1, conv.stride[0]),
+            padding=(0, conv.padding[0]),
+            bias=conv.bias is not None,
+        )
         self.conv.weight.data = conv.weight.data.unsqueeze(2).contiguous(memory_format=torch.channels_last)
         if conv.bias is not None:
             self.conv.bias.data = conv.bias.data.clone()
@@ -100,6 +106,7 @@ def build_parser():
 
 def in_threads(n: int, call):
     """``call`` run with ``n`` torch threads (the setting restored after each call)."""
+
     def run(x):
         threads = torch.get_num_threads()
         torch.set_num_threads(n)
@@ -107,6 +114,7 @@ def in_threads(n: int, call):
             return call(x)
         finally:
             torch.set_num_threads(threads)
+
     return run
 
 
@@ -136,8 +144,10 @@ def measure(made: dict, points: list, rounds: int, seconds: float) -> dict:
             started = time.perf_counter()
             built[name, bs, bf16] = make(bs, bf16)
             segments_per_second(built[name, bs, bf16], bs, bf16, 0.0)  # compiles / traces / creates primitives
-            print(f"built {name} batch {bs} {'bf16' if bf16 else 'fp32'} in {time.perf_counter() - started:.1f} s",
-                  flush=True)
+            print(
+                f"built {name} batch {bs} {'bf16' if bf16 else 'fp32'} in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
     measured = {key: [] for key in built}
     for round_ in range(rounds):  # interleaved rounds: drifts of the machine hit every cell alike
         for key, call in built.items():
@@ -159,9 +169,15 @@ def markdown(measured: dict, names, points, args, command: str) -> list[str]:
         "",
         "| variant | " + " | ".join(header) + " |",
         "|---|" + "---:|" * len(points),
-        *[f"| {name} | " + " | ".join(f"{median[name, bs, bf16]:.1f} "
-                                      f"({median[name, bs, bf16] / median['sktag', bs, bf16]:.2f})"
-                                      for bs, bf16 in points) + " |" for name in names],
+        *[
+            f"| {name} | "
+            + " | ".join(
+                f"{median[name, bs, bf16]:.1f} ({median[name, bs, bf16] / median['sktag', bs, bf16]:.2f})"
+                for bs, bf16 in points
+            )
+            + " |"
+            for name in names
+        ],
     ]
 
 
@@ -173,8 +189,12 @@ def main(argv: list[str] | None = None) -> None:
     points = [(bs, bf16) for bs, bf16 in POINTS if cpu_has_native_bf16() or not bf16]
     measured = measure(made, points, args.rounds, args.seconds)
     rounds = {f"{name} | batch {bs} | {'bf16' if bf16 else 'fp32'}": v for (name, bs, bf16), v in measured.items()}
-    common.write_results(results_stem("cpu_speedups"), {"machine": machine(), "segments_per_s": rounds},
-                         markdown(measured, made, points, args, common.command(__spec__.name, argv)), out=args.out)
+    common.write_results(
+        results_stem("cpu_speedups"),
+        {"machine": machine(), "segments_per_s": rounds},
+        markdown(measured, made, points, args, common.command(__spec__.name, argv)),
+        out=args.out,
+    )
 
 
 if __name__ == "__main__":

@@ -38,12 +38,14 @@ rng = np.random.default_rng(0)
 short = [rng.standard_normal(48000).astype(np.float32) * 0.1 for _ in range(3)]
 extractor = {"SampleCNNFeatures": lambda: SampleCNNFeatures(weights=None, random_state=0),
              "ArtistCNNFeatures": lambda: ArtistCNNFeatures(weights=None, random_state=0),
-             "BagOfFeatures": lambda: BagOfFeatures(256, dictionary="kmeans", random_state=0, sample_rate=16000)}[kind]()
+             "BagOfFeatures": lambda: BagOfFeatures(256, dictionary="kmeans", random_state=0,
+                                                    sample_rate=16000)}[kind]()
 extractor.fit(short)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 started = time.perf_counter()
 features = extractor.transform([path])
-print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak,
                   "peak_before_mb": before, "finite": bool(np.isfinite(features).all()), "width": features.shape[1]}))
 """
 
@@ -64,8 +66,9 @@ def long_file_rows(minutes: float, folder: Path) -> list[dict]:
     write_long_file(path, minutes)
     rows = []
     for kind in ("SampleCNNFeatures", "ArtistCNNFeatures", "BagOfFeatures"):
-        result = subprocess.run([sys.executable, "-c", _ONE_EXTRACTOR, kind, str(path)], capture_output=True,
-                                text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-c", _ONE_EXTRACTOR, kind, str(path)], capture_output=True, text=True, check=True
+        )
         rows.append({"extractor": kind, **json.loads(result.stdout.strip().splitlines()[-1])})
         print(rows[-1], flush=True)
     return rows
@@ -112,16 +115,26 @@ def build_parser():
 
 def markdown(long_rows: list[dict], growth: list[tuple[int, float]], args, command: str) -> list[str]:
     return [
-        "# Memory (issue 9)", "",
-        f"Command: `{command}`. Machine: {machine()}, {psutil.virtual_memory().total / 2**30:.0f} GiB, no GPU.", "",
-        f"## One {args.minutes:.0f}-minute 44.1 kHz stereo FLAC, each extractor in a fresh process", "",
+        "# Memory (issue 9)",
+        "",
+        f"Command: `{command}`. Machine: {machine()}, {psutil.virtual_memory().total / 2**30:.0f} GiB, no GPU.",
+        "",
+        f"## One {args.minutes:.0f}-minute 44.1 kHz stereo FLAC, each extractor in a fresh process",
+        "",
         "| extractor | peak resident memory (MB) | of which before transform (MB) | transform (s) | finite |",
         "|---|---:|---:|---:|---|",
-        *[f"| {r['extractor']} | {r['peak_mb']:.0f} | {r['peak_before_mb']:.0f} | {r['seconds']:.0f} | {r['finite']} |"
-          for r in long_rows],
-        "", "Bound: 1.5 GB (1536 MB).", "",
-        f"## `sktag.extract.extract` of {args.clips} one-segment wav clips (SampleCNNFeatures)", "",
-        "| clips done | resident memory (MB) |", "|---:|---:|",
+        *[
+            f"| {r['extractor']} | {r['peak_mb']:.0f} | {r['peak_before_mb']:.0f} | {r['seconds']:.0f} "
+            f"| {r['finite']} |"
+            for r in long_rows
+        ],
+        "",
+        "Bound: 1.5 GB (1536 MB).",
+        "",
+        f"## `sktag.extract.extract` of {args.clips} one-segment wav clips (SampleCNNFeatures)",
+        "",
+        "| clips done | resident memory (MB) |",
+        "|---:|---:|",
         *[f"| {n} | {mb:.0f} |" for n, mb in growth],
     ]
 
@@ -131,8 +144,11 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="sktag-memory-") as tmp:
         long_rows = long_file_rows(args.minutes, Path(tmp))
         growth = extraction_growth(args.clips, Path(tmp))
-    common.write_results("memory", {"long_file": long_rows, "extraction": growth},
-                         markdown(long_rows, growth, args, common.command(__spec__.name, argv)))
+    common.write_results(
+        "memory",
+        {"long_file": long_rows, "extraction": growth},
+        markdown(long_rows, growth, args, common.command(__spec__.name, argv)),
+    )
 
 
 if __name__ == "__main__":

@@ -50,8 +50,17 @@ import numpy as np
 import torch
 
 from benchmarks import common
-from benchmarks.speed.common import (LAYERS, audio_seconds, decode, game_music_mp3s, machine, results_stem, timed,
-                                     timed_transform, warm_extractor)
+from benchmarks.speed.common import (
+    LAYERS,
+    audio_seconds,
+    decode,
+    game_music_mp3s,
+    machine,
+    results_stem,
+    timed,
+    timed_transform,
+    warm_extractor,
+)
 from sktag import SampleCNNFeatures
 from sktag.audio import frame, load
 from sktag.extract import extract
@@ -91,16 +100,23 @@ def naive_seconds(paths: list[str]) -> float:
 
 def naive_seconds_fresh_process(paths: list[str]) -> float:
     """The naive loop in a new Python process (no sktag model loaded before it)."""
-    result = subprocess.run([sys.executable, "-m", __spec__.name, "--naive-only", json.dumps(paths)],
-                            capture_output=True, text=True, check=True, env=_START_ENVIRONMENT, cwd=common.ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", __spec__.name, "--naive-only", json.dumps(paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_START_ENVIRONMENT,
+        cwd=common.ROOT,
+    )
     return float(result.stdout.strip().splitlines()[-1])
 
 
 def musicnn_seconds(paths: list[str], python: str | None) -> float | str:
     if not python or not os.path.exists(python):
         return "skipped: no --musicnn-python interpreter (see this script's docstring to make one)"
-    result = subprocess.run([python, "-c", _MUSICNN_SCRIPT, json.dumps(paths)], capture_output=True, text=True,
-                            env=_START_ENVIRONMENT)
+    result = subprocess.run(
+        [python, "-c", _MUSICNN_SCRIPT, json.dumps(paths)], capture_output=True, text=True, env=_START_ENVIRONMENT
+    )
     if result.returncode:
         return "failed: " + result.stderr.strip().splitlines()[-1]
     return json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
@@ -109,13 +125,25 @@ def musicnn_seconds(paths: list[str], python: str | None) -> float | str:
 def dask_seconds(paths: list[str], n_workers: int) -> float:
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=n_workers, threads_per_worker=2 // n_workers, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client, \
-            tempfile.TemporaryDirectory() as out:
+    with (
+        LocalCluster(
+            n_workers=n_workers, threads_per_worker=2 // n_workers, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+        tempfile.TemporaryDirectory() as out,
+    ):
         transformer = SampleCNNFeatures(weights=None, random_state=0)
         extract(transformer, paths[:2], Path(out) / "warm", client=client, shard_size=1, progress=False)
-        return timed(lambda: extract(transformer, paths, Path(out) / "run", client=client,
-                                     shard_size=max(1, len(paths) // (2 * n_workers)), progress=False))
+        return timed(
+            lambda: extract(
+                transformer,
+                paths,
+                Path(out) / "run",
+                client=client,
+                shard_size=max(1, len(paths) // (2 * n_workers)),
+                progress=False,
+            )
+        )
 
 
 def build_parser():
@@ -130,6 +158,7 @@ def build_parser():
 
 def measures(paths: list[str], musicnn_python: str | None) -> dict[str, object]:
     """Each row's measurement (seconds over ``paths``), or why it is not run."""
+
     def sktag_seconds(precision: str) -> float:
         return timed_transform(warm_extractor(paths, precision=precision), paths)[1]
 
@@ -137,8 +166,11 @@ def measures(paths: list[str], musicnn_python: str | None) -> dict[str, object]:
     return {
         "naive (fp32, batch 1, model per file, serial; own process)": lambda: naive_seconds_fresh_process(paths),
         "sktag fp32": lambda: sktag_seconds("fp32"),
-        "sktag bf16": ((lambda: sktag_seconds("bf16")) if cpu_has_native_bf16() else
-                       "not run: this CPU emulates bf16 (no avx512_bf16/amx_bf16), 14-47x slower than fp32"),
+        "sktag bf16": (
+            (lambda: sktag_seconds("bf16"))
+            if cpu_has_native_bf16()
+            else "not run: this CPU emulates bf16 (no avx512_bf16/amx_bf16), 14-47x slower than fp32"
+        ),
         "naive, in sktag's process (malloc settled by sktag)": lambda: naive_seconds(paths),
         "musicnn extractor (MTT_musicnn)": lambda: musicnn_seconds(paths, musicnn_python),
         "decode + resample only (serial)": lambda: decode(paths, 1)[0],
@@ -150,15 +182,21 @@ def measures(paths: list[str], musicnn_python: str | None) -> dict[str, object]:
 def markdown(rows: dict, paths: list[str], seconds: float, rounds: int, command: str) -> list[str]:
     best = min(v for k, v in rows.items() if k.startswith("sktag") and isinstance(v, float))
     return [
-        "# sktag against a naive loop and the peer, same clips, same run (issue 12)", "",
+        "# sktag against a naive loop and the peer, same clips, same run (issue 12)",
+        "",
         f"Machine: {machine()}. Command: `{command}`. Medians of {rounds} interleaved rounds. "
         f"{len(paths)} game_music mp3 clips, "
         f"{seconds:.0f} s of audio; the SampleCNN rows run the 3^9 basic network (random weights: speed does "
-        "not depend on them) at 16 kHz, fp32 unless said.", "",
-        "| extractor | seconds | clips/s | × real time | sktag's best is × faster |", "|---|---:|---:|---:|---:|",
-        *[f"| {name} | {value} | | | |" if isinstance(value, str) else
-          f"| {name} | {value:.1f} | {len(paths) / value:.2f} | {seconds / value:.0f}× | {value / best:.1f} |"
-          for name, value in rows.items()],
+        "not depend on them) at 16 kHz, fp32 unless said.",
+        "",
+        "| extractor | seconds | clips/s | × real time | sktag's best is × faster |",
+        "|---|---:|---:|---:|---:|",
+        *[
+            f"| {name} | {value} | | | |"
+            if isinstance(value, str)
+            else f"| {name} | {value:.1f} | {len(paths) / value:.2f} | {seconds / value:.0f}× | {value / best:.1f} |"
+            for name, value in rows.items()
+        ],
     ]
 
 
@@ -173,14 +211,17 @@ def main(argv: list[str] | None = None) -> None:
         for name, measure in measures(paths, args.musicnn_python).items():
             measured.setdefault(name, []).append(measure() if callable(measure) else measure)
             print(f"round {round_ + 1}: {name}: {measured[name][-1]}", flush=True)
-    rows = {name: (float(np.median(v)) if all(isinstance(x, float) for x in v) else v[-1])
-            for name, v in measured.items()}
+    rows = {
+        name: (float(np.median(v)) if all(isinstance(x, float) for x in v) else v[-1]) for name, v in measured.items()
+    }
     seconds = audio_seconds(paths)
     given = sys.argv[1:] if argv is None else argv
     command = common.command(__spec__.name, ["..." if a == args.musicnn_python else a for a in given])
-    common.write_results(results_stem("peers"), {"clips": paths, "audio_seconds": seconds, "rows": rows,
-                                                 "rounds": measured, "machine": machine()},
-                         markdown(rows, paths, seconds, args.rounds, command))
+    common.write_results(
+        results_stem("peers"),
+        {"clips": paths, "audio_seconds": seconds, "rows": rows, "rounds": measured, "machine": machine()},
+        markdown(rows, paths, seconds, args.rounds, command),
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,7 @@ def spread(values: np.ndarray) -> dict:
 
 def measure(weights: str | None, report: dict) -> None:
     """Each precision's speed and probe accuracy, and bf16's error against fp32, into ``report``."""
-    data = load_csv(common.SHARED / "philharmonia" / "clips.csv", tag_column="instrument_group",
-                    split_column="split")
+    data = load_csv(common.SHARED / "philharmonia" / "clips.csv", tag_column="instrument_group", split_column="split")
     paths = list(data.paths)
     train, test = data.split == "train", data.split == "test"
     report.update(clips=len(paths), train_clips=int(train.sum()), test_clips=int(test.sum()))
@@ -48,8 +47,11 @@ def measure(weights: str | None, report: dict) -> None:
         probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
         probe.fit(Z[train], data.target_label[train])
         features[precision] = Z
-        report[precision] = {"clips_per_s": len(paths) / seconds, "seconds": seconds,
-                             "probe_accuracy": probe.score(Z[test], data.target_label[test])}
+        report[precision] = {
+            "clips_per_s": len(paths) / seconds,
+            "seconds": seconds,
+            "probe_accuracy": probe.score(Z[test], data.target_label[test]),
+        }
         print(f"{precision}: {report[precision]}", flush=True)
     fp32, bf16 = features["fp32"], features["bf16"]
     report["clip_relative_l2"] = spread(np.linalg.norm(bf16 - fp32, axis=1) / np.linalg.norm(fp32, axis=1))
@@ -59,15 +61,20 @@ def measure(weights: str | None, report: dict) -> None:
 def markdown(report: dict) -> list[str]:
     c, f, weights = report["clip_relative_l2"], report["feature_error_over_std"], report["weights"]
     return [
-        f"# bf16 autocast vs fp32 features, `{report['name']}`", "",
+        f"# bf16 autocast vs fp32 features, `{report['name']}`",
+        "",
         f"`{report['command']}`: "
         f"SampleCNNFeatures (weights={weights!r}, defaults otherwise) over all {report['clips']} Philharmonia clips "
         f"of ../shared/data; probe = StandardScaler + LogisticRegression(C=0.1) on the train split "
         f"({report['train_clips']} clips), accuracy on the test split ({report['test_clips']} clips), 16 instrument "
-        f"groups. Machine: {report['machine']}.", "",
-        "| precision | clips/s end to end | probe test accuracy |", "|---|---:|---:|",
+        f"groups. Machine: {report['machine']}.",
+        "",
+        "| precision | clips/s end to end | probe test accuracy |",
+        "|---|---:|---:|",
         *[f"| {p} | {report[p]['clips_per_s']:.1f} | {report[p]['probe_accuracy']:.3f} |" for p in ("fp32", "bf16")],
-        "", "bf16 against fp32:", "",
+        "",
+        "bf16 against fp32:",
+        "",
         f"- per clip, relative L2 error of the feature vector: median {c['median']:.4f}, "
         f"99th percentile {c['p99']:.4f}, max {c['max']:.4f};",
         f"- per feature value, |error| / the feature's standard deviation over clips: median {f['median']:.4f}, "

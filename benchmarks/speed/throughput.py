@@ -38,9 +38,20 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from benchmarks import common
-from benchmarks.speed.common import (LAYERS, SEGMENT, audio_seconds, count_segments, decode, forward,
-                                     game_music_mp3s, machine, results_stem, segments_per_second, timed_transform,
-                                     warm_extractor)
+from benchmarks.speed.common import (
+    LAYERS,
+    SEGMENT,
+    audio_seconds,
+    count_segments,
+    decode,
+    forward,
+    game_music_mp3s,
+    machine,
+    results_stem,
+    segments_per_second,
+    timed_transform,
+    warm_extractor,
+)
 from sktag.clips import map_segments, validate_clips
 from sktag.nn import SampleCNN, fold_batchnorm
 from sktag.runtime import MAX_DECODE_WORKERS, cpu_has_native_bf16, decode_workers, settle_glibc_malloc
@@ -76,9 +87,16 @@ def end_to_end_rate(paths: list[str], batch_size, precision: str = "fp32", devic
 
 def pooled(model: torch.nn.Module):
     """``x ->`` each default layer's max and mean over time: a segment's rows, as ``SampleCNNFeatures`` pools them."""
+
     def run(x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1)
-                          for a in model.forward_intermediates(x, LAYERS)], dim=2)
+        return torch.cat(
+            [
+                torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1)
+                for a in model.forward_intermediates(x, LAYERS)
+            ],
+            dim=2,
+        )
+
     return run
 
 
@@ -88,9 +106,17 @@ def threads_rate(paths: list[str], threads: int, device: str) -> float:
     features = warm_extractor(paths, device=device)
     model = features.model_
     started = time.perf_counter()
-    rows = map_segments(validate_clips(paths), pooled(model), sample_rate=features.analysis_rate_, input_rate=None,
-                        length=features.segment_length_, hop=features.segment_length_,
-                        batch_size=features.batch_size_, device=next(model.parameters()).device, workers=threads)
+    rows = map_segments(
+        validate_clips(paths),
+        pooled(model),
+        sample_rate=features.analysis_rate_,
+        input_rate=None,
+        length=features.segment_length_,
+        hop=features.segment_length_,
+        batch_size=features.batch_size_,
+        device=next(model.parameters()).device,
+        workers=threads,
+    )
     return sum(len(r) for r in rows) / (time.perf_counter() - started)
 
 
@@ -127,8 +153,9 @@ def measure(args) -> dict:
     if not bf16:
         del variants["end_to_end_bf16"]
     # The straightforward PyTorch baseline: a fresh process, glibc's malloc as it starts.
-    baseline = ({bs: segments_per_second(forward(plain), bs, False, args.seconds) for bs in (1, 16)}
-                if not on_gpu else {})
+    baseline = (
+        {bs: segments_per_second(forward(plain), bs, False, args.seconds) for bs in (1, 16)} if not on_gpu else {}
+    )
     settle_glibc_malloc()  # what SampleCNNFeatures does when it builds a CPU network
     segments_per_second(forward(folded), 1, False, args.seconds, device)  # warm-up; not reported
     measured = {(bs, name): [] for bs in batch_sizes for name in variants}
@@ -136,8 +163,10 @@ def measure(args) -> dict:
         for bs in batch_sizes:
             for name, rate in variants.items():
                 measured[bs, name].append(rate(bs))
-            print(f"round {round_ + 1}, batch {bs}: "
-                  + ", ".join(f"{n} {measured[bs, n][-1]:.1f}" for n in variants), flush=True)
+            print(
+                f"round {round_ + 1}, batch {bs}: " + ", ".join(f"{n} {measured[bs, n][-1]:.1f}" for n in variants),
+                flush=True,
+            )
     workers = decode_workers(device)
     threads = sorted({1, 2, 4, 8, workers}) if on_gpu else [workers]
     extractors = {p: warm_extractor(paths, precision=p, device=args.device) for p in precisions}
@@ -147,16 +176,24 @@ def measure(args) -> dict:
         return segments / seconds
 
     return {
-        "device": device, "paths": paths, "gflop": gflop, "precisions": precisions, "baseline": baseline,
-        "rows": [{"batch_size": bs, **{n: float(np.median(measured[bs, n])) for n in variants}}
-                 for bs in batch_sizes],
-        "auto": {p: median(lambda: end_to_end_rate(paths, "auto", p, args.device), args.rounds) for p in precisions},
+        "device": device,
+        "paths": paths,
+        "gflop": gflop,
+        "precisions": precisions,
+        "baseline": baseline,
+        "rows": [{"batch_size": bs, **{n: float(np.median(measured[bs, n])) for n in variants}} for bs in batch_sizes],
+        "auto": {
+            p: median(lambda p=p: end_to_end_rate(paths, "auto", p, args.device), args.rounds) for p in precisions
+        },
         "auto_batch": {p: extractor.batch_size_ for p, extractor in extractors.items()},
-        "workers": workers, "threads": threads,
-        "decoding": {n: median(lambda: decode_rate(n), args.rounds) for n in threads},
-        "by_threads": ({n: median(lambda: threads_rate(paths, n, args.device), args.rounds)
-                        for n in threads} if on_gpu else {}),
-        "n_segments": count_segments(paths, extractors["fp32"]), "audio_seconds": audio_seconds(paths),
+        "workers": workers,
+        "threads": threads,
+        "decoding": {n: median(lambda n=n: decode_rate(n), args.rounds) for n in threads},
+        "by_threads": (
+            {n: median(lambda n=n: threads_rate(paths, n, args.device), args.rounds) for n in threads} if on_gpu else {}
+        ),
+        "n_segments": count_segments(paths, extractors["fp32"]),
+        "audio_seconds": audio_seconds(paths),
     }
 
 
@@ -188,25 +225,39 @@ def markdown(m: dict, args, command: str) -> list[str]:
         "",
         "Cells: segments/s (× real time at 22050 Hz / at 16 kHz; GFLOP/s).",
         "",
-        *([f"Baseline, the plain network in a fresh process before sktag settles glibc's malloc "
-           f"(`sktag.runtime.settle_glibc_malloc`): batch 1 {cell(baseline[1])}, batch 16 {cell(baseline[16])}. "
-           "Every row below runs after it, as `SampleCNNFeatures` does.", ""] if baseline else []),
+        *(
+            [
+                f"Baseline, the plain network in a fresh process before sktag settles glibc's malloc "
+                f"(`sktag.runtime.settle_glibc_malloc`): batch 1 {cell(baseline[1])}, batch 16 {cell(baseline[16])}. "
+                "Every row below runs after it, as `SampleCNNFeatures` does.",
+                "",
+            ]
+            if baseline
+            else []
+        ),
         "| batch | plain fp32 | sktag fp32 | sktag bf16 autocast | end to end fp32 | end to end bf16 "
         "| network / end to end (fp32) |",
         "|---:|---|---|---|---|---|---:|",
-        *[f"| {r['batch_size']} | {cell(r['plain_fp32'])} | {cell(r['sktag_fp32'])} | "
-          f"{cell(r['sktag_bf16_autocast'])} | {cell(r['end_to_end'])} | {cell(r.get('end_to_end_bf16'))} | "
-          f"{r['sktag_fp32'] / r['end_to_end']:.2f} |" for r in m["rows"]],
+        *[
+            f"| {r['batch_size']} | {cell(r['plain_fp32'])} | {cell(r['sktag_fp32'])} | "
+            f"{cell(r['sktag_bf16_autocast'])} | {cell(r['end_to_end'])} | {cell(r.get('end_to_end_bf16'))} | "
+            f"{r['sktag_fp32'] / r['end_to_end']:.2f} |"
+            for r in m["rows"]
+        ],
         "",
-        *[f"Default `batch_size=\"auto\"` with `precision=\"{p}\"` (= {m['auto_batch'][p]} segment(s) per call on "
-          f"this device): end to end {cell(m['auto'][p])}; "
-          f"{m['auto'][p] / m['n_segments'] * m['audio_seconds']:.0f}× real time over the whole clips."
-          for p in m["precisions"]],
+        *[
+            f"Default `batch_size=\"auto\"` with `precision=\"{p}\"` (= {m['auto_batch'][p]} segment(s) per call on "
+            f"this device): end to end {cell(m['auto'][p])}; "
+            f"{m['auto'][p] / m['n_segments'] * m['audio_seconds']:.0f}× real time over the whole clips."
+            for p in m["precisions"]
+        ],
         "",
     ]
     if not on_gpu:
-        return lines + [f"Decoding, resampling and segmenting alone ({workers} thread, as `SampleCNNFeatures` "
-                        f"decodes on this device): {cell(m['decoding'][workers]).split('; ')[0]})."]
+        return lines + [
+            f"Decoding, resampling and segmenting alone ({workers} thread, as `SampleCNNFeatures` "
+            f"decodes on this device): {cell(m['decoding'][workers]).split('; ')[0]})."
+        ]
     return lines + [
         f"Decoding threads (`SampleCNNFeatures` uses {workers} on this machine: every core but one, at most "
         f"{MAX_DECODE_WORKERS}): decoding, resampling and segmenting alone, and end to end from the files to "
@@ -224,11 +275,13 @@ def main(argv: list[str] | None = None) -> None:
     m = measure(args)
     device = m["device"]
     on_gpu = device.type == "cuda"
-    stem = ("speed_" + "-".join(torch.cuda.get_device_name(device).lower().split()[:2]) if on_gpu
-            else results_stem("speed"))
+    stem = (
+        "speed_" + "-".join(torch.cuda.get_device_name(device).lower().split()[:2]) if on_gpu else results_stem("speed")
+    )
     csv_rows = [{**r, "gflop_per_segment": round(m["gflop"], 3), "machine": machine(device)} for r in m["rows"]]
-    common.write_results(stem, None, markdown(m, args, common.command(__spec__.name, argv)), out=args.out,
-                         csv_rows=csv_rows)
+    common.write_results(
+        stem, None, markdown(m, args, common.command(__spec__.name, argv)), out=args.out, csv_rows=csv_rows
+    )
 
 
 if __name__ == "__main__":

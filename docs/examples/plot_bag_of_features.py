@@ -62,8 +62,10 @@ clf = make_pipeline(
 )
 clf.fit(X_train, Y_train)
 probabilities = clf.predict_proba(X_test)  # (n_clips, n_tags)
-print(f"macro ROC-AUC: {roc_auc_score(Y_test, probabilities, average='macro'):.3f} "
-      f"({time.perf_counter() - started:.0f} s)")
+print(
+    f"macro ROC-AUC: {roc_auc_score(Y_test, probabilities, average='macro'):.3f} "
+    f"({time.perf_counter() - started:.0f} s)"
+)
 
 # %%
 # What was learned
@@ -74,4 +76,9 @@ bof, mlp = clf[0], clf[-1]
 print(f"{bof.n_patches_} patches drawn, {bof.n_components_} whitened dimensions, atoms {bof.atoms_.shape}")
 print(f"MLP trained {len(mlp.history_)} epochs; best validation loss {min(mlp.history_[:, 'valid_loss']):.3f}")
 top = np.argsort(-probabilities[0])[:3]
-print("first test clip:", X_test[0].rsplit("/", 1)[-1], "->", [(tags[i], round(float(probabilities[0, i]), 2)) for i in top])
+print(
+    "first test clip:",
+    X_test[0].rsplit("/", 1)[-1],
+    "->",
+    [(tags[i], round(float(probabilities[0, i]), 2)) for i in top],
+)

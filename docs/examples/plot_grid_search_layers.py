@@ -52,7 +52,9 @@ short = data.metadata["duration_s"].to_numpy() <= 3**10 / 16000  # at most one 1
 
 
 def subset(split, per_group=20, groups=("cello", "flute")):
-    rows = [i for g in groups for i in np.flatnonzero(short & (data.split == split) & (data.target_label == g))[:per_group]]
+    rows = [
+        i for g in groups for i in np.flatnonzero(short & (data.split == split) & (data.target_label == g))[:per_group]
+    ]
     return list(data.paths[rows]), list(data.target_label[rows])
 
 

@@ -79,8 +79,7 @@ fig, axes = plt.subplots(1, len(spectra), figsize=(4 * len(spectra), 4), sharey=
 for ax, (name, spectrum) in zip(axes, spectra.items()):
     order = np.argsort(spectrum.argmax(axis=1))
     image = (spectrum / spectrum.max(axis=1, keepdims=True))[order]
-    ax.imshow(image.T, origin="lower", aspect="auto", cmap="magma",
-              extent=(0, len(image), 0, frequencies[-1] / 1000))
+    ax.imshow(image.T, origin="lower", aspect="auto", cmap="magma", extent=(0, len(image), 0, frequencies[-1] / 1000))
     ax.set_title(name)
     ax.set_xlabel("filter (sorted by peak frequency)")
 axes[0].set_ylabel("frequency (kHz)")

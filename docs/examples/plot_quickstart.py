@@ -73,7 +73,9 @@ short = data.metadata["duration_s"].to_numpy() <= 3**10 / 16000  # at most one 1
 
 
 def subset(split, per_group=20, groups=("cello", "flute")):
-    rows = [i for g in groups for i in np.flatnonzero(short & (data.split == split) & (data.target_label == g))[:per_group]]
+    rows = [
+        i for g in groups for i in np.flatnonzero(short & (data.split == split) & (data.target_label == g))[:per_group]
+    ]
     return list(data.paths[rows]), list(data.target_label[rows])
 
 
@@ -114,8 +116,9 @@ import torch
 from sktag.audio import load
 from sktag.nn import LogMelSpectrogram
 
-random_network = make_pipeline(SampleCNNFeatures(weights=None, random_state=0), StandardScaler(),
-                               LogisticRegression(max_iter=1000))
+random_network = make_pipeline(
+    SampleCNNFeatures(weights=None, random_state=0), StandardScaler(), LogisticRegression(max_iter=1000)
+)
 random_score = random_network.fit(X_train, y_train).score(X_test, y_test)
 log_mel = LogMelSpectrogram(sample_rate=16000, n_fft=1024, hop_length=372, n_mels=128)
 
@@ -132,8 +135,11 @@ def mfcc_statistics(paths, n_mfcc=20):
 
 mfcc = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 mfcc_score = mfcc.fit(mfcc_statistics(X_train), y_train).score(mfcc_statistics(X_test), y_test)
-for name, score in [("pretrained SampleCNN (weights='default')", pretrained),
-                    ("random SampleCNN (weights=None)", random_score), ("MFCC statistics", mfcc_score)]:
+for name, score in [
+    ("pretrained SampleCNN (weights='default')", pretrained),
+    ("random SampleCNN (weights=None)", random_score),
+    ("MFCC statistics", mfcc_score),
+]:
     print(f"{name:42s} {score:.3f}")
 
 # %%

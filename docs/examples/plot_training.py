@@ -65,8 +65,15 @@ from sktag import SampleCNNTagger
 work = tempfile.mkdtemp(prefix="sktag-training-")
 frozen = ["stem"] + [f"block{i}" for i in range(1, 7)]
 tagger = SampleCNNTagger(
-    "samplecnn-3x9", freeze=frozen, recipe="adam", lr=1e-3, max_epochs=6, crops_per_clip=2,
-    cache_dir=work, random_state=0, verbose=1,
+    "samplecnn-3x9",
+    freeze=frozen,
+    recipe="adam",
+    lr=1e-3,
+    max_epochs=6,
+    crops_per_clip=2,
+    cache_dir=work,
+    random_state=0,
+    verbose=1,
 )
 started = time.perf_counter()
 tagger.fit(X_train, y_train, X_valid=X_valid, y_valid=y_valid)
@@ -82,8 +89,9 @@ from sklearn.preprocessing import StandardScaler
 
 from sktag import SampleCNNFeatures
 
-frozen_features = make_pipeline(SampleCNNFeatures("samplecnn-3x9"), StandardScaler(),
-                                LogisticRegression(C=0.1, max_iter=2000))
+frozen_features = make_pipeline(
+    SampleCNNFeatures("samplecnn-3x9"), StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)
+)
 linear_probe = frozen_features.fit(X_train, y_train).score(X_test, y_test)
 print(f"test accuracy: fine-tuned {fine_tuned:.3f}, frozen features + LogisticRegression {linear_probe:.3f}")
 
@@ -96,8 +104,11 @@ epochs = [row["epoch"] for row in tagger.history_]
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(epochs, tagger.history_[:, "train_loss"], "o-", label="train loss")
 ax.plot(epochs, tagger.history_[:, "valid_loss"], "s-", label="valid loss")
-ax.set(xlabel="epoch", ylabel="BCE (one-hot)",
-       title=f"Fine-tuning blocks 7-9: test accuracy {fine_tuned:.2f} (linear probe {linear_probe:.2f})")
+ax.set(
+    xlabel="epoch",
+    ylabel="BCE (one-hot)",
+    title=f"Fine-tuning blocks 7-9: test accuracy {fine_tuned:.2f} (linear probe {linear_probe:.2f})",
+)
 ax.legend()
 fig.tight_layout()
 

@@ -69,10 +69,10 @@ warnings.filterwarnings("ignore", category=ShortClipWarning)
 cache = tempfile.mkdtemp(prefix="sktag-cache-")
 extractors = {
     "SampleCNN, shipped": lambda layers: SampleCNNFeatures(layers=layers, memory=cache),
-    "SampleCNN, random init": lambda layers: SampleCNNFeatures(weights=None, layers=layers, random_state=0,
-                                                               memory=cache),
-    "artist CNN, shipped": lambda layers: ArtistCNNFeatures("artist-siamese-gamemusic", layers=layers,
-                                                            memory=cache),
+    "SampleCNN, random init": lambda layers: SampleCNNFeatures(
+        weights=None, layers=layers, random_state=0, memory=cache
+    ),
+    "artist CNN, shipped": lambda layers: ArtistCNNFeatures("artist-siamese-gamemusic", layers=layers, memory=cache),
 }
 scores = {}
 for name, make in extractors.items():

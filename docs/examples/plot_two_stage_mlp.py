@@ -78,8 +78,9 @@ from sktag import MLPTagger
 
 heads = {
     "MLPTagger (512, 512)": MLPTagger(hidden_layer_sizes=(512, 512), random_state=0),
-    "LogisticRegression": make_pipeline(StandardScaler(), OneVsRestClassifier(LogisticRegression(C=0.1,
-                                                                                               max_iter=2000))),
+    "LogisticRegression": make_pipeline(
+        StandardScaler(), OneVsRestClassifier(LogisticRegression(C=0.1, max_iter=2000))
+    ),
 }
 present = (Y[test].sum(axis=0) > 0) & (Y[test].sum(axis=0) < len(test))  # tags with both classes in the test set
 for name, head in heads.items():

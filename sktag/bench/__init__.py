@@ -13,8 +13,14 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 __all__ = ["Task", "heldout_tasks", "philharmonia_labels", "run", "shared_tasks", "user_task"]
 
 #: Public name -> the module that defines it.
-_LAZY_ATTRIBUTES = {"Task": "tasks", "heldout_tasks": "tasks", "philharmonia_labels": "tasks", "run": "transfer",
-                    "shared_tasks": "tasks", "user_task": "tasks"}
+_LAZY_ATTRIBUTES = {
+    "Task": "tasks",
+    "heldout_tasks": "tasks",
+    "philharmonia_labels": "tasks",
+    "run": "transfer",
+    "shared_tasks": "tasks",
+    "user_task": "tasks",
+}
 
 if _TYPE_CHECKING:
     from .tasks import Task, heldout_tasks, philharmonia_labels, shared_tasks, user_task

@@ -28,8 +28,9 @@ def _clip_mfcc_statistics(path: str, analysis_rate: float) -> np.ndarray:
     return np.concatenate([both.mean(axis=1), both.std(axis=1)]).astype(np.float32)
 
 
-def mfcc_statistics(paths: Sequence[str], *, analysis_rate: float = 16000, n_jobs: int = 2,
-                    sample_rate: float | None = None) -> np.ndarray:
+def mfcc_statistics(
+    paths: Sequence[str], *, analysis_rate: float = 16000, n_jobs: int = 2, sample_rate: float | None = None
+) -> np.ndarray:
     """Mean and standard deviation of 20 MFCCs and their deltas per clip.
 
     Parameters

@@ -15,29 +15,44 @@ RANDOM_PREFIX = "random:"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``sktag bench`` (and ``python -m benchmarks.quality.transfer``)."""
-    parser.add_argument("--data", default=os.environ.get("SKTAG_SHARED_DATA"),
-                        help="the shared corpus folder (default: $SKTAG_SHARED_DATA)")
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("SKTAG_SHARED_DATA"),
+        help="the shared corpus folder (default: $SKTAG_SHARED_DATA)",
+    )
     parser.add_argument("--out", default=".", help="folder for transfer<suffix>.md/.csv/.png (default: .)")
-    parser.add_argument("--no-shared", action="store_true",
-                        help="only the user's dataset or --heldout-corpus, not the shared tasks")
-    parser.add_argument("--heldout-corpus", metavar="DIR",
-                        help="add heldout-composer and heldout-teacher-tags: a corpus folder laid out like "
-                             "game_music (clips.csv; teacher_mtt50.csv for the tags), scored by 5-fold "
-                             "cross-validation grouped by track")
+    parser.add_argument(
+        "--no-shared", action="store_true", help="only the user's dataset or --heldout-corpus, not the shared tasks"
+    )
+    parser.add_argument(
+        "--heldout-corpus",
+        metavar="DIR",
+        help="add heldout-composer and heldout-teacher-tags: a corpus folder laid out like "
+        "game_music (clips.csv; teacher_mtt50.csv for the tags), scored by 5-fold "
+        "cross-validation grouped by track",
+    )
     parser.add_argument("--heldout-games", help="comma-separated games of --heldout-corpus to keep (default: all)")
     parser.add_argument("--tasks", help="comma-separated task names (default: all)")
-    parser.add_argument("--extractors", default=",".join(
-        [*SHIPPED_WEIGHTS, *(RANDOM_PREFIX + name for name in DEFAULT_WEIGHTS.values()), "bag", "mfcc", "peer"]),
-                        help="comma-separated: shipped weight names, random:<weight name> (that network at "
-                             "random initialisation), bag, mfcc, peer; weight names joined by + "
-                             "(samplecnn-3x9+artist-siamese-gamemusic) give their multi-level features "
-                             "side by side (MultiScaleFeatures)")
+    parser.add_argument(
+        "--extractors",
+        default=",".join(
+            [*SHIPPED_WEIGHTS, *(RANDOM_PREFIX + name for name in DEFAULT_WEIGHTS.values()), "bag", "mfcc", "peer"]
+        ),
+        help="comma-separated: shipped weight names, random:<weight name> (that network at "
+        "random initialisation), bag, mfcc, peer; weight names joined by + "
+        "(samplecnn-3x9+artist-siamese-gamemusic) give their multi-level features "
+        "side by side (MultiScaleFeatures)",
+    )
     parser.add_argument("--heads", help="comma-separated head names (default: all)")
     parser.add_argument("--suffix", default="", help="results file suffix, e.g. _mydata")
-    parser.add_argument("--merge", nargs="+", metavar="CSV",
-                        help="run nothing: write one report from the CSVs of earlier runs (say, parts of the "
-                             "tasks or extractors run apart); a later file's row replaces an earlier one's for "
-                             "the same task, features and head")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        metavar="CSV",
+        help="run nothing: write one report from the CSVs of earlier runs (say, parts of the "
+        "tasks or extractors run apart); a later file's row replaces an earlier one's for "
+        "the same task, features and head",
+    )
     parser.add_argument("--csv", help="a user dataset: CSV with a path column (sktag.datasets.load_csv)")
     parser.add_argument("--label-columns", help="csv: comma-separated 0/1 or probability columns")
     parser.add_argument("--tag-column", help="csv: a label column")

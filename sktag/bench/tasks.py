@@ -17,8 +17,7 @@ from ..metrics import binarize_targets
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PHILHARMONIA_LABEL_COLUMNS", "Task", "heldout_tasks", "philharmonia_labels", "shared_tasks",
-           "user_task"]
+__all__ = ["PHILHARMONIA_LABEL_COLUMNS", "Task", "heldout_tasks", "philharmonia_labels", "shared_tasks", "user_task"]
 
 #: The Philharmonia columns whose values become the multi-label ``philharmonia-tags``.
 PHILHARMONIA_LABEL_COLUMNS = ("instrument_group", "family", "dynamic", "articulation")
@@ -90,13 +89,19 @@ def _rows(folder: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _task(name: str, folder: Path, rows: list[dict], y: np.ndarray, *, peers: Path | None,
-          grouped: bool = False) -> Task:
+def _task(
+    name: str, folder: Path, rows: list[dict], y: np.ndarray, *, peers: Path | None, grouped: bool = False
+) -> Task:
     """A task of the clips ``rows`` of the corpus ``folder``; ``grouped``: by track, through :meth:`Task.folds`."""
-    return Task(name, np.asarray([str(folder / r["path"]) for r in rows]), y,
-                np.full(len(rows), "cv") if grouped else np.asarray([r["split"] for r in rows]),
-                np.asarray([r["clip_id"] for r in rows]), peers,
-                np.asarray([r["track_id"] for r in rows]) if grouped else None)
+    return Task(
+        name,
+        np.asarray([str(folder / r["path"]) for r in rows]),
+        y,
+        np.full(len(rows), "cv") if grouped else np.asarray([r["split"] for r in rows]),
+        np.asarray([r["clip_id"] for r in rows]),
+        peers,
+        np.asarray([r["track_id"] for r in rows]) if grouped else None,
+    )
 
 
 def _teacher_tags(folder: Path, rows: list[dict]) -> np.ndarray:
@@ -129,8 +134,9 @@ def philharmonia_labels(data_root: str | Path, min_positives: int):
         ``"<column>=<value>"``.
     split : np.ndarray [shape=(n_clips,), dtype=str]
     """
-    data = datasets.load_csv(Path(data_root) / "philharmonia" / "clips.csv", tag_column="instrument_group",
-                             split_column="split")
+    data = datasets.load_csv(
+        Path(data_root) / "philharmonia" / "clips.csv", tag_column="instrument_group", split_column="split"
+    )
     train = data.split == "train"
     names, columns = [], []
     for column in PHILHARMONIA_LABEL_COLUMNS:
@@ -163,8 +169,9 @@ def shared_tasks(data_root: str | Path) -> list[Task]:
     """
     root = Path(data_root)
     if not (root / "game_music" / "clips.csv").is_file():
-        raise FileNotFoundError(f"{root} is not the shared corpus: game_music/clips.csv is missing "
-                                "(pass --data, or set SKTAG_SHARED_DATA)")
+        raise FileNotFoundError(
+            f"{root} is not the shared corpus: game_music/clips.csv is missing (pass --data, or set SKTAG_SHARED_DATA)"
+        )
 
     def task(name, rows, y, folder, peers=True):
         return _task(name, root / folder, rows, y, peers=root / folder / PEER_FILE if peers else None)
@@ -220,8 +227,10 @@ def heldout_tasks(root: str | Path, games: Sequence[str] | None = None) -> list[
     """
     root = Path(root).expanduser()
     if not (root / "clips.csv").is_file():
-        raise FileNotFoundError(f"{root} has no clips.csv: a held-out corpus is a folder laid out like "
-                                f"game_music (clips.csv with columns {', '.join(HELDOUT_COLUMNS)})")
+        raise FileNotFoundError(
+            f"{root} has no clips.csv: a held-out corpus is a folder laid out like "
+            f"game_music (clips.csv with columns {', '.join(HELDOUT_COLUMNS)})"
+        )
     rows = _rows(root)
     missing = [column for column in HELDOUT_COLUMNS if rows and column not in rows[0]]
     if missing:
@@ -229,8 +238,7 @@ def heldout_tasks(root: str | Path, games: Sequence[str] | None = None) -> list[
     if games is not None:
         unknown = sorted(set(games) - {r["game"] for r in rows})
         if unknown:
-            raise ValueError(f"{root} has no clips of the games {unknown}; it has "
-                             f"{sorted({r['game'] for r in rows})}")
+            raise ValueError(f"{root} has no clips of the games {unknown}; it has {sorted({r['game'] for r in rows})}")
         rows = [r for r in rows if r["game"] in games]
     tracks: dict[str, set] = {}
     for r in rows:
@@ -238,14 +246,17 @@ def heldout_tasks(root: str | Path, games: Sequence[str] | None = None) -> list[
             tracks.setdefault(r["artist"], set()).add(r["track_id"])
     composers = {artist for artist, ids in tracks.items() if len(ids) >= MIN_COMPOSER_TRACKS}
     if len(composers) < 2:
-        raise ValueError(f"{root}: {len(composers)} credited composers with >= {MIN_COMPOSER_TRACKS} tracks in "
-                         f"{'the games ' + ','.join(games) if games is not None else 'the corpus'}; "
-                         "heldout-composer needs at least 2")
+        raise ValueError(
+            f"{root}: {len(composers)} credited composers with >= {MIN_COMPOSER_TRACKS} tracks in "
+            f"{'the games ' + ','.join(games) if games is not None else 'the corpus'}; "
+            "heldout-composer needs at least 2"
+        )
     peers = root / PEER_FILE
     peers = peers if peers.is_file() else None
     known = [r for r in rows if r["artist"] in composers]
-    tasks = [_task("heldout-composer", root, known, np.asarray([r["artist"] for r in known]), peers=peers,
-                   grouped=True)]
+    tasks = [
+        _task("heldout-composer", root, known, np.asarray([r["artist"] for r in known]), peers=peers, grouped=True)
+    ]
     if (root / "teacher_mtt50.csv").is_file():
         tasks.append(_task("heldout-teacher-tags", root, rows, _teacher_tags(root, rows), peers=peers, grouped=True))
     return tasks

@@ -72,10 +72,10 @@ RANDOM_INIT = " random init "
 
 _CAVEATS = {
     "teacher-tags": "teacher-tags: the targets are the peer's own outputs (the teacher is musicnn's MTT model), so the "
-                    "peer's features score near the ceiling there; the SampleCNN and mel CNN weights were distilled "
-                    "from those tags on the game_music train and valid splits (the test split was never trained on).",
+    "peer's features score near the ceiling there; the SampleCNN and mel CNN weights were distilled "
+    "from those tags on the game_music train and valid splits (the test split was never trained on).",
     "heldout-teacher-tags": "heldout-teacher-tags: the targets are musicnn's MTT model's outputs too (the peer's "
-                            "features score near the ceiling), on games that sktag's weights never trained on.",
+    "features score near the ceiling), on games that sktag's weights never trained on.",
     "composer": "composer: 182 test clips, so one standard error of an accuracy near 0.6 is 0.036.",
     "digit": "digit, speaker: the spoken-digit corpus has no precomputed peer features.",
 }
@@ -107,8 +107,10 @@ def extract(extractor: str, task: Task, cache: str) -> dict[str, np.ndarray]:
         label += RANDOM_INIT.rstrip()
     multi = network_features(extractor, memory=cache).fit(paths)
     last = network_features(extractor, layers=multi.layers_[-1:], memory=cache).fit(paths)
-    return {f"{label} multi-level ({','.join(multi.layers_)})": multi.transform(paths),
-            f"{label} last layer ({multi.layers_[-1]})": last.transform(paths)}
+    return {
+        f"{label} multi-level ({','.join(multi.layers_)})": multi.transform(paths),
+        f"{label} last layer ({multi.layers_[-1]})": last.transform(paths),
+    }
 
 
 def network_features(name: str, **params) -> NetworkFeatures:
@@ -137,21 +139,30 @@ def network_features(name: str, **params) -> NetworkFeatures:
 
 
 #: How each head is set up, for the report's header.
-HEAD_SETTINGS = {"LogisticRegression": "LogisticRegression C=0.1", "linear SVM": "LinearSVC C=0.01",
-                 "MLPTagger": "MLPTagger defaults: 3 hidden layers of 512",
-                 "MLPTagger-2x512": "MLPTagger-2x512: 2 hidden layers of 512"}
+HEAD_SETTINGS = {
+    "LogisticRegression": "LogisticRegression C=0.1",
+    "linear SVM": "LinearSVC C=0.01",
+    "MLPTagger": "MLPTagger defaults: 3 hidden layers of 512",
+    "MLPTagger-2x512": "MLPTagger-2x512: 2 hidden layers of 512",
+}
 
 
 def heads() -> dict:
     return {
-        "LogisticRegression": lambda ml: make_pipeline(StandardScaler(), OneVsRestClassifier(
-            LogisticRegression(C=0.1, max_iter=2000)) if ml else LogisticRegression(C=0.1, max_iter=2000)),
-        "linear SVM": lambda ml: make_pipeline(StandardScaler(), OneVsRestClassifier(LinearSVC(C=0.01))
-                                               if ml else LinearSVC(C=0.01)),
+        "LogisticRegression": lambda ml: make_pipeline(
+            StandardScaler(),
+            OneVsRestClassifier(LogisticRegression(C=0.1, max_iter=2000))
+            if ml
+            else LogisticRegression(C=0.1, max_iter=2000),
+        ),
+        "linear SVM": lambda ml: make_pipeline(
+            StandardScaler(), OneVsRestClassifier(LinearSVC(C=0.01)) if ml else LinearSVC(C=0.01)
+        ),
         "MLPTagger": lambda ml: make_pipeline(StandardScaler(), MLPTagger(random_state=0)),
         # the SPL paper's second stage (arXiv:1703.01793): two hidden layers
-        "MLPTagger-2x512": lambda ml: make_pipeline(StandardScaler(), MLPTagger(hidden_layer_sizes=(512, 512),
-                                                                                random_state=0)),
+        "MLPTagger-2x512": lambda ml: make_pipeline(
+            StandardScaler(), MLPTagger(hidden_layer_sizes=(512, 512), random_state=0)
+        ),
     }
 
 
@@ -226,29 +237,51 @@ def write_report(rows: list[dict], out: Path, *, suffix: str = "", command: str 
     title = f"Transfer learning ({suffix.lstrip('_')})" if suffix else "Transfer learning"
     tasks = list(dict.fromkeys(r["task"] for r in rows))
     heldout = [task for task in tasks if task.startswith("heldout-")]
-    grouped = (f" ({', '.join(heldout)}: mean over {N_FOLDS} folds of cross-validation grouped by track, a "
-               "track's clips never on both sides)") if heldout else ""
-    lines = [f"# {title}", "", (f"Command: `{command}`; "
-             f"{machine}. Fitted on each task's train split, scored on its test split{grouped}; every head after a "
-             f"StandardScaler ({', '.join(HEAD_SETTINGS[h] for h in dict.fromkeys(r['head'] for r in rows))}; "
-             "one-vs-rest for tags)."), "",
-             "## Best per task (best head for each)", "",
-             "| task | metric | sktag's best features | score | MFCC statistics | musicnn peer | random init |",
-             "|---|---|---|---:|---:|---:|---:|"]
+    grouped = (
+        (
+            f" ({', '.join(heldout)}: mean over {N_FOLDS} folds of cross-validation grouped by track, a "
+            "track's clips never on both sides)"
+        )
+        if heldout
+        else ""
+    )
+    lines = [
+        f"# {title}",
+        "",
+        (
+            f"Command: `{command}`; "
+            f"{machine}. Fitted on each task's train split, scored on its test split{grouped}; every head after a "
+            f"StandardScaler ({', '.join(HEAD_SETTINGS[h] for h in dict.fromkeys(r['head'] for r in rows))}; "
+            "one-vs-rest for tags)."
+        ),
+        "",
+        "## Best per task (best head for each)",
+        "",
+        "| task | metric | sktag's best features | score | MFCC statistics | musicnn peer | random init |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
     for task in tasks:
         mine = [r for r in rows if r["task"] == task]
         ours = _best(mine, lambda features: not _is_baseline(features))
         cells = [_best(mine, lambda features, name=name: features == name) for name in BASELINES]
         cells.append(_best(mine, lambda features: RANDOM_INIT in features))
-        lines.append(f"| {task} | {mine[0]['metric']} | "
-                     + (f"{ours['features']}, {ours['head']} | {ours['score']:.3f}" if ours else " | ") + " | "
-                     + " | ".join(f"{cell['score']:.3f}" if cell else "" for cell in cells) + " |")
+        lines.append(
+            f"| {task} | {mine[0]['metric']} | "
+            + (f"{ours['features']}, {ours['head']} | {ours['score']:.3f}" if ours else " | ")
+            + " | "
+            + " | ".join(f"{cell['score']:.3f}" if cell else "" for cell in cells)
+            + " |"
+        )
     lines.append("")
     for task in tasks:
         mine = [r for r in rows if r["task"] == task]
         head_names = list(dict.fromkeys(r["head"] for r in mine))
-        lines += [f"## {task} ({mine[0]['metric']})", "", "| features | dims | " + " | ".join(head_names) + " |",
-                  "|---|---:|" + "---:|" * len(head_names)]
+        lines += [
+            f"## {task} ({mine[0]['metric']})",
+            "",
+            "| features | dims | " + " | ".join(head_names) + " |",
+            "|---|---:|" + "---:|" * len(head_names),
+        ]
         for features in dict.fromkeys(r["features"] for r in mine):
             cells = {r["head"]: r["score"] for r in mine if r["features"] == features}
             dims = next(r["n_features"] for r in mine if r["features"] == features)
@@ -279,8 +312,11 @@ def read_rows(paths: list[str]) -> list[dict]:
     for path in paths:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
-                row.update(score=float(row["score"]), n_features=int(row["n_features"]),
-                           extract_seconds=float(row["extract_seconds"]))
+                row.update(
+                    score=float(row["score"]),
+                    n_features=int(row["n_features"]),
+                    extract_seconds=float(row["extract_seconds"]),
+                )
                 merged[row["task"], row["features"], row["head"]] = row
     if not merged:
         raise SystemExit(f"sktag bench --merge: no rows in {paths}")
@@ -289,9 +325,15 @@ def read_rows(paths: list[str]) -> list[dict]:
 
 def _user_task(args: argparse.Namespace) -> Task | None:
     if args.csv:
-        return user_task(Path(args.csv).stem, "csv", args.csv, tag_column=args.tag_column,
-                         tag_separator=args.tag_separator, split_column=args.split_column,
-                         label_columns=args.label_columns.split(",") if args.label_columns else None)
+        return user_task(
+            Path(args.csv).stem,
+            "csv",
+            args.csv,
+            tag_column=args.tag_column,
+            tag_separator=args.tag_separator,
+            split_column=args.split_column,
+            label_columns=args.label_columns.split(",") if args.label_columns else None,
+        )
     if args.folder:
         return user_task(Path(args.folder).name, "folder", args.folder)
     if args.dataset:
@@ -325,8 +367,10 @@ def run(args: argparse.Namespace, command: str) -> list[dict]:
     tasks = []
     if not args.no_shared:
         if args.data is None:
-            raise SystemExit("sktag bench: pass --data (the shared corpus folder) or set SKTAG_SHARED_DATA; "
-                             "--no-shared runs only your --csv/--folder/--dataset/--heldout-corpus")
+            raise SystemExit(
+                "sktag bench: pass --data (the shared corpus folder) or set SKTAG_SHARED_DATA; "
+                "--no-shared runs only your --csv/--folder/--dataset/--heldout-corpus"
+            )
         tasks = shared_tasks(args.data)
     if args.heldout_corpus:
         tasks += heldout_tasks(args.heldout_corpus, args.heldout_games.split(",") if args.heldout_games else None)
@@ -352,9 +396,17 @@ def run(args: argparse.Namespace, command: str) -> list[dict]:
                 for features, X in variants.items():
                     for head_name, make in chosen_heads.items():
                         value = score(make(task.multilabel), task, X)
-                        rows.append({"task": task.name, "metric": "macro ROC-AUC" if task.multilabel else "accuracy",
-                                     "features": features, "head": head_name, "score": value,
-                                     "n_features": X.shape[1], "extract_seconds": round(seconds, 1)})
+                        rows.append(
+                            {
+                                "task": task.name,
+                                "metric": "macro ROC-AUC" if task.multilabel else "accuracy",
+                                "features": features,
+                                "head": head_name,
+                                "score": value,
+                                "n_features": X.shape[1],
+                                "extract_seconds": round(seconds, 1),
+                            }
+                        )
                         print(rows[-1], flush=True)
     write_report(rows, Path(args.out), suffix=args.suffix, command=command)
     return rows

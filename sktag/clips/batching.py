@@ -101,8 +101,9 @@ def map_segments(
             rows = fn(x).float().cpu().numpy()
         for owner, row in zip(owners, rows):
             if not np.isfinite(row).all() and owner not in (failures or {}):
-                error = AudioError(clips[owner][0], "the network's output is not finite (overflow: are the "
-                                                    "samples scaled to [-1, 1]?)")
+                error = AudioError(
+                    clips[owner][0], "the network's output is not finite (overflow: are the samples scaled to [-1, 1]?)"
+                )
                 if failures is None:
                     raise error
                 failures[owner] = error
@@ -114,8 +115,9 @@ def map_segments(
         if failures is not None and index in failures:
             return
         try:
-            yield from clip_segments(clips[index], sample_rate=sample_rate, input_rate=input_rate, length=length,
-                                     hop=hop, short=short)
+            yield from clip_segments(
+                clips[index], sample_rate=sample_rate, input_rate=input_rate, length=length, hop=hop, short=short
+            )
         except AudioError as exc:
             if failures is None:
                 raise
@@ -189,8 +191,9 @@ def decode_ahead(sources: Sequence[Callable[[], Iterable]], *, workers: int, max
     def produce():
         while True:
             with changed:
-                changed.wait_for(lambda: stop.is_set() or state["next"] >= n_sources
-                                 or state["next"] < state["consumed"] + window)
+                changed.wait_for(
+                    lambda: stop.is_set() or state["next"] >= n_sources or state["next"] < state["consumed"] + window
+                )
                 if stop.is_set() or state["next"] >= n_sources:
                     return
                 index = state["next"]
@@ -205,14 +208,15 @@ def decode_ahead(sources: Sequence[Callable[[], Iterable]], *, workers: int, max
             except BaseException as exc:  # re-raised in the consumer
                 put(items, exc)
 
-    threads = [threading.Thread(target=produce, name=f"sktag-decode-{k}", daemon=True)
-               for k in range(min(workers, n_sources))]
+    threads = [
+        threading.Thread(target=produce, name=f"sktag-decode-{k}", daemon=True) for k in range(min(workers, n_sources))
+    ]
     for thread in threads:
         thread.start()
     try:
         for index in range(n_sources):
             with changed:
-                changed.wait_for(lambda: index in queues)
+                changed.wait_for(lambda index=index: index in queues)
                 items = queues[index]
             while (item := items.get()) is not done:
                 if isinstance(item, BaseException):

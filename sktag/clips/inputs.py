@@ -59,7 +59,8 @@ def validate_clips(X: object, *, check_files: bool = True, failures: dict | None
 
     Parameters
     ----------
-    X : sequence of (str, os.PathLike, np.ndarray [shape=(n,)] or list of float) or np.ndarray [shape=(n_clips, n_samples)]
+    X : sequence of (str, os.PathLike, np.ndarray [shape=(n,)] or list of float) or \
+            np.ndarray [shape=(n_clips, n_samples)]
         Paths and/or 1-D waveforms, or a 2-D array whose rows are equal-length clips;
         a one-column table of paths (a DataFrame, as ``ColumnTransformer`` passes
         one column) is its column of paths.
@@ -157,14 +158,24 @@ def report_failures(clips: Sequence[Clip], failures: dict | None) -> list[tuple[
         return []
     failed = [(clips[i][0], str(failures[i])) for i in sorted(failures)]
     shown = "; ".join(error for _, error in failed[:5]) + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
-    warnings.warn(f"{len(failed)} of {len(clips)} clip(s) failed; their rows are NaN: {shown}",
-                  audio.ClipFailureWarning, stacklevel=3)
+    warnings.warn(
+        f"{len(failed)} of {len(clips)} clip(s) failed; their rows are NaN: {shown}",
+        audio.ClipFailureWarning,
+        stacklevel=3,
+    )
     return failed
 
 
 def _array_to_clips(X: np.ndarray) -> list:
-    if X.ndim == 2 and X.shape[1] == 1 and (X.dtype.kind in "US" or X.dtype == object and all(
-            isinstance(x, (str, os.PathLike, np.ndarray)) for x in X[:, 0])):
+    if (
+        X.ndim == 2
+        and X.shape[1] == 1
+        and (
+            X.dtype.kind in "US"
+            or X.dtype == object
+            and all(isinstance(x, (str, os.PathLike, np.ndarray)) for x in X[:, 0])
+        )
+    ):
         X = X[:, 0]  # one column of paths, as ColumnTransformer(..., ["path"]) passes a DataFrame's column
     if X.ndim == 2:
         if X.shape[1] == 0:

@@ -90,8 +90,15 @@ def network_rows(
         return output if pool is None else pool(output)
 
     return map_segments(
-        clips, call, sample_rate=sample_rate, input_rate=input_rate, length=length,
-        hop=length if hop is None else hop, batch_size=batch_size, device=device, verbose=verbose,
+        clips,
+        call,
+        sample_rate=sample_rate,
+        input_rate=input_rate,
+        length=length,
+        hop=length if hop is None else hop,
+        batch_size=batch_size,
+        device=device,
+        verbose=verbose,
         failures=failures,
     )
 

@@ -52,7 +52,12 @@ def clip_blocks(clip: Clip, *, sample_rate: float, input_rate: float | None) -> 
 
 
 def clip_segments(
-    clip: Clip, *, sample_rate: float, input_rate: float | None, length: int, hop: int,
+    clip: Clip,
+    *,
+    sample_rate: float,
+    input_rate: float | None,
+    length: int,
+    hop: int,
     short: list[tuple[str, float]] | None = None,
 ) -> Iterator[np.ndarray]:
     """Segments of one clip at the network's rate, streamed (see :func:`clip_blocks`).
@@ -117,6 +122,9 @@ def warn_short_clips(short: list[tuple[str, float]], n_clips: int, segment_secon
         return
     named = ", ".join(f"{name!r} ({seconds:.2f} s)" for name, seconds in short[:5])
     more = f" and {len(short) - 5} more" if len(short) > 5 else ""
-    warnings.warn(f"{len(short)} of {n_clips} clip(s) shorter than the network's segment ({segment_seconds:.2f} s) "
-                  f"were zero-padded to one segment, so their features partly describe silence: {named}{more}",
-                  audio.ShortClipWarning, stacklevel=3)
+    warnings.warn(
+        f"{len(short)} of {n_clips} clip(s) shorter than the network's segment ({segment_seconds:.2f} s) "
+        f"were zero-padded to one segment, so their features partly describe silence: {named}{more}",
+        audio.ShortClipWarning,
+        stacklevel=3,
+    )

@@ -6,7 +6,6 @@ import os
 import stat
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -14,7 +13,7 @@ from sklearn.utils import Bunch
 
 from ..audio import AudioFileNotFoundError
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 SPLITS = ("train", "valid", "test")
 
@@ -102,8 +101,7 @@ def _missing_audio_error(missing: Sequence[str], n_listed: int, listed_in: str) 
     more = f"; {len(missing) - 1} more of the {n_listed} listed files are missing too" if len(missing) > 1 else ""
     return AudioFileNotFoundError(
         missing[0],
-        f"audio file not found (listed in {listed_in}){more}. "
-        "Pass check_files=False to skip the existence check.",
+        f"audio file not found (listed in {listed_in}){more}. Pass check_files=False to skip the existence check.",
     )
 
 

@@ -66,10 +66,22 @@ def load_dataset(
     """
     if kind not in DATASET_KINDS:
         raise ValueError(f"unknown dataset kind {kind!r}; choose one of {', '.join(DATASET_KINDS)}")
-    options = {"n_tags": n_tags, "audio_root": audio_root, "split_dir": split_dir, "label_columns": label_columns,
-               "tag_column": tag_column, "tag_separator": tag_separator, "split_column": split_column}
-    takes = {"mtat": {"n_tags"}, "msd": {"audio_root"}, "gtzan": {"split_dir"}, "folder": set(),
-             "csv": {"label_columns", "tag_column", "tag_separator", "split_column"}}
+    options = {
+        "n_tags": n_tags,
+        "audio_root": audio_root,
+        "split_dir": split_dir,
+        "label_columns": label_columns,
+        "tag_column": tag_column,
+        "tag_separator": tag_separator,
+        "split_column": split_column,
+    }
+    takes = {
+        "mtat": {"n_tags"},
+        "msd": {"audio_root"},
+        "gtzan": {"split_dir"},
+        "folder": set(),
+        "csv": {"label_columns", "tag_column", "tag_separator", "split_column"},
+    }
     for name, value in options.items():
         if value is not None and name not in takes[kind]:
             users = [k for k, names in takes.items() if name in names]
@@ -84,5 +96,6 @@ def load_dataset(
         return load_gtzan(root, split_dir=split_dir)
     if kind == "folder":
         return load_folder(root)
-    return load_csv(root, label_columns=label_columns, tag_column=tag_column, tag_separator=tag_separator,
-                    split_column=split_column)
+    return load_csv(
+        root, label_columns=label_columns, tag_column=tag_column, tag_separator=tag_separator, split_column=split_column
+    )

@@ -11,8 +11,19 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._common import _SPLIT_NAMES, PathLike, _abspath, _check_root, _missing_audio_error, _one_hot
-from ._common import _describe_some, _make_bunch, _single_label_bunch, _split_counts_text
+from ._common import (
+    _SPLIT_NAMES,
+    PathLike,
+    _abspath,
+    _check_root,
+    _describe_some,
+    _make_bunch,
+    _missing_audio_error,
+    _one_hot,
+    _single_label_bunch,
+    _split_counts_text,
+)
+
 
 def _require_columns(table: pd.DataFrame, columns: Iterable[str], source: PathLike) -> None:
     for column in columns:

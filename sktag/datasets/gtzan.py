@@ -11,8 +11,17 @@ import pandas as pd
 import soundfile
 from sklearn.utils import Bunch
 
-from ._common import PathLike, _abspath, _check_root, _layout_error, _missing_audio_error, _read_lines
-from ._common import _describe_some, _single_label_bunch, _split_counts_text
+from ._common import (
+    PathLike,
+    _abspath,
+    _check_root,
+    _describe_some,
+    _layout_error,
+    _missing_audio_error,
+    _read_lines,
+    _single_label_bunch,
+    _split_counts_text,
+)
 
 #: The ten GTZAN genres, in the column order of ``target``.
 GTZAN_GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")

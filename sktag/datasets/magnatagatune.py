@@ -9,8 +9,17 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._common import PathLike, _abspath, _check_root, _file_size, _layout_error, _missing_audio_error
-from ._common import _describe_some, _make_bunch, _split_counts_text
+from ._common import (
+    PathLike,
+    _abspath,
+    _check_root,
+    _describe_some,
+    _file_size,
+    _layout_error,
+    _make_bunch,
+    _missing_audio_error,
+    _split_counts_text,
+)
 
 #: The three zero-byte mp3s of the published MagnaTagATune (clip ids 35644, 55753, 57881).
 MTAT_BROKEN_FILES = (
@@ -118,9 +127,7 @@ def load_magnatagatune(root: PathLike, *, n_tags: int = 50, check_files: bool = 
     tag_values = annotations[tag_columns]
     not_numeric = [c for c in tag_columns if not pd.api.types.is_integer_dtype(tag_values[c])]
     if not_numeric:
-        raise ValueError(
-            f"{annotations_path}: tag column(s) {_describe_some(not_numeric)} hold values other than 0/1"
-        )
+        raise ValueError(f"{annotations_path}: tag column(s) {_describe_some(not_numeric)} hold values other than 0/1")
     labels = tag_values.to_numpy()
     if not ((labels == 0) | (labels == 1)).all():
         bad = [c for c in tag_columns if not tag_values[c].isin((0, 1)).all()]

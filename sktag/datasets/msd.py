@@ -12,8 +12,18 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._common import SPLITS, PathLike, _abspath, _check_root, _file_size, _layout_error, _read_lines
-from ._common import _describe_some, _make_bunch, _split_counts_text
+from ._common import (
+    SPLITS,
+    PathLike,
+    _abspath,
+    _check_root,
+    _describe_some,
+    _file_size,
+    _layout_error,
+    _make_bunch,
+    _read_lines,
+    _split_counts_text,
+)
 
 #: The 50 Last.fm tags of Choi et al.'s split (``tags.py`` of MSD_split_for_tagging), column order of y.
 MSD_TAGS = (
@@ -62,9 +72,7 @@ def _load_plain_pickle(path: Path) -> dict:
         with open(path, "rb") as f:
             obj = _NoClassUnpickler(f, encoding="latin1").load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise ValueError(
-            f"{path}: not a pickled dict of plain strings and numbers ({exc}); nothing was run"
-        ) from exc
+        raise ValueError(f"{path}: not a pickled dict of plain strings and numbers ({exc}); nothing was run") from exc
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: expected a pickled dict, got {type(obj).__name__}")
     return obj

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
 from numbers import Integral, Real
@@ -121,8 +122,8 @@ SHARED_ATTRIBUTES_DOC = """\
 
 def fill_shared_docs(cls: type) -> type:
     """Put the shared parameter and attribute docs into ``cls.__doc__`` (its placeholders)."""
-    cls.__doc__ = cls.__doc__.replace("%(shared_parameters)s", SHARED_PARAMETERS_DOC).replace(
-        "%(shared_attributes)s", SHARED_ATTRIBUTES_DOC)
+    doc = re.sub(r"^ *%\(shared_parameters\)s", lambda _: SHARED_PARAMETERS_DOC, cls.__doc__, flags=re.M)
+    cls.__doc__ = re.sub(r"^ *%\(shared_attributes\)s", lambda _: SHARED_ATTRIBUTES_DOC, doc, flags=re.M)
     return cls
 
 
@@ -243,8 +244,9 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
             self.weights_id_ = f"random-{network}{config}-seed{self.seed_}"
             checkpoint = None
         else:
-            checkpoint = sktag_weights.get_network_checkpoint(self.weights, network, user=type(self).__name__,
-                                                              config=self.architecture)
+            checkpoint = sktag_weights.get_network_checkpoint(
+                self.weights, network, user=type(self).__name__, config=self.architecture
+            )
             self.weights_id_ = "sha256-" + sktag_weights.file_sha256(checkpoint.source)
         model = self._model(checkpoint)
         if checkpoint is None:
@@ -297,8 +299,10 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
         n_layers = len(model.layer_names)
         outside = [index for index in layers if not isinstance(index, str) and not -n_layers <= index < n_layers]
         if outside:
-            raise ValueError(f"layer positions {outside} are out of range: this network has {n_layers} layers "
-                             f"{model.layer_names} (-1 is {model.layer_names[-1]!r})")
+            raise ValueError(
+                f"layer positions {outside} are out of range: this network has {n_layers} layers "
+                f"{model.layer_names} (-1 is {model.layer_names[-1]!r})"
+            )
         layers = [name if isinstance(name, str) else model.layer_names[name] for name in layers]
         if len(set(layers)) != len(layers):
             raise ValueError(f"layers lists a layer twice: {layers}")
@@ -406,8 +410,10 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
         if new_failures:
             failures.update({missing[j]: exc for j, exc in new_failures.items()})
         computed = dict(zip(missing, computed))
-        return [store(keys[i], model_key, computed.get(i)) if i in keys and (not failures or i not in failures)
-                else None for i in range(len(clips))]
+        return [
+            store(keys[i], model_key, computed.get(i)) if i in keys and (not failures or i not in failures) else None
+            for i in range(len(clips))
+        ]
 
     def _segment_stats(self, clips, model, layer_names, failures: dict | None = None) -> list[np.ndarray | None]:
         """Per clip, ``(n_segments, 2, sum of widths)``: the max and mean over time of each layer in each segment.
@@ -423,9 +429,16 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
             )
 
         return network_rows(
-            clips, model, forward=lambda x: model.forward_intermediates(x, layer_names), pool=pooled,
-            sample_rate=self.analysis_rate_, input_rate=self.sample_rate, hop=self._hop(),
-            batch_size=self._network_batch_size(model), autocast_dtype=self.autocast_dtype_, verbose=self.verbose,
+            clips,
+            model,
+            forward=lambda x: model.forward_intermediates(x, layer_names),
+            pool=pooled,
+            sample_rate=self.analysis_rate_,
+            input_rate=self.sample_rate,
+            hop=self._hop(),
+            batch_size=self._network_batch_size(model),
+            autocast_dtype=self.autocast_dtype_,
+            verbose=self.verbose,
             failures=failures,
         )
 

@@ -31,8 +31,9 @@ def mel_frontend(sample_rate: float, n_mels: int) -> LogMelSpectrogram:
     return LogMelSpectrogram(sample_rate, n_fft, hop, n_mels, center=False)
 
 
-def clip_log_mel(clip: Clip, *, frontend: LogMelSpectrogram, sample_rate: float,
-                 input_rate: float | None) -> np.ndarray:
+def clip_log_mel(
+    clip: Clip, *, frontend: LogMelSpectrogram, sample_rate: float, input_rate: float | None
+) -> np.ndarray:
     """Log-mel frames of a whole clip, as ``LogMelSpectrogram(center=True)`` would give them.
 
     The clip is decoded (and resampled) to ``sample_rate`` once; the STFT runs
@@ -70,8 +71,9 @@ def clip_log_mel(clip: Clip, *, frontend: LogMelSpectrogram, sample_rate: float,
             piece = torch.from_numpy(padded[start * hop : (stop - 1) * hop + n_fft])
             frames[start:stop] = frontend(piece[None])[0].T.numpy()
     if not np.isfinite(frames).all():
-        raise audio.AudioError(clip[0], "its log-mel spectrum is not finite (overflow: are the samples scaled "
-                                        "to [-1, 1]?)")
+        raise audio.AudioError(
+            clip[0], "its log-mel spectrum is not finite (overflow: are the samples scaled to [-1, 1]?)"
+        )
     return frames
 
 

@@ -20,7 +20,8 @@ class ArtistCNNFeatures(NetworkFeatures):
     Parameters
     ----------
     weights : str, os.PathLike or None, default="default"
-        The pretrained network: ``"default"`` is the shipped ``"artist-basic-gamemusic"`` (the artist-label CNN trained on game-soundtrack composers at 16 kHz);
+        The pretrained network: ``"default"`` is the shipped ``"artist-basic-gamemusic"``
+        (the artist-label CNN trained on game-soundtrack composers at 16 kHz);
         or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
         or a sktag checkpoint path (the network and its sample rate come from it).
         ``None`` builds a randomly initialised network from ``architecture``,
@@ -35,12 +36,12 @@ class ArtistCNNFeatures(NetworkFeatures):
         are positions in that list, negative from the end.
         ``layers="block5"`` with the default pooling and aggregation is the
         paper's transfer feature (max over time, mean over segments).
-%(shared_parameters)s
+    %(shared_parameters)s
     Attributes
     ----------
     layers_ : list of str
         The layers features come from.
-%(shared_attributes)s
+    %(shared_attributes)s
 
     Examples
     --------

@@ -255,8 +255,7 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         self : object
         """
         if self.encoding == "triangle" and self.nonlinearity == "split":
-            raise ValueError("triangle codes are non-negative: nonlinearity='split' would only add zeros; "
-                             "use 'relu'")
+            raise ValueError("triangle codes are non-negative: nonlinearity='split' would only add zeros; use 'relu'")
         dictionary_batch_size = self._dictionary_batch_size()
         failures = {} if self.on_error == "warn" else None
         clips = validate_clips(X, failures=failures)
@@ -270,9 +269,11 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
 
         started = time.perf_counter()
         drawn = Parallel(n_jobs=self.n_jobs, prefer="threads", return_as="generator")(
-            delayed(self._guarded)(self._draw_patches, index, clips[index], failures, frontend, share,
-                                   np.random.RandomState(seed))
-            for index, (share, seed) in enumerate(zip(shares, seeds)) if share
+            delayed(self._guarded)(
+                self._draw_patches, index, clips[index], failures, frontend, share, np.random.RandomState(seed)
+            )
+            for index, (share, seed) in enumerate(zip(shares, seeds))
+            if share
         )
         patches = np.empty((int(shares.sum()), self.patch_frames * self.n_mels), dtype=np.float32)
         filled = 0
@@ -285,12 +286,18 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         self.n_patches_ = len(patches)
         self.fit_seconds_["patches"] = time.perf_counter() - started
         if self.verbose:
-            logger.info("sktag: BagOfFeatures drew %d patches from %d clips in %.1f s", len(patches), len(clips),
-                        self.fit_seconds_["patches"])
+            logger.info(
+                "sktag: BagOfFeatures drew %d patches from %d clips in %.1f s",
+                len(patches),
+                len(clips),
+                self.fit_seconds_["patches"],
+            )
         if len(patches) < max(2, self.n_atoms):
-            raise ValueError(f"BagOfFeatures drew {len(patches)} patch(es) from {len(clips)} clip(s) (n_samples = "
-                             f"{len(patches)}), but learning {self.n_atoms} atoms needs at least {max(2, self.n_atoms)}:"
-                             " give more or longer clips, or lower n_atoms")
+            raise ValueError(
+                f"BagOfFeatures drew {len(patches)} patch(es) from {len(clips)} clip(s) (n_samples = "
+                f"{len(patches)}), but learning {self.n_atoms} atoms needs at least {max(2, self.n_atoms)}:"
+                " give more or longer clips, or lower n_atoms"
+            )
 
         started = time.perf_counter()
         self._fit_whitening(patches)
@@ -298,16 +305,22 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         del patches
         self.fit_seconds_["whitening"] = time.perf_counter() - started
         if self.verbose:
-            logger.info("sktag: whitening keeps %d dimensions (%.0f %% of the variance)", self.n_components_,
-                        100 * self.variance)
+            logger.info(
+                "sktag: whitening keeps %d dimensions (%.0f %% of the variance)",
+                self.n_components_,
+                100 * self.variance,
+            )
 
         started = time.perf_counter()
-        self.atoms_ = self._learn_dictionary(whitened, int(rng.randint(np.iinfo(np.int32).max)),
-                                             dictionary_batch_size)
+        self.atoms_ = self._learn_dictionary(whitened, int(rng.randint(np.iinfo(np.int32).max)), dictionary_batch_size)
         self.fit_seconds_["dictionary"] = time.perf_counter() - started
         if self.verbose:
-            logger.info("sktag: %s dictionary of %d atoms learned in %.1f s", self.dictionary, self.n_atoms,
-                        self.fit_seconds_["dictionary"])
+            logger.info(
+                "sktag: %s dictionary of %d atoms learned in %.1f s",
+                self.dictionary,
+                self.n_atoms,
+                self.fit_seconds_["dictionary"],
+            )
         return self
 
     #: The name of ``analysis_rate_`` before sktag 0.1 (a FutureWarning; removed in 0.3).
@@ -321,18 +334,25 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         if self.batch_size == DEPRECATED:
             return self.dictionary_batch_size
         if self.dictionary_batch_size != 1024:
-            raise ValueError(f"BagOfFeatures got batch_size={self.batch_size!r} and dictionary_batch_size="
-                             f"{self.dictionary_batch_size!r}: batch_size is the old name of dictionary_batch_size; "
-                             "give dictionary_batch_size only")
-        warn_renamed("BagOfFeatures(batch_size=...)", "dictionary_batch_size=... (the same mini-batch of "
-                     "dictionary learning)", stacklevel=5)
+            raise ValueError(
+                f"BagOfFeatures got batch_size={self.batch_size!r} and dictionary_batch_size="
+                f"{self.dictionary_batch_size!r}: batch_size is the old name of dictionary_batch_size; "
+                "give dictionary_batch_size only"
+            )
+        warn_renamed(
+            "BagOfFeatures(batch_size=...)",
+            "dictionary_batch_size=... (the same mini-batch of dictionary learning)",
+            stacklevel=5,
+        )
         return self.batch_size
 
     def _frames(self, clip, frontend) -> np.ndarray:
         """A clip's log-mel frames, zero-padded (silence) to at least one patch."""
         frames = clip_log_mel(clip, frontend=frontend, sample_rate=self.analysis_rate_, input_rate=self.sample_rate)
         if len(frames) < self.patch_frames:
-            frames = np.concatenate([frames, np.zeros((self.patch_frames - len(frames), frames.shape[1]), frames.dtype)])
+            frames = np.concatenate(
+                [frames, np.zeros((self.patch_frames - len(frames), frames.shape[1]), frames.dtype)]
+            )
         return frames
 
     def _draw_patches(self, clip, frontend, share: int, rng: np.random.RandomState) -> np.ndarray:
@@ -366,13 +386,16 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
     def _whiten(self, patches: np.ndarray) -> np.ndarray:
         whitened = np.empty((len(patches), self.n_components_), dtype=np.float32)
         for start in range(0, len(patches), _ENCODE_CHUNK):
-            whitened[start : start + _ENCODE_CHUNK] = (patches[start : start + _ENCODE_CHUNK] - self.mean_) @ self.whitening_
+            whitened[start : start + _ENCODE_CHUNK] = (
+                patches[start : start + _ENCODE_CHUNK] - self.mean_
+            ) @ self.whitening_
         return whitened
 
     def _learn_dictionary(self, whitened: np.ndarray, seed: int, batch_size: int) -> np.ndarray:
         if self.dictionary == "kmeans":
-            learner = MiniBatchKMeans(n_clusters=self.n_atoms, batch_size=batch_size, max_iter=self.max_iter,
-                                      n_init=1, random_state=seed).fit(whitened)
+            learner = MiniBatchKMeans(
+                n_clusters=self.n_atoms, batch_size=batch_size, max_iter=self.max_iter, n_init=1, random_state=seed
+            ).fit(whitened)
             atoms = learner.cluster_centers_
         else:
             # Initial atoms: random patches. (scikit-learn's default, an SVD with n_atoms components, holds
@@ -380,8 +403,14 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
             start = whitened[np.random.RandomState(seed).choice(len(whitened), self.n_atoms, replace=False)]
             start = start / np.maximum(np.linalg.norm(start, axis=1, keepdims=True), 1e-12)
             learner = MiniBatchDictionaryLearning(  # coordinate descent: 3.5x faster than LARS at 1024 atoms
-                n_components=self.n_atoms, alpha=self.alpha, batch_size=batch_size, max_iter=self.max_iter,
-                fit_algorithm="cd", dict_init=start.astype(np.float64), n_jobs=self.n_jobs, random_state=seed,
+                n_components=self.n_atoms,
+                alpha=self.alpha,
+                batch_size=batch_size,
+                max_iter=self.max_iter,
+                fit_algorithm="cd",
+                dict_init=start.astype(np.float64),
+                n_jobs=self.n_jobs,
+                random_state=seed,
             ).fit(whitened.astype(np.float64))  # float64: float32 duality gaps never reach the tolerance
             atoms = learner.components_
         self.n_iter_ = int(learner.n_iter_)
@@ -411,8 +440,9 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
 
         def encode_clip(index) -> np.ndarray:
             nonlocal done
-            row = self._guarded(lambda clip: self._clip_features(self._frames(clip, frontend)), index, clips[index],
-                                failures)
+            row = self._guarded(
+                lambda clip: self._clip_features(self._frames(clip, frontend)), index, clips[index], failures
+            )
             done += 1
             if self.verbose and (done == len(clips) or done % max(1, len(clips) // 10) == 0):
                 logger.info("sktag: BagOfFeatures encoded %d/%d clips", done, len(clips))
@@ -454,13 +484,19 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
     def _encode(self, whitened: np.ndarray) -> np.ndarray:
         """Codes of whitened patches after the non-linearity, ``(n, n_atoms)`` or ``(n, 2 n_atoms)`` for split."""
         if self.encoding == "triangle":
-            distances = np.sqrt(np.maximum(
-                (whitened**2).sum(axis=1, keepdims=True) - 2 * whitened @ self.atoms_.T + (self.atoms_**2).sum(axis=1),
-                0))
+            distances = np.sqrt(
+                np.maximum(
+                    (whitened**2).sum(axis=1, keepdims=True)
+                    - 2 * whitened @ self.atoms_.T
+                    + (self.atoms_**2).sum(axis=1),
+                    0,
+                )
+            )
             return np.maximum(distances.mean(axis=1, keepdims=True) - distances, 0)
         if self.encoding == "lasso":
-            codes = sparse_encode(whitened.astype(np.float64), self.atoms_.astype(np.float64), algorithm="lasso_cd",
-                                  alpha=self.alpha).astype(np.float32)  # float64: float32 duality gaps stall
+            codes = sparse_encode(
+                whitened.astype(np.float64), self.atoms_.astype(np.float64), algorithm="lasso_cd", alpha=self.alpha
+            ).astype(np.float32)  # float64: float32 duality gaps stall
         else:
             projections = whitened @ self.atoms_.T
             codes = np.sign(projections) * np.maximum(np.abs(projections) - self.threshold, 0)
@@ -487,8 +523,12 @@ class BagOfFeatures(AudioTransformerMixin, BaseEstimator):
         check_is_fitted(self, "atoms_")
         polarities = ["_pos", "_neg"] if self.nonlinearity == "split" else [""]
         aggregates = ["mean", "std"] if self.aggregate == "mean_std" else ["mean"]
-        names = [f"atom{k:04d}{polarity}_{aggregate}" for aggregate in aggregates for polarity in polarities
-                 for k in range(self.n_atoms)]
+        names = [
+            f"atom{k:04d}{polarity}_{aggregate}"
+            for aggregate in aggregates
+            for polarity in polarities
+            for k in range(self.n_atoms)
+        ]
         return np.asarray(names, dtype=object)
 
 
@@ -497,6 +537,8 @@ def _patches(frames: np.ndarray, patch_frames: int) -> np.ndarray:
     frames = np.ascontiguousarray(frames)
     n_frames, n_mels = frames.shape
     return np.lib.stride_tricks.as_strided(
-        frames, shape=(n_frames - patch_frames + 1, patch_frames * n_mels),
-        strides=(frames.strides[0], frames.strides[1]), writeable=False,
+        frames,
+        shape=(n_frames - patch_frames + 1, patch_frames * n_mels),
+        strides=(frames.strides[0], frames.strides[1]),
+        writeable=False,
     )

@@ -23,7 +23,8 @@ class MelCNNFeatures(NetworkFeatures):
     Parameters
     ----------
     weights : str, os.PathLike or None, default="default"
-        The pretrained network: ``"default"`` is the shipped ``"melcnn-54f"`` (the 54-frame local log-mel CNN at 16 kHz);
+        The pretrained network: ``"default"`` is the shipped ``"melcnn-54f"``
+        (the 54-frame local log-mel CNN at 16 kHz);
         or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
         or a sktag checkpoint path (the network and its sample rate come from it).
         ``None`` builds a randomly initialised network from ``architecture``,
@@ -36,12 +37,12 @@ class MelCNNFeatures(NetworkFeatures):
         aggregates all of them). Names: ``"block1"`` .. ``"blockK"`` and
         ``"embedding"`` (the average over time of the last conv layer); ints
         are positions in that list, negative from the end.
-%(shared_parameters)s
+    %(shared_parameters)s
     Attributes
     ----------
     layers_ : list of str
         The layers features come from.
-%(shared_attributes)s
+    %(shared_attributes)s
 
     Examples
     --------

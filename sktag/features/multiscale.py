@@ -122,8 +122,9 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
 
     def set_params(self, **params) -> MultiScaleFeatures:
         """Set parameters; ``<name>`` replaces a member (or drops it with ``"drop"``)."""
-        if params.get("extractors", self.extractors) is None and any(key != "extractors" and key not in
-                                                                     self.get_params(deep=False) for key in params):
+        if params.get("extractors", self.extractors) is None and any(
+            key != "extractors" and key not in self.get_params(deep=False) for key in params
+        ):
             params["extractors"] = _paper_extractors()  # members named by a default set
         self._set_params("extractors", **params)
         return self
@@ -188,8 +189,9 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
         failures = {} if self.on_error == "warn" else None
         clips = validate_clips(X, failures=failures)
         features = np.full((len(clips), sum(self._widths)), np.nan, dtype=np.float32)
-        chunks = [range(start, min(start + self.chunk_size, len(clips)))
-                  for start in range(0, len(clips), self.chunk_size)]
+        chunks = [
+            range(start, min(start + self.chunk_size, len(clips))) for start in range(0, len(clips), self.chunk_size)
+        ]
         with ThreadPoolExecutor(max_workers=1) as decoder:
             pending = decoder.submit(self._decode, clips, chunks[0], failures)
             for k in range(len(chunks)):
@@ -240,7 +242,7 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
                 if exc.clip not in owners:
                     raise
                 raise audio.AudioError(clips[owners[exc.clip][0]][0], str(exc)) from exc
-            features[indices, start:start + width] = rows
+            features[indices, start : start + width] = rows
             start += width
             for failed_name, error in getattr(member, "failed_clips_", []) if failures is not None else []:
                 for i in owners[failed_name]:
@@ -259,6 +261,7 @@ class MultiScaleFeatures(AudioTransformerMixin, _BaseComposition):
         names : np.ndarray [shape=(n_features,), dtype=object]
         """
         check_is_fitted(self, "extractors_")
-        return np.asarray([f"{name}__{feature}" for name, member in self.extractors_
-                           for feature in member.get_feature_names_out()], dtype=object)
-
+        return np.asarray(
+            [f"{name}__{feature}" for name, member in self.extractors_ for feature in member.get_feature_names_out()],
+            dtype=object,
+        )

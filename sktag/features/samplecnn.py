@@ -20,7 +20,8 @@ class SampleCNNFeatures(NetworkFeatures):
     Parameters
     ----------
     weights : str, os.PathLike or None, default="default"
-        The pretrained network: ``"default"`` is the shipped ``"samplecnn-3x9-multiteacher"`` (the basic 3^9 SampleCNN distilled from three musicnn teachers on 19 games' music at 16 kHz);
+        The pretrained network: ``"default"`` is the shipped ``"samplecnn-3x9-multiteacher"``
+        (the basic 3^9 SampleCNN distilled from three musicnn teachers on 19 games' music at 16 kHz);
         or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
         or a sktag checkpoint path (the network and its sample rate come from it).
         ``None`` builds a randomly initialised network from ``architecture``,
@@ -34,12 +35,12 @@ class SampleCNNFeatures(NetworkFeatures):
         ``"block1"`` .. ``"block<n>"``, ``"fc"`` (the penultimate dense layer);
         ints are positions in that list, negative from the end (``-1`` is
         ``"fc"``, ``[-4, -3, -2]`` the last three blocks).
-%(shared_parameters)s
+    %(shared_parameters)s
     Attributes
     ----------
     layers_ : list of str
         The layers features come from.
-%(shared_attributes)s
+    %(shared_attributes)s
     Examples
     --------
     >>> from sklearn.pipeline import make_pipeline

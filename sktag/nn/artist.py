@@ -70,6 +70,16 @@ class ArtistCNN(MelCNN):
     ):
         if len(tuple(widths)) != 5:
             raise ValueError(f"widths must have 5 entries, got {len(tuple(widths))}")
-        super().__init__(n_classes, sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
-                         fmax=fmax, n_frames=n_frames, widths=widths, kernel_sizes=(4, 4, 4, 2, 1),
-                         pool_sizes=(4, 4, 4, 2, None), dropout=dropout)
+        super().__init__(
+            n_classes,
+            sample_rate=sample_rate,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            n_mels=n_mels,
+            fmax=fmax,
+            n_frames=n_frames,
+            widths=widths,
+            kernel_sizes=(4, 4, 4, 2, 1),
+            pool_sizes=(4, 4, 4, 2, None),
+            dropout=dropout,
+        )

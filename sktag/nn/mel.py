@@ -32,8 +32,9 @@ def mel_to_hz(mel: torch.Tensor) -> torch.Tensor:
     return torch.where(mel >= _MIN_LOG_MEL, log, linear)
 
 
-def mel_filterbank(sample_rate: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
-                   fmax: float | None = None) -> torch.Tensor:
+def mel_filterbank(
+    sample_rate: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None
+) -> torch.Tensor:
     """Triangular mel filters with Slaney's area normalisation (as librosa's defaults).
 
     Parameters
@@ -88,8 +89,17 @@ class LogMelSpectrogram(nn.Module):
         the caller can compute a long signal in overlapping chunks.
     """
 
-    def __init__(self, sample_rate: float = 22050, n_fft: int = 1024, hop_length: int = 512, n_mels: int = 128,
-                 fmin: float = 0.0, fmax: float | None = None, power: float = 2.0, center: bool = True):
+    def __init__(
+        self,
+        sample_rate: float = 22050,
+        n_fft: int = 1024,
+        hop_length: int = 512,
+        n_mels: int = 128,
+        fmin: float = 0.0,
+        fmax: float | None = None,
+        power: float = 2.0,
+        center: bool = True,
+    ):
         super().__init__()
         self.n_fft, self.hop_length, self.n_mels, self.power = int(n_fft), int(hop_length), int(n_mels), float(power)
         self.center = bool(center)
@@ -99,8 +109,15 @@ class LogMelSpectrogram(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(x.device.type, enabled=False):
-            spectrum = torch.stft(x.float(), self.n_fft, self.hop_length, window=self.window, center=self.center,
-                                  pad_mode="constant", return_complex=True).abs()
+            spectrum = torch.stft(
+                x.float(),
+                self.n_fft,
+                self.hop_length,
+                window=self.window,
+                center=self.center,
+                pad_mode="constant",
+                return_complex=True,
+            ).abs()
             if self.power != 1.0:
                 spectrum = spectrum.pow(self.power)
             return torch.log10(1 + 10 * torch.matmul(self.mel_basis, spectrum))

@@ -22,7 +22,9 @@ def _conv_block(in_width: int, out_width: int, kernel: int, pool: int | None, dr
     pad = kernel - 1  # "same" output length; an even kernel pads one more sample on the right
     layers: list[nn.Module] = [
         nn.ConstantPad1d((pad // 2, pad - pad // 2), 0.0),
-        nn.Conv1d(in_width, out_width, kernel), nn.BatchNorm1d(out_width), nn.ReLU(inplace=True),
+        nn.Conv1d(in_width, out_width, kernel),
+        nn.BatchNorm1d(out_width),
+        nn.ReLU(inplace=True),
     ]
     if pool:
         layers.append(nn.MaxPool1d(pool))
@@ -116,16 +118,19 @@ class MelCNN(nn.Module):
         n_frames = int(n_frames)
         if pool_sizes is None:
             if n_frames not in SPL_POOL_SIZES:
-                raise ValueError(f"pass pool_sizes for n_frames={n_frames} (defaults exist for "
-                                 f"{sorted(SPL_POOL_SIZES)} frames)")
+                raise ValueError(
+                    f"pass pool_sizes for n_frames={n_frames} (defaults exist for {sorted(SPL_POOL_SIZES)} frames)"
+                )
             pool_sizes = SPL_POOL_SIZES[n_frames]
         pools = tuple(p if p and p > 1 else None for p in pool_sizes)
         depth = len(pools)
         widths = tuple(widths) if widths is not None else (256,) * (depth - 1) + (512,)
         kernels = tuple(kernel_sizes) if kernel_sizes is not None else (3,) * depth
         if depth < 1 or len(widths) != depth or len(kernels) != depth:
-            raise ValueError(f"widths, kernel_sizes and pool_sizes must have one entry per conv layer, got "
-                             f"{len(widths)}, {len(kernels)} and {depth}")
+            raise ValueError(
+                f"widths, kernel_sizes and pool_sizes must have one entry per conv layer, got "
+                f"{len(widths)}, {len(kernels)} and {depth}"
+            )
         shrink = math.prod(p or 1 for p in pools)
         if n_frames < shrink:
             raise ValueError(f"n_frames must be >= {shrink} (the pools shrink time {shrink}-fold), got {n_frames}")

@@ -1,8 +1,8 @@
 """End-to-end training and fine-tuning of sktag networks (skorch)."""
 
 from .mlp import MLPTagger
-from .store import AudioStore
 from .siamese import SiameseArtistCNN
+from .store import AudioStore
 from .tagger import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
 
 __all__ = ["ArtistCNNTagger", "AudioStore", "MLPTagger", "MelCNNTagger", "SampleCNNTagger", "SiameseArtistCNN"]

@@ -32,8 +32,10 @@ def network_config(network_class: type, architecture: dict | None, analysis_rate
     if rate is not None and "sample_rate" in inspect.signature(network_class).parameters:
         own = config.setdefault("sample_rate", rate)
         if float(own) != rate:
-            raise ValueError(f"{owner} got analysis_rate={analysis_rate!r} but its architecture sets the network's "
-                             f"sample_rate={own!r}: they are the same rate; give one of them")
+            raise ValueError(
+                f"{owner} got analysis_rate={analysis_rate!r} but its architecture sets the network's "
+                f"sample_rate={own!r}: they are the same rate; give one of them"
+            )
     return config
 
 
@@ -46,12 +48,16 @@ def array_rate(estimator, input_rate, method: str, *, legacy: bool = False) -> f
     """
     owner = type(estimator).__name__
     if input_rate is not None:
-        warn_renamed(f"{owner}.{method}(..., input_rate=...)",
-                     f"{owner}(sample_rate=...), the rate of array clips, as in the feature transformers",
-                     stacklevel=5 if method == "fit" else 4)  # fit: under scikit-learn's _fit_context
+        warn_renamed(
+            f"{owner}.{method}(..., input_rate=...)",
+            f"{owner}(sample_rate=...), the rate of array clips, as in the feature transformers",
+            stacklevel=5 if method == "fit" else 4,
+        )  # fit: under scikit-learn's _fit_context
         if not legacy and estimator.sample_rate is not None and float(estimator.sample_rate) != float(input_rate):
-            raise ValueError(f"{owner} got sample_rate={estimator.sample_rate!r} and {method}(input_rate="
-                             f"{input_rate!r}): both are the rate of array clips; give sample_rate only")
+            raise ValueError(
+                f"{owner} got sample_rate={estimator.sample_rate!r} and {method}(input_rate="
+                f"{input_rate!r}): both are the rate of array clips; give sample_rate only"
+            )
         return float(input_rate)
     if legacy:
         if method != "fit" and float(estimator.sample_rate) != float(estimator.analysis_rate_):  # fit has warned
@@ -60,6 +66,8 @@ def array_rate(estimator, input_rate, method: str, *, legacy: bool = False) -> f
                 f"sktag {RENAMED_IN}, the network's rate, so it is not the rate of array clips: {method} takes them "
                 f"to be at the network's {estimator.analysis_rate_:g} Hz. Add analysis_rate='auto' to make "
                 f"sample_rate the rate of array clips, as it is from sktag {REMOVED_IN} on",
-                FutureWarning, stacklevel=4)
+                FutureWarning,
+                stacklevel=4,
+            )
         return None
     return None if estimator.sample_rate is None else float(estimator.sample_rate)

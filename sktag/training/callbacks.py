@@ -131,7 +131,9 @@ class StagedLearningRate(KeepBest):
         net.module_.load_state_dict(self.best_state_)
         net.initialize_optimizer()
         self._set_lr(net)
-        logger.info("sktag: learning-rate stage %d: lr=%g (best weights reloaded)", self.stage_, self.stages[self.stage_])
+        logger.info(
+            "sktag: learning-rate stage %d: lr=%g (best weights reloaded)", self.stage_, self.stages[self.stage_]
+        )
 
 
 def epoch_table() -> PrintLog:

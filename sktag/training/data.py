@@ -31,8 +31,14 @@ class RandomCrops(Dataset):
         Random changes to every crop (and mixing of crops and targets).
     """
 
-    def __init__(self, store: AudioStore, targets: np.ndarray, length: int, per_clip: int = 1,
-                 augment: WaveformAugment | None = None):
+    def __init__(
+        self,
+        store: AudioStore,
+        targets: np.ndarray,
+        length: int,
+        per_clip: int = 1,
+        augment: WaveformAugment | None = None,
+    ):
         self.store, self.targets, self.length = store, np.asarray(targets, dtype=np.float32), int(length)
         self.per_clip = int(per_clip)
         self.augment = augment if augment is not None and augment.active else None

@@ -145,14 +145,31 @@ def train_ddp(
         dist.all_reduce(mean)
         history.append({"epoch": epoch + 1, "train_loss": float(mean) / world, "dur": time.perf_counter() - started})
         if rank == 0:
-            logger.info("sktag ddp: epoch %d/%d, train loss %.4f (%d processes, %.0f s)", epoch + 1, epochs,
-                        history[-1]["train_loss"], world, history[-1]["dur"])
+            logger.info(
+                "sktag ddp: epoch %d/%d, train loss %.4f (%d processes, %.0f s)",
+                epoch + 1,
+                epochs,
+                history[-1]["train_loss"],
+                world,
+                history[-1]["dur"],
+            )
     sha256 = None
     if rank == 0:
-        meta = {"sample_rate": float(analysis_rate), "tags": [str(t) for t in tags], "history": history,
-                "recipe": {"trainer": "sktag.training.ddp", "processes": world, "epochs": epochs,
-                           "batch_size_per_process": batch_size, "lr": lr, "crops_per_clip": crops_per_clip,
-                           "precision": precision, "seed": seed}}
+        meta = {
+            "sample_rate": float(analysis_rate),
+            "tags": [str(t) for t in tags],
+            "history": history,
+            "recipe": {
+                "trainer": "sktag.training.ddp",
+                "processes": world,
+                "epochs": epochs,
+                "batch_size_per_process": batch_size,
+                "lr": lr,
+                "crops_per_clip": crops_per_clip,
+                "precision": precision,
+                "seed": seed,
+            },
+        }
         sha256 = sktag_weights.save_checkpoint(out, module.eval(), config=config, meta=meta, half=True)
     dist.barrier()  # no process tears the group down while process 0 still writes
     return sha256
@@ -170,8 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--architecture", default="{}", help="JSON keyword arguments of sktag.nn.SampleCNN")
     parser.add_argument("--analysis-rate", type=float, help="the network's rate (default 16000)")
-    parser.add_argument("--sample-rate", type=float, dest="old_sample_rate",
-                        help="deprecated name of --analysis-rate (removed in sktag 0.3)")
+    parser.add_argument(
+        "--sample-rate",
+        type=float,
+        dest="old_sample_rate",
+        help="deprecated name of --analysis-rate (removed in sktag 0.3)",
+    )
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=23)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -185,15 +206,28 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{parser.prog}: warning: {renamed_message('--sample-rate', '--analysis-rate')}", file=sys.stderr)
         args.analysis_rate = args.old_sample_rate
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    data = load_csv(args.csv, label_columns=args.label_columns.split(",") if args.label_columns else None,
-                    tag_column=args.tag_column, tag_separator=args.tag_separator, split_column=args.split_column)
+    data = load_csv(
+        args.csv,
+        label_columns=args.label_columns.split(",") if args.label_columns else None,
+        tag_column=args.tag_column,
+        tag_separator=args.tag_separator,
+        split_column=args.split_column,
+    )
     keep = data.split == "train" if args.split_column else np.ones(len(data.paths), dtype=bool)
     dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     try:
         sha256 = train_ddp(
-            [str(p) for p in data.paths[keep]], data.target[keep], list(data.target_names), args.out,
-            architecture=json.loads(args.architecture), analysis_rate=args.analysis_rate or 16000, epochs=args.epochs,
-            batch_size=args.batch_size, lr=args.lr, crops_per_clip=args.crops_per_clip, precision=args.precision,
+            [str(p) for p in data.paths[keep]],
+            data.target[keep],
+            list(data.target_names),
+            args.out,
+            architecture=json.loads(args.architecture),
+            analysis_rate=args.analysis_rate or 16000,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            crops_per_clip=args.crops_per_clip,
+            precision=args.precision,
             seed=args.seed,
         )
         if sha256:

@@ -56,8 +56,16 @@ class ArtistGroups(Dataset):
         Random changes to every crop (gain, equaliser, speed; ``mix`` is not used).
     """
 
-    def __init__(self, store: AudioStore, labels: np.ndarray, length: int, n_negatives: int = 4, per_clip: int = 1,
-                 groups: np.ndarray | None = None, augment: WaveformAugment | None = None):
+    def __init__(
+        self,
+        store: AudioStore,
+        labels: np.ndarray,
+        length: int,
+        n_negatives: int = 4,
+        per_clip: int = 1,
+        groups: np.ndarray | None = None,
+        augment: WaveformAugment | None = None,
+    ):
         self.store, self.labels, self.length = store, np.asarray(labels), int(length)
         self.n_negatives, self.per_clip = int(n_negatives), int(per_clip)
         self.groups = None if groups is None else np.asarray(groups)
@@ -206,9 +214,26 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, architecture=None, *, analysis_rate=None, sample_rate=None, n_negatives=4, margin=0.4,
-                 optimizer="sgd", lr=0.1, max_epochs=30, batch_size=15, crops_per_clip=1, augment=None,
-                 precision="auto", cache_dir=None, device="auto", random_state=None, verbose=1):
+    def __init__(
+        self,
+        architecture=None,
+        *,
+        analysis_rate=None,
+        sample_rate=None,
+        n_negatives=4,
+        margin=0.4,
+        optimizer="sgd",
+        lr=0.1,
+        max_epochs=30,
+        batch_size=15,
+        crops_per_clip=1,
+        augment=None,
+        precision="auto",
+        cache_dir=None,
+        device="auto",
+        random_state=None,
+        verbose=1,
+    ):
         self.architecture = architecture
         self.analysis_rate = analysis_rate
         self.sample_rate = sample_rate
@@ -272,29 +297,50 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         network = ArtistCNN(**self.config_)
         self.analysis_rate_ = float(network.sample_rate)
         input_rate = array_rate(self, input_rate, "fit")
-        store = AudioStore.build(X, sample_rate=self.analysis_rate_, input_rate=input_rate, cache_dir=self.cache_dir,
-                                 verbose=self.verbose)
+        store = AudioStore.build(
+            X, sample_rate=self.analysis_rate_, input_rate=input_rate, cache_dir=self.cache_dir, verbose=self.verbose
+        )
         if len(store) != len(codes):
             raise ValueError(f"X holds {len(store)} clips but y has {len(codes)} rows")
-        train = ArtistGroups(store, codes, network.input_length, self.n_negatives, self.crops_per_clip, groups=groups,
-                             augment=augment)
+        train = ArtistGroups(
+            store, codes, network.input_length, self.n_negatives, self.crops_per_clip, groups=groups, augment=augment
+        )
         valid = None
         if X_valid is not None:
             valid_codes = np.unique(np.asarray(y_valid), return_inverse=True)[1]
-            valid_store = AudioStore.build(X_valid, sample_rate=self.analysis_rate_, input_rate=input_rate,
-                                           cache_dir=self.cache_dir, verbose=self.verbose)
-            valid = ArtistGroups(valid_store, valid_codes, network.input_length, self.n_negatives,
-                                 groups=_check_groups(groups_valid, len(valid_codes), "groups_valid"))
+            valid_store = AudioStore.build(
+                X_valid,
+                sample_rate=self.analysis_rate_,
+                input_rate=input_rate,
+                cache_dir=self.cache_dir,
+                verbose=self.verbose,
+            )
+            valid = ArtistGroups(
+                valid_store,
+                valid_codes,
+                network.input_length,
+                self.n_negatives,
+                groups=_check_groups(groups_valid, len(valid_codes), "groups_valid"),
+            )
         optimizer = (
             {"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9, "optimizer__nesterov": True}
-            if self.optimizer == "sgd" else {"optimizer": torch.optim.AdamW}
+            if self.optimizer == "sgd"
+            else {"optimizer": torch.optim.AdamW}
         )
         self.net_ = AutocastNet(
-            _Siamese(network), criterion=CosineHingeLoss, criterion__margin=self.margin, lr=self.lr, **optimizer,
-            max_epochs=self.max_epochs, batch_size=self.batch_size, iterator_train__shuffle=True,
+            _Siamese(network),
+            criterion=CosineHingeLoss,
+            criterion__margin=self.margin,
+            lr=self.lr,
+            **optimizer,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
             iterator_train__drop_last=len(train) % self.batch_size == 1,  # BatchNorm needs 2 or more
-            train_split=predefined_split(valid) if valid is not None else None, device=str(device),
-            autocast_dtype=resolve_precision(self.precision, device), verbose=0,
+            train_split=predefined_split(valid) if valid is not None else None,
+            device=str(device),
+            autocast_dtype=resolve_precision(self.precision, device),
+            verbose=0,
         )
         if self.verbose:
             self.net_.set_params(callbacks__print_log=epoch_table())
@@ -321,8 +367,15 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         clips = validate_clips(X)
         input_rate = array_rate(self, input_rate, "transform")
         network = self.net_.module_.network.eval()
-        rows = network_rows(clips, network, forward=network.embed, sample_rate=self.analysis_rate_,
-                            input_rate=input_rate, batch_size=self.batch_size, autocast_dtype=self.net_.autocast_dtype)
+        rows = network_rows(
+            clips,
+            network,
+            forward=network.embed,
+            sample_rate=self.analysis_rate_,
+            input_rate=input_rate,
+            batch_size=self.batch_size,
+            autocast_dtype=self.net_.autocast_dtype,
+        )
         return clip_means(rows)
 
     #: The name of ``analysis_rate_`` before sktag 0.1 (a FutureWarning; removed in 0.3).
@@ -340,8 +393,15 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "net_")
         fields = {"training": "siamese", "artists": [str(a) for a in self.classes_]}
-        return save_trained(path, self, self.net_.module_.network, fields, meta=meta, half=half,
-                            history_keys=("epoch", "train_loss", "valid_loss", "dur"))
+        return save_trained(
+            path,
+            self,
+            self.net_.module_.network,
+            fields,
+            meta=meta,
+            half=half,
+            history_keys=("epoch", "train_loss", "valid_loss", "dur"),
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

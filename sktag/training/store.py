@@ -28,7 +28,7 @@ def default_cache_dir() -> str:
 
 def _store_key(clips: Sequence[Clip], sample_rate: float) -> str:
     digest = hashlib.sha256(f"sktag-store-v1 {float(sample_rate)!r}".encode())
-    for name, source in clips:
+    for _name, source in clips:
         if isinstance(source, str):
             stat = os.stat(source)
             digest.update(f"{os.path.abspath(source)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
@@ -66,8 +66,9 @@ class AudioStore:
         self.names = list(names)
 
     @classmethod
-    def build(cls, X, *, sample_rate: float, input_rate: float | None = None, cache_dir: str | None = None,
-              verbose: int = 0) -> AudioStore:
+    def build(
+        cls, X, *, sample_rate: float, input_rate: float | None = None, cache_dir: str | None = None, verbose: int = 0
+    ) -> AudioStore:
         """Decode (or reopen) the store of the clips in ``X``.
 
         Parameters
@@ -110,8 +111,12 @@ class AudioStore:
                     logger.info("sktag: decoded %d/%d clips into %s", i + 1, len(clips), data_path)
         os.replace(out.name, data_path)
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        index = {"offsets": offsets.tolist(), "lengths": lengths, "sample_rate": float(sample_rate),
-                 "names": [name for name, _ in clips]}
+        index = {
+            "offsets": offsets.tolist(),
+            "lengths": lengths,
+            "sample_rate": float(sample_rate),
+            "names": [name for name, _ in clips],
+        }
         with open(index_path + ".part", "w") as f:
             json.dump(index, f)
         os.replace(index_path + ".part", index_path)
@@ -133,4 +138,3 @@ class AudioStore:
         n = max(0, min(length, self.lengths[index] - start))
         out[:n] = self.samples[begin : begin + n] * np.float32(1 / 32768)
         return out
-

@@ -224,16 +224,22 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         """The FutureWarning of ``fit`` when ``sample_rate`` keeps its old meaning; ``source`` names where the
         network's rate came from instead of it (``None``: it came from ``sample_rate``)."""
         given = f"{type(self).__name__}(sample_rate={self.sample_rate!r}) without analysis_rate"
-        future = (f"From sktag {REMOVED_IN} on, sample_rate is the rate of array clips, as in the feature "
-                  f"transformers, and analysis_rate the network's")
+        future = (
+            f"From sktag {REMOVED_IN} on, sample_rate is the rate of array clips, as in the feature "
+            f"transformers, and analysis_rate the network's"
+        )
         if source is None:
-            message = (f"{given} is read as the network's rate, its meaning before sktag {RENAMED_IN}. {future}: "
-                       f"write analysis_rate={self.sample_rate!r} (and sample_rate only for array clips at "
-                       f"another rate)")
+            message = (
+                f"{given} is read as the network's rate, its meaning before sktag {RENAMED_IN}. {future}: "
+                f"write analysis_rate={self.sample_rate!r} (and sample_rate only for array clips at "
+                f"another rate)"
+            )
         else:
-            message = (f"{given} is read as the network's rate, its meaning before sktag {RENAMED_IN}, and is "
-                       f"ignored as before: the network runs at {rate:g} Hz, from its {source}. {future}: drop "
-                       "sample_rate, or add analysis_rate='auto' to make it the rate of array clips now")
+            message = (
+                f"{given} is read as the network's rate, its meaning before sktag {RENAMED_IN}, and is "
+                f"ignored as before: the network runs at {rate:g} Hz, from its {source}. {future}: drop "
+                "sample_rate, or add analysis_rate='auto' to make it the rate of array clips now"
+            )
         warnings.warn(message, FutureWarning, stacklevel=5)  # the caller of fit (under _fit_context)
 
     # -- building --------------------------------------------------------------------------
@@ -244,23 +250,30 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         legacy = self._legacy_sample_rate()
         rate = float(self.sample_rate) if legacy else requested_rate(self.analysis_rate)
         if self.weights is None:
-            config = {**network_config(self._network_class, self.architecture, None if legacy else rate,
-                                       owner=type(self).__name__), "n_classes": n_tags}
+            config = {
+                **network_config(
+                    self._network_class, self.architecture, None if legacy else rate, owner=type(self).__name__
+                ),
+                "n_classes": n_tags,
+            }
             module = self._network_class(**config)
             own = getattr(module, "sample_rate", None)  # a log-mel front end's; a SampleCNN has none
             network_rate = float(own) if own is not None else (rate or self._default_analysis_rate)
             if legacy:
                 self._warn_legacy_sample_rate(network_rate, None if own is None else "architecture")
             return module, config, network_rate
-        checkpoint = sktag_weights.get_network_checkpoint(self.weights, network, user=type(self).__name__,
-                                                          config=self.architecture)
+        checkpoint = sktag_weights.get_network_checkpoint(
+            self.weights, network, user=type(self).__name__, config=self.architecture
+        )
         network_rate = float(checkpoint.meta["sample_rate"])
         if legacy:
             self._warn_legacy_sample_rate(network_rate, "checkpoint")
         elif rate is not None and rate != network_rate:
-            raise ValueError(f"{type(self).__name__} got analysis_rate={self.analysis_rate!r}, but the network of "
-                             f"{checkpoint.source} runs at {network_rate:g} Hz: leave analysis_rate None (or "
-                             "'auto') to train at the checkpoint's rate")
+            raise ValueError(
+                f"{type(self).__name__} got analysis_rate={self.analysis_rate!r}, but the network of "
+                f"{checkpoint.source} runs at {network_rate:g} Hz: leave analysis_rate None (or "
+                "'auto') to train at the checkpoint's rate"
+            )
         module = checkpoint.build().train()
         config = dict(checkpoint.config)
         if module.classifier.out_features != n_tags:
@@ -280,8 +293,9 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             if valid:
                 callbacks.append(("keep_best", KeepBest()))
         if self.checkpoint_dir is not None:  # last: the saved history holds this epoch's scores
-            checkpoint = Checkpoint(dirname=os.fspath(self.checkpoint_dir), monitor=None, f_pickle=None,
-                                    f_criterion=None, load_best=False)
+            checkpoint = Checkpoint(
+                dirname=os.fspath(self.checkpoint_dir), monitor=None, f_pickle=None, f_criterion=None, load_best=False
+            )
             callbacks.append(("checkpoint", checkpoint))
         return callbacks
 
@@ -337,8 +351,9 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         frozen = self._frozen_modules(module)
         length = module.input_length
 
-        store = AudioStore.build(X, sample_rate=self.analysis_rate_, input_rate=input_rate,
-                                 cache_dir=self.cache_dir, verbose=self.verbose)
+        store = AudioStore.build(
+            X, sample_rate=self.analysis_rate_, input_rate=input_rate, cache_dir=self.cache_dir, verbose=self.verbose
+        )
         if len(store) != len(y):
             raise ValueError(f"X holds {len(store)} clips but y has {len(y)} rows")
         if len(store) < 2:
@@ -346,19 +361,26 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         train = RandomCrops(store, y, length, per_clip=self.crops_per_clip, augment=augment)
         valid = None
         if X_valid is not None:
-            y_valid = (check_targets(y_valid, "y_valid") if self.multilabel_
-                       else one_hot(y_valid, self.classes_, "y_valid")[1])
+            y_valid = (
+                check_targets(y_valid, "y_valid") if self.multilabel_ else one_hot(y_valid, self.classes_, "y_valid")[1]
+            )
             if y_valid.shape[1] != y.shape[1]:
                 raise ValueError(f"y_valid has {y_valid.shape[1]} columns, y has {y.shape[1]}")
-            valid_store = AudioStore.build(X_valid, sample_rate=self.analysis_rate_, input_rate=input_rate,
-                                           cache_dir=self.cache_dir, verbose=self.verbose)
+            valid_store = AudioStore.build(
+                X_valid,
+                sample_rate=self.analysis_rate_,
+                input_rate=input_rate,
+                cache_dir=self.cache_dir,
+                verbose=self.verbose,
+            )
             valid = AllSegments(valid_store, y_valid, length)
 
         autocast_dtype = resolve_precision(self.precision, device)
         staged = self.recipe == "staged"
         optimizer_kwargs = (
             {"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9, "optimizer__nesterov": True, "lr": STAGES[0]}
-            if staged else {"optimizer": torch.optim.AdamW, "lr": self.lr or 1e-3}
+            if staged
+            else {"optimizer": torch.optim.AdamW, "lr": self.lr or 1e-3}
         )
         self.net_ = AutocastNet(
             module,
@@ -384,8 +406,14 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
                 parameter.requires_grad_(False)
         self.net_.initialize_optimizer()
         done = self._resume()
-        logger.info("sktag: training %s on %s (%s), %d clips, from epoch %d", type(module).__name__, device,
-                    autocast_dtype or "fp32", len(store), done + 1)
+        logger.info(
+            "sktag: training %s on %s (%s), %d clips, from epoch %d",
+            type(module).__name__,
+            device,
+            autocast_dtype or "fp32",
+            len(store),
+            done + 1,
+        )
         if done < self.max_epochs:
             self.net_.partial_fit(train, None, epochs=self.max_epochs - done)
         self.history_ = self.net_.history
@@ -406,13 +434,15 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         """Submodule paths of the layers named in ``freeze`` (``blockN`` is ``blocks.N-1``)."""
         if not self.freeze:
             return []
-        paths = {name: f"blocks.{int(name[5:]) - 1}" if name.startswith("block") else name
-                 for name in module.layer_names}
+        paths = {
+            name: f"blocks.{int(name[5:]) - 1}" if name.startswith("block") else name for name in module.layer_names
+        }
         paths = {name: path for name, path in paths.items() if path in dict(module.named_modules())}
         unknown = [name for name in self.freeze if name not in paths]
         if unknown:
-            raise ValueError(f"freeze names unknown layers {unknown}; this network's layers with weights are "
-                             f"{list(paths)}")
+            raise ValueError(
+                f"freeze names unknown layers {unknown}; this network's layers with weights are {list(paths)}"
+            )
         return [paths[name] for name in self.freeze]
 
     # -- predicting ----------------------------------------------------------------------------
@@ -439,14 +469,21 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         clips = validate_clips(X)
         input_rate = array_rate(self, input_rate, "predict_proba", legacy=self._legacy_sample_rate())
-        rows = network_rows(clips, self.net_.module_.eval(), pool=lambda logits: torch.sigmoid(logits.float()),
-                            sample_rate=self.analysis_rate_, input_rate=input_rate, batch_size=self.batch_size,
-                            autocast_dtype=self.net_.autocast_dtype)
+        rows = network_rows(
+            clips,
+            self.net_.module_.eval(),
+            pool=lambda logits: torch.sigmoid(logits.float()),
+            sample_rate=self.analysis_rate_,
+            input_rate=input_rate,
+            batch_size=self.batch_size,
+            autocast_dtype=self.net_.autocast_dtype,
+        )
         return clip_means(rows)
 
     @classmethod
-    def from_checkpoint(cls, weights, *, device: str = "auto", precision: str = "fp32",
-                        sample_rate: float | None = None) -> SampleCNNTagger:
+    def from_checkpoint(
+        cls, weights, *, device: str = "auto", precision: str = "fp32", sample_rate: float | None = None
+    ) -> SampleCNNTagger:
         """A tagger ready to predict with a trained checkpoint's own tags (no training).
 
         Parameters
@@ -463,14 +500,24 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         tagger : SampleCNNTagger
             Fitted: ``classes_`` are the checkpoint's tags.
         """
-        tagger = cls(weights=weights, analysis_rate="auto", sample_rate=sample_rate, device=device,
-                     precision=precision, verbose=0)
+        tagger = cls(
+            weights=weights,
+            analysis_rate="auto",
+            sample_rate=sample_rate,
+            device=device,
+            precision=precision,
+            verbose=0,
+        )
         checkpoint = sktag_weights.get_checkpoint(weights)
         if "tags" not in checkpoint.meta:
             raise sktag_weights.WeightsError(f"{checkpoint.source}: metadata has no 'tags'; it is not a tagger")
         resolved = resolve_device(device)
-        tagger.net_ = AutocastNet(checkpoint.build(), criterion=torch.nn.BCEWithLogitsLoss, device=str(resolved),
-                                  autocast_dtype=resolve_precision(precision, resolved)).initialize()
+        tagger.net_ = AutocastNet(
+            checkpoint.build(),
+            criterion=torch.nn.BCEWithLogitsLoss,
+            device=str(resolved),
+            autocast_dtype=resolve_precision(precision, resolved),
+        ).initialize()
         tagger.classes_ = np.asarray(checkpoint.meta["tags"], dtype=object)
         tagger.multilabel_ = True
         tagger.analysis_rate_ = float(checkpoint.meta["sample_rate"])
@@ -510,8 +557,9 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             Store weights in fp16.
         """
         check_is_fitted(self, "net_")
-        return save_trained(path, self, self.net_.module_, {"tags": [str(t) for t in self.classes_]}, meta=meta,
-                            half=half)
+        return save_trained(
+            path, self, self.net_.module_, {"tags": [str(t) for t in self.classes_]}, meta=meta, half=half
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
