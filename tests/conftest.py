@@ -12,7 +12,7 @@ if _SESSION_CACHE:
 
 # One OpenMP thread (torch, BLAS) in the test processes, unless the caller sets OMP_NUM_THREADS: the tests' networks
 # are small, so a second thread saves little on an idle machine, while on a busy one threads that wait for each
-# other in every layer made the run 2-3x slower (a single test up to 20x). tests/test_runtime.py sets its own.
+# other in every layer made the run 2-3x slower (a single test up to 20x). tests/runtime/test_runtime.py sets its own.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # sktag before any test module imports torch: imported first, sktag shortens how long torch's idle OpenMP threads
@@ -65,7 +65,7 @@ def _no_temporary_files_left_behind(tmp_path_factory):
 
 
 # ---------------------------------------------------------------------------
-# Audio fixtures (used by tests/test_audio.py)
+# Audio fixtures: real clips, and files written on the fly (tests/audio/ and every folder that decodes files)
 # ---------------------------------------------------------------------------
 
 FIXTURES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fixtures"

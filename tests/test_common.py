@@ -30,7 +30,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")
 _NO_FIXED_WIDTH = (
     "X is a collection of audio clips of any length: a clip's length is not a number of "
     "features, so there is no n_features_in_ to set in fit or to enforce in transform "
-    "(fit/transform consistency, the rest of this check, is tested in tests/test_features.py)"
+    "(fit/transform consistency, the rest of this check, is tested in tests/features/)"
 )
 
 
@@ -93,7 +93,7 @@ def _expected_failed_checks(estimator):
         not_tabular = (
             "the check's tabular blobs become 2-5-sample 'waveforms', zero-padded to one 16-sample "
             "segment of a tiny network trained for one epoch here: no accuracy bar is expected; "
-            "learning from real audio is tested in tests/test_training.py"
+            "learning from real audio is tested in tests/training/test_tagger.py"
         )
         failures["check_classifiers_train"] = not_tabular
         failures["check_supervised_y_2d"] = (

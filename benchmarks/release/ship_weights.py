@@ -13,7 +13,7 @@ MelCNN checkpoints are handled::
     python -m benchmarks.release.ship_weights runs/artist/gm16k-all-siamese.pt --name artist-siamese-gm19 \\
         --meta '{"metrics": {"test_verification_eer": 0.239}}'
 
-``tests/test_shipped_weights.py`` then checks that the installed code reproduces
+``tests/weights/test_shipped_weights.py`` then checks that the installed code reproduces
 the reference outputs and that each record matches its file (sha256, size, config,
 rate, segment, parameters), and that docs/user_guide.rst's table of shipped weights
 is ``sktag.weights.weights_table()``'s output.

@@ -41,7 +41,7 @@ from benchmarks.corpus.inventory import (
 from benchmarks.corpus.packages import PACKAGES, RESERVED, Package, ReservedPackageError, check_allowed, get_package
 from benchmarks.corpus.split import SPLITS, Group, assign_splits
 
-CORPUS_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[3] / "benchmarks" / "corpus"
 FAKE = Package("fake-music-data", "fake", "Fake Game")
 VERSION = "1.0-1"
 MUSIC = "usr/share/games/fake/music"
@@ -451,7 +451,7 @@ def test_groups_of_derived_versions_share_a_split(tmp_path):
 
 
 def test_output_folder_outside_repository_and_shared(tmp_path):
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[3]
     for bad in (repo / "data", repo.parent / "shared" / "data" / "x"):
         with pytest.raises(ValueError, match="outside the repository"):
             check_out_dir(bad, [repo, repo.parent / "shared"])

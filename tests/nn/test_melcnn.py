@@ -1,13 +1,13 @@
-"""MelCNN (the multi-scale local log-mel CNNs of arXiv:1703.01793): shapes, layers, errors, training, features."""
+"""MelCNN (the multi-scale local log-mel CNNs of arXiv:1703.01793): shapes, layers, errors.
+
+Training one and its features: tests/training/test_tagger.py.
+"""
 
 import numpy as np
 import pytest
 import torch
-from test_training import _tone_clips  # two classes of tones in noise
 
-from sktag import MelCNNFeatures, MultiScaleFeatures
 from sktag.nn import SPL_POOL_SIZES, ArtistCNN, MelCNN
-from sktag.training import ArtistCNNTagger, MelCNNTagger
 
 
 @pytest.mark.parametrize("n_frames", sorted(SPL_POOL_SIZES))
@@ -53,39 +53,3 @@ def test_artist_cnn_is_a_mel_cnn_with_the_artist_papers_kernels_and_pools():
 def test_inconsistent_configurations_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MelCNN(**kwargs)
-
-
-TINY = {"sample_rate": 8000, "n_fft": 128, "hop_length": 32, "n_mels": 16, "n_frames": 18, "widths": [8, 8, 16]}
-
-
-def test_tagger_learns_tags_and_its_checkpoint_feeds_multi_scale_features(tmp_path):
-    X, y = _tone_clips(seconds=0.5)
-    tagger = MelCNNTagger(
-        architecture=TINY,
-        recipe="adam",
-        lr=3e-3,
-        max_epochs=8,
-        batch_size=4,
-        cache_dir=str(tmp_path / "cache"),
-        random_state=0,
-        verbose=0,
-        precision="fp32",
-    )
-    tagger.fit(X, y, X_valid=X, y_valid=y, tags=["low", "high"])
-    assert tagger.analysis_rate_ == 8000 and tagger.score(X, y) > 0.8
-    path = tmp_path / "mel18.pt"
-    tagger.save(path, half=False)
-    features = MelCNNFeatures(weights=str(path)).fit(X)
-    assert features.layers_ == ["block1", "block2", "block3"]  # every conv layer, as the paper aggregates
-    assert features.transform(X).shape == (12, 8 + 8 + 16)
-    scales = MultiScaleFeatures(
-        [
-            ("f18", MelCNNFeatures(weights=str(path))),
-            ("f27", MelCNNFeatures(weights=None, architecture={**TINY, "n_frames": 27}, random_state=0)),
-        ]
-    ).fit(X)
-    Z = scales.transform(X)
-    assert Z.shape == (12, 32 + 32) and np.isfinite(Z).all()
-    np.testing.assert_allclose(Z[:, :32], features.transform(X), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="holds architecture 'MelCNN', but ArtistCNNTagger"):
-        ArtistCNNTagger(str(path), recipe="adam", cache_dir=str(tmp_path / "cache")).fit(X, y)

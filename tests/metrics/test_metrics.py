@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from sktag.metrics import equal_error_rate, pair_similarities
+from sktag.metrics import binarize_targets, equal_error_rate, pair_similarities, tag_scores
 
 
 def test_equal_error_rate_extremes_and_a_hand_computed_case():
@@ -30,3 +30,14 @@ def test_pair_similarities():
     assert list(same) == [1, 0, 0]
     np.testing.assert_allclose(similarity, [1.0, 0.0, 0.0], atol=1e-12)
     assert equal_error_rate(same, similarity) == 0.0
+
+
+def test_tag_scores_binarize_soft_targets():
+    soft = np.linspace(0, 1, 100)[:, None].repeat(2, axis=1)
+    binary = binarize_targets(soft, top_fraction=0.1)
+    assert binary[:, 0].sum() == 10 and binary[-10:, 0].all()
+    scores = tag_scores(soft, soft)
+    assert scores["roc_auc"] == pytest.approx(1.0) and scores["n_tags_scored"] == 2
+    assert tag_scores(soft, -soft)["roc_auc"] == pytest.approx(0.0)
+    hard = np.array([[1, 0], [0, 0], [1, 0]])
+    assert tag_scores(hard, np.random.rand(3, 2))["n_tags_scored"] == 1  # a tag without positives is skipped

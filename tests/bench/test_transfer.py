@@ -1,8 +1,11 @@
-"""sktag bench: held-out games by track-grouped cross-validation, and random-init rows."""
+"""sktag bench (sktag/bench/transfer.py): the transfer-learning benchmark on a tiny user dataset and on held-out games
+(track-grouped folds), and random-init rows."""
 
 import argparse
 import csv
 import dataclasses
+import functools
+import tempfile
 
 import numpy as np
 import pytest
@@ -12,83 +15,110 @@ from sklearn.base import BaseEstimator
 from sktag.bench import heldout_tasks, transfer
 from sktag.cli import main
 from sktag.weights import DEFAULT_WEIGHTS
-
-#: game -> (composer, number of tracks), each track two clips: three composers of 3 tracks in "alpha";
-#: in "beta" one of 3, one of 2 (too few) and uncredited tracks.
-CORPUS = {"alpha": [("Ann", 3), ("Bob", 3), ("Cid", 3)], "beta": [("Dee", 3), ("Eve", 2), ("unknown", 3)]}
-TAGS = [f"tag{k}" for k in range(50)]
-#: Tiny corpora: a tag's few positives can all sit in one fold's test tracks.
-NO_POSITIVES_IN_TRAINING = "ignore:Label not .* is present in all training examples:UserWarning"
+from tests.bench.test_tasks import _corpus
 
 
-def _corpus(root, *, teacher=True, peers=True, sr=16000):
-    """A corpus folder laid out like game_music: short tones, clips.csv, teacher_mtt50.csv, peers/."""
+def _tone_folder(root, n_per_class=8, sr=16000):
     rng = np.random.default_rng(0)
-    rows = []
-    (root / "audio").mkdir(parents=True)
-    for game, composers in CORPUS.items():
-        for composer, n_tracks in composers:
-            for t in range(n_tracks):
-                track = f"{game}_{composer}_t{t}"
-                for c in range(2):
-                    clip = f"{track}_c{c}"
-                    y = 0.3 * np.sin(2 * np.pi * rng.uniform(200, 2000) * np.arange(sr // 4) / sr)
-                    soundfile.write(root / "audio" / f"{clip}.wav", y.astype(np.float32), sr)
-                    rows.append(
-                        {
-                            "clip_id": clip,
-                            "path": f"audio/{clip}.wav",
-                            "game": game,
-                            "album": game,
-                            "artist": composer,
-                            "track_id": track,
-                            "split": "train",
-                        }
-                    )
-    with open(root / "clips.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    ids = [r["clip_id"] for r in rows]
-    if teacher:
-        with open(root / "teacher_mtt50.csv", "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["clip_id", *TAGS])
-            for clip in ids:
-                writer.writerow([clip, *np.round(rng.uniform(0, 1, len(TAGS)), 5)])
-    if peers:
-        (root / "peers").mkdir()
-        np.savez(
-            root / "peers" / "musicnn_MTT.npz",
-            clip_id=np.asarray(ids),
-            max_pool=rng.standard_normal((len(ids), 8)).astype(np.float16),
-        )
+    t = np.arange(sr // 2) / sr
+    for label, freq in (("low", 220), ("high", 3000)):
+        (root / label).mkdir(parents=True)
+        for k in range(n_per_class):
+            y = 0.3 * np.sin(2 * np.pi * freq * rng.uniform(0.9, 1.1) * t) + 0.02 * rng.standard_normal(len(t))
+            soundfile.write(root / label / f"{k}.wav", y.astype(np.float32), sr)
     return root
 
 
-def test_heldout_tasks_keep_composers_of_three_tracks_and_every_clip_for_the_teacher(tmp_path):
-    root = _corpus(tmp_path / "corpus")
-    composer, tags = heldout_tasks(root)
-    assert [composer.name, tags.name] == ["heldout-composer", "heldout-teacher-tags"]
-    assert sorted(set(composer.y)) == ["Ann", "Bob", "Cid", "Dee"]  # Eve: 2 tracks; unknown: uncredited
-    assert len(composer.y) == 4 * 3 * 2 and len(tags.y) == 2 * (9 + 3 + 2 + 3)
-    assert tags.y.shape == (34, 50) and tags.y.dtype == np.int64 and tags.multilabel
-    assert (tags.y.sum(axis=0) >= 0.1 * 34).all()  # each tag's top 10 %
-    assert composer.paths[0] == str(root / "audio" / "alpha_Ann_t0_c0.wav")
-    assert list(composer.groups[:2]) == ["alpha_Ann_t0"] * 2 and composer.peers == root / "peers" / "musicnn_MTT.npz"
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # 0.5 s tones, shorter than a 3^9 segment
+def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, capsys, monkeypatch):
+    folder = _tone_folder(tmp_path / "tones")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    # MFCCs of 16 clips here, not in two worker processes that would each import librosa first (6 s)
+    monkeypatch.setattr(transfer, "mfcc_statistics", functools.partial(transfer.mfcc_statistics, n_jobs=1))
+    out = tmp_path / "results"
+    status = main(
+        [
+            "bench",
+            "--no-shared",
+            "--folder",
+            str(folder),
+            "--extractors",
+            "mfcc,samplecnn-3x9,samplecnn-3x9+artist-siamese-gamemusic",
+            "--heads",
+            "LogisticRegression",
+            "--out",
+            str(out),
+            "--suffix",
+            "_tones",
+        ]
+    )
+    assert status == 0
+    table = (out / "transfer_tones.md").read_text()
+    assert "## tones (accuracy)" in table and "MFCC statistics" in table and "samplecnn-3x9 multi-level" in table
+    summary = table.split("## Best per task")[1].split("##")[0]
+    assert "| tones | accuracy | MFCC statistics" not in summary  # a baseline is never sktag's best
+    assert (
+        "| tones | accuracy | samplecnn-3x9 multi-level (block7,block8,block9), LogisticRegression | 1.000 | "
+        "1.000 |  |" in summary
+    )  # MFCC scored, no peer features for a user's folder
+    with open(out / "transfer_tones.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["features"].split(" (")[0] for r in rows] == [
+        "MFCC statistics",
+        "samplecnn-3x9 multi-level",
+        "samplecnn-3x9 last layer",
+        "samplecnn-3x9 + artist-siamese-gamemusic multi-level",
+    ]
+    assert int(rows[3]["n_features"]) == int(rows[1]["n_features"]) + 128 + 128 + 256  # artist CNN: blocks 3-5
+    scores = [float(r["score"]) for r in rows]
+    assert all(s == 1.0 for s in scores)  # a low and a high tone: every extractor separates them
+    assert (out / "transfer_tones.png").stat().st_size > 1000
+    assert not list(scratch.iterdir())  # the activation cache is removed
+    assert "StandardScaler (LogisticRegression C=0.1; one-vs-rest" in table  # only the heads that ran
 
-    (alpha,) = heldout_tasks(_corpus(tmp_path / "bare", teacher=False, peers=False), games=["alpha"])
-    assert sorted(set(alpha.y)) == ["Ann", "Bob", "Cid"] and alpha.peers is None  # no teacher file, no peers
+    # parts run apart merge into one report; a later file's row replaces an earlier one's
+    changed = [dict(r, score="0.5") for r in rows[:1]] + [dict(r, task="other") for r in rows[1:2]]
+    with open(tmp_path / "later.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(changed)
+    assert (
+        main(
+            [
+                "bench",
+                "--merge",
+                str(out / "transfer_tones.csv"),
+                str(tmp_path / "later.csv"),
+                "--out",
+                str(out),
+                "--suffix",
+                "_merged",
+            ]
+        )
+        == 0
+    )
+    with open(out / "transfer_merged.csv", newline="") as f:
+        merged = list(csv.DictReader(f))
+    assert [(r["task"], r["features"], float(r["score"])) for r in merged] == [
+        ("tones", rows[0]["features"], 0.5),
+        *[("tones", r["features"], 1.0) for r in rows[1:]],
+        ("other", rows[1]["features"], 1.0),
+    ]
+    assert "## other (accuracy)" in (out / "transfer_merged.md").read_text()
 
 
-def test_heldout_folds_never_put_a_track_on_both_sides(tmp_path):
-    for task in heldout_tasks(_corpus(tmp_path / "corpus")):
-        folds = task.folds()
-        assert len(folds) == 5
-        for train, test in folds:
-            assert not set(task.groups[train]) & set(task.groups[test]), task.name
-            assert len(train) + len(test) == len(task.y)
-        assert sorted(np.concatenate([test for _, test in folds])) == list(range(len(task.y)))
+def test_bench_refuses_to_run_without_data_or_tasks(tmp_path, monkeypatch):
+    monkeypatch.delenv("SKTAG_SHARED_DATA", raising=False)
+    with pytest.raises(SystemExit, match="--data"):
+        main(["bench", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="no task to run"):
+        main(["bench", "--no-shared", "--out", str(tmp_path)])
+
+
+#: Tiny corpora: a tag's few positives can all sit in one fold's test tracks.
+NO_POSITIVES_IN_TRAINING = "ignore:Label not .* is present in all training examples:UserWarning"
 
 
 class _ScoresAreFeatures(BaseEstimator):
@@ -119,16 +149,6 @@ def test_score_is_the_mean_over_the_track_grouped_folds(tmp_path):
     # the teacher's own probabilities rank each tag's top 10 % first, in every fold's test clips that have both classes
     assert transfer.score(_ScoresAreFeatures(), tags, teacher) == 1.0
     assert 0.2 < transfer.score(head(True), tags, np.random.default_rng(0).standard_normal((34, 8))) < 0.8
-
-
-def test_heldout_tasks_refuse_a_folder_without_clips_or_composers(tmp_path):
-    with pytest.raises(FileNotFoundError, match="has no clips.csv"):
-        heldout_tasks(tmp_path)
-    root = _corpus(tmp_path / "corpus")
-    with pytest.raises(ValueError, match=r"1 credited composers with >= 3 tracks in the games beta.*at least 2"):
-        heldout_tasks(root, games=["beta"])
-    with pytest.raises(ValueError, match=r"no clips of the games \['gamma'\]; it has \['alpha', 'beta'\]"):
-        heldout_tasks(root, games=["alpha", "gamma"])
 
 
 @pytest.mark.filterwarnings(NO_POSITIVES_IN_TRAINING)

@@ -1,14 +1,14 @@
-"""The pieces of issue 26's multi-teacher distillation (benchmarks/corpus/distill.py) and its held-out scores."""
+"""The pieces of issue 26's multi-teacher distillation (benchmarks/corpus/distill.py).
+
+Its held-out scores: tests/benchmarks/corpus/test_heldout.py.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-import pytest
 import torch
 
 from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, nt_xent
-from benchmarks.corpus.heldout import composer_accuracy, composer_subset
 
 
 def test_crop_targets_weigh_the_patches_a_crop_overlaps():
@@ -30,26 +30,3 @@ def test_nt_xent_is_low_for_matching_pairs_and_high_for_shuffled_ones():
     matched = nt_xent(a, a + 0.01 * torch.randn(8, 16))
     shuffled = nt_xent(a, a[torch.randperm(8)] + 0.01 * torch.randn(8, 16))
     assert matched < 0.1 < np.log(15) - 1 < shuffled
-
-
-def test_composer_subset_keeps_credited_composers_with_enough_tracks():
-    clips = pd.DataFrame(
-        {
-            "artist": ["a"] * 3 + ["b"] * 2 + ["unknown"] * 3,
-            "track_id": ["a1", "a2", "a3", "b1", "b2", "u1", "u2", "u3"],
-        }
-    )
-    assert set(composer_subset(clips).artist) == {"a"}
-    assert set(composer_subset(clips, min_tracks=2).artist) == {"a", "b"}
-
-
-def test_composer_accuracy_never_splits_a_track():
-    # features that only say which track a clip is from: perfect if tracks leaked across folds
-    rng = np.random.default_rng(0)
-    tracks = np.repeat(np.arange(30), 4)
-    y = tracks % 3
-    X = np.eye(30)[tracks] + 0.01 * rng.standard_normal((120, 30))
-    accuracy, _ = composer_accuracy(X, y, tracks, seeds=2)
-    assert accuracy < 0.6
-    leaked, _ = composer_accuracy(X, y, np.arange(120), seeds=2)
-    assert leaked == pytest.approx(1.0)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import soundfile
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -10,6 +11,7 @@ from sklearn.pipeline import Pipeline
 from sktag import ArtistCNNFeatures, BagOfFeatures, MultiScaleFeatures, SampleCNNFeatures
 from sktag.audio import AudioError, ClipFailureWarning
 from sktag.nn import ArtistCNN, SampleCNN
+from sktag.weights import SHIPPED_WEIGHTS
 
 SAMPLECNN = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}  # 243-sample segments
 ARTIST = {
@@ -167,3 +169,15 @@ def test_a_union_reuses_what_its_members_cached_alone_and_the_reverse(clips, tmp
     artist_runs = network_segments[ArtistCNN]
     ArtistCNNFeatures(weights=None, architecture=ARTIST, random_state=0, memory=cache).fit(paths).transform(paths)
     assert network_segments[ArtistCNN] == artist_runs > 0  # what the union cached, the member alone reuses
+
+
+def test_multiscale_default_is_the_papers_three_samplecnn_scales():
+    union = MultiScaleFeatures().fit([np.zeros(100, dtype=np.float32)])
+    assert [name for name, _ in union.extractors_] == ["samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10"]
+    assert [member.weights_id_ for _, member in union.extractors_] == [
+        "sha256-" + SHIPPED_WEIGHTS[name][1] for name in ("samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10")
+    ]
+    assert all(member.layers_ == member.model_.layer_names[-4:-1] for _, member in union.extractors_)
+    grid_point = clone(MultiScaleFeatures()).set_params(**{"samplecnn-3x10": "drop", "samplecnn-3x9__layers": -2})
+    assert [name for name, _ in grid_point.fit([np.zeros(100)]).extractors_] == ["samplecnn-3x8", "samplecnn-3x9"]
+    assert grid_point.extractors_[1][1].layers_ == ["block9"]

@@ -1,4 +1,5 @@
-"""Devices and precisions: what ``precision`` resolves to on CPUs with and without native bf16."""
+"""Devices and precisions: what ``precision`` resolves to on CPUs with and without native bf16, and how many threads
+decode ahead of the network."""
 
 import warnings
 
@@ -27,3 +28,8 @@ def test_bf16_on_a_cpu_with_native_bf16_is_quiet(monkeypatch):
         assert _devices.resolve_precision("bf16", CPU) is torch.bfloat16
         expected = torch.bfloat16 if torch.backends.mkldnn.is_available() else None
         assert _devices.resolve_precision("auto", CPU) is expected
+
+
+def test_one_decoding_thread_on_cpu_all_cores_but_one_on_gpu():
+    assert _devices.decode_workers(torch.device("cpu")) == 1
+    assert 1 <= _devices.decode_workers(torch.device("cuda")) <= 8

@@ -61,8 +61,8 @@ def test_reference_outputs_reproduce(name):
 # The registry (issue 27): one ShippedWeights record per file, each family's default
 # ---------------------------------------------------------------------------
 
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "sktag" / "weights"
-USER_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "user_guide.rst"
+WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "sktag" / "weights"
+USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user_guide.rst"
 
 #: The plain tables (as before the registry, plus issue 26's network): users and tests index them.
 SHIPPED_BEFORE = {
@@ -124,7 +124,7 @@ def test_registry_entry_matches_its_file(name):
     for key, value in checkpoint.meta["metrics"].items():
         registry_key = "test_teacher_roc_auc" if key == "test" else key
         assert entry.metrics[registry_key] == pytest.approx(value, abs=5e-5), key
-    assert (Path(__file__).resolve().parents[1] / entry.results).is_file()
+    assert (Path(__file__).resolve().parents[2] / entry.results).is_file()
 
 
 def test_registry_entries_are_read_only_and_listable():

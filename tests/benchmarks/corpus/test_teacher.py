@@ -323,7 +323,7 @@ def test_module_imports_without_tensorflow_librosa_or_sktag():
         "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'librosa', 'sktag', 'torch')]; "
         "assert not bad, bad"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[3])
 
 
 def test_check_against_peers_from_parts(corpus: Path, tmp_path: Path):

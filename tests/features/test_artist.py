@@ -6,11 +6,11 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from test_features import _philharmonia
 
 from sktag import ArtistCNNFeatures, SampleCNNFeatures
 from sktag.nn import ArtistCNN, SampleCNN
 from sktag.weights import save_checkpoint
+from tests.features.test_samplecnn import _philharmonia
 
 SMALL = {"sample_rate": 8000, "n_fft": 256, "hop_length": 64, "n_mels": 32}  # 8192-sample segments
 

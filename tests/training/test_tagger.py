@@ -1,18 +1,13 @@
-"""The training path: audio store, datasets, clip scoring, SampleCNNTagger (tiny networks)."""
+"""The end-to-end taggers: SampleCNNTagger, ArtistCNNTagger and MelCNNTagger (tiny networks)."""
 
 import json
-import os
 
 import numpy as np
 import pytest
-import soundfile
 import torch
 
-from sktag import ArtistCNNFeatures, SampleCNNFeatures
-from sktag.metrics import binarize_targets, tag_scores
-from sktag.training import ArtistCNNTagger, AudioStore, SampleCNNTagger
-from sktag.training.data import AllSegments, RandomCrops
-from sktag.training.losses import TeacherLogitMSE
+from sktag import ArtistCNNFeatures, MelCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
+from sktag.training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
 
 TINY = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}  # 243-sample segments
 
@@ -28,76 +23,6 @@ def _tone_clips(n_per_class=6, sr=8000, seconds=0.25, seed=0):
         X.append((0.5 * np.sin(2 * np.pi * f * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32))
         y.append([1 - high, high])
     return X, np.asarray(y, dtype=np.float32)
-
-
-@pytest.fixture
-def cache(tmp_path):
-    return str(tmp_path / "cache")
-
-
-def test_audio_store_round_trip_and_reuse(tmp_path, cache):
-    rng = np.random.default_rng(0)
-    y = np.clip(0.2 * rng.standard_normal(5000), -0.99, 0.99).astype(np.float32)
-    path = tmp_path / "clip.wav"
-    soundfile.write(path, y, 8000, subtype="PCM_16")
-    store = AudioStore.build([str(path), y[:100]], sample_rate=8000, cache_dir=cache)
-    assert list(store.lengths) == [5000, 100]
-    np.testing.assert_allclose(store.crop(0, 0, 5000), y, atol=2 / 32768)
-    np.testing.assert_allclose(store.crop(1, 50, 80)[:50], y[50:100], atol=2 / 32768)
-    assert not store.crop(1, 50, 80)[50:].any()  # zero-padded past the end
-    data_files = sorted(os.listdir(cache))
-    mtime = os.path.getmtime(os.path.join(cache, data_files[0]))
-    again = AudioStore.build([str(path), y[:100]], sample_rate=8000, cache_dir=cache)
-    assert sorted(os.listdir(cache)) == data_files and os.path.getmtime(os.path.join(cache, data_files[0])) == mtime
-    np.testing.assert_array_equal(again.crop(0, 0, 5000), store.crop(0, 0, 5000))
-    resampled = AudioStore.build([str(path)], sample_rate=16000, cache_dir=cache)
-    assert resampled.lengths[0] == 10000
-
-
-def test_random_crops_and_all_segments(cache):
-    X = [np.arange(1000, dtype=np.float32) / 1000, np.ones(100, dtype=np.float32) * 0.5]
-    targets = np.array([[1, 0], [0, 1]], dtype=np.float32)
-    store = AudioStore.build(X, sample_rate=8000, cache_dir=cache)
-    crops = RandomCrops(store, targets, 243)
-    torch.manual_seed(0)
-    first = [crops[0][0][0].item() for _ in range(20)]
-    assert len(set(first)) > 5  # a new random start each time
-    torch.manual_seed(0)
-    assert [crops[0][0][0].item() for _ in range(20)] == first  # reproducible from the seed
-    assert crops[1][0].shape == (243,) and crops[1][0][100:].abs().sum() == 0
-    segments = AllSegments(store, targets, 243)
-    assert len(segments) == 4 + 1 and list(segments.clip_index) == [0, 0, 0, 0, 1]
-    values = np.arange(10, dtype=np.float32).reshape(5, 2)
-    np.testing.assert_allclose(segments.clip_mean(values), [[3, 4], [8, 9]])
-    three = RandomCrops(store, targets, 243, per_clip=3)
-    assert len(three) == 6
-    assert [three[i][1].argmax().item() for i in range(6)] == [0, 1, 0, 1, 0, 1]  # every clip 3 times a pass
-
-
-def test_teacher_logit_mse_is_minimised_at_the_teacher_logits_and_keeps_rare_tags_alive():
-    teacher = torch.tensor([[0.9, 0.01, 0.0], [0.2, 0.02, 1.0]])
-    loss = TeacherLogitMSE(eps=1e-4)
-    exact = torch.logit(teacher.clamp(1e-4, 1 - 1e-4))
-    assert loss(exact, teacher).item() == pytest.approx(0.0, abs=1e-10)
-    assert torch.sigmoid(exact)[0, 0].item() == pytest.approx(0.9)
-    # a student at logit 0 for a tag the teacher rates at 1-2 %: BCE barely pushes, logit MSE does
-    student = torch.zeros(2, 3, requires_grad=True)
-    loss(student, teacher).backward()
-    logit_push = student.grad[:, 1].abs().mean().item()
-    student.grad = None
-    torch.nn.functional.binary_cross_entropy_with_logits(student, teacher).backward()
-    assert logit_push > 5 * student.grad[:, 1].abs().mean().item()
-
-
-def test_tag_scores_binarize_soft_targets():
-    soft = np.linspace(0, 1, 100)[:, None].repeat(2, axis=1)
-    binary = binarize_targets(soft, top_fraction=0.1)
-    assert binary[:, 0].sum() == 10 and binary[-10:, 0].all()
-    scores = tag_scores(soft, soft)
-    assert scores["roc_auc"] == pytest.approx(1.0) and scores["n_tags_scored"] == 2
-    assert tag_scores(soft, -soft)["roc_auc"] == pytest.approx(0.0)
-    hard = np.array([[1, 0], [0, 0], [1, 0]])
-    assert tag_scores(hard, np.random.rand(3, 2))["n_tags_scored"] == 1  # a tag without positives is skipped
 
 
 def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache):
@@ -338,3 +263,39 @@ def test_artist_tagger_learns_labels_freezes_blocks_and_feeds_artist_features(tm
         ArtistCNNTagger(str(path), freeze=["block9"], cache_dir=cache, recipe="adam").fit(X, labels)
     with pytest.raises(ValueError, match="holds architecture 'ArtistCNN', but SampleCNNTagger"):
         SampleCNNTagger(str(path), cache_dir=cache, recipe="adam").fit(X, labels)
+
+
+TINY_MEL = {"sample_rate": 8000, "n_fft": 128, "hop_length": 32, "n_mels": 16, "n_frames": 18, "widths": [8, 8, 16]}
+
+
+def test_tagger_learns_tags_and_its_checkpoint_feeds_multi_scale_features(tmp_path):
+    X, y = _tone_clips(seconds=0.5)
+    tagger = MelCNNTagger(
+        architecture=TINY_MEL,
+        recipe="adam",
+        lr=3e-3,
+        max_epochs=8,
+        batch_size=4,
+        cache_dir=str(tmp_path / "cache"),
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
+    tagger.fit(X, y, X_valid=X, y_valid=y, tags=["low", "high"])
+    assert tagger.analysis_rate_ == 8000 and tagger.score(X, y) > 0.8
+    path = tmp_path / "mel18.pt"
+    tagger.save(path, half=False)
+    features = MelCNNFeatures(weights=str(path)).fit(X)
+    assert features.layers_ == ["block1", "block2", "block3"]  # every conv layer, as the paper aggregates
+    assert features.transform(X).shape == (12, 8 + 8 + 16)
+    scales = MultiScaleFeatures(
+        [
+            ("f18", MelCNNFeatures(weights=str(path))),
+            ("f27", MelCNNFeatures(weights=None, architecture={**TINY_MEL, "n_frames": 27}, random_state=0)),
+        ]
+    ).fit(X)
+    Z = scales.transform(X)
+    assert Z.shape == (12, 32 + 32) and np.isfinite(Z).all()
+    np.testing.assert_allclose(Z[:, :32], features.transform(X), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="holds architecture 'MelCNN', but ArtistCNNTagger"):
+        ArtistCNNTagger(str(path), recipe="adam", cache_dir=str(tmp_path / "cache")).fit(X, y)

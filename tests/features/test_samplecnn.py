@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sktag import ArtistCNNFeatures, MelCNNFeatures, MultiScaleFeatures, SampleCNNFeatures
+from sktag import ArtistCNNFeatures, MelCNNFeatures, SampleCNNFeatures
 from sktag.audio import AudioError, AudioFileNotFoundError, AudioTypeError, ShortClipWarning, load
 from sktag.clips import validate_clips
 from sktag.nn import SampleCNN
@@ -24,7 +24,7 @@ from sktag.weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS, save_checkpoint
 
 SMALL = {"m": 3, "n": 5}  # 729-sample segments: fast, yet a real SampleCNN
 PHILHARMONIA = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "data", "philharmonia"
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "..", "shared", "data", "philharmonia"
 )
 
 
@@ -198,18 +198,6 @@ def test_transformers_load_their_familys_shipped_weights_by_default(cls, family,
     assert cls("default").fit([np.zeros(100)]).weights_id_ == cls(name).fit([np.zeros(100)]).weights_id_
     with pytest.raises(ValueError, match="architecture builds a randomly initialised network: pass weights=None"):
         cls(architecture={}).fit([np.zeros(100)])
-
-
-def test_multiscale_default_is_the_papers_three_samplecnn_scales():
-    union = MultiScaleFeatures().fit([np.zeros(100, dtype=np.float32)])
-    assert [name for name, _ in union.extractors_] == ["samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10"]
-    assert [member.weights_id_ for _, member in union.extractors_] == [
-        "sha256-" + SHIPPED_WEIGHTS[name][1] for name in ("samplecnn-3x8", "samplecnn-3x9", "samplecnn-3x10")
-    ]
-    assert all(member.layers_ == member.model_.layer_names[-4:-1] for _, member in union.extractors_)
-    grid_point = clone(MultiScaleFeatures()).set_params(**{"samplecnn-3x10": "drop", "samplecnn-3x9__layers": -2})
-    assert [name for name, _ in grid_point.fit([np.zeros(100)]).extractors_] == ["samplecnn-3x8", "samplecnn-3x9"]
-    assert grid_point.extractors_[1][1].layers_ == ["block9"]
 
 
 def test_layers_by_position_count_from_the_end_like_forward_intermediates():

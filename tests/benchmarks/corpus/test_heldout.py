@@ -1,0 +1,33 @@
+"""The held-out scores of issue 26's distillation (benchmarks/corpus/heldout.py): composers kept,
+track-grouped accuracy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.corpus.heldout import composer_accuracy, composer_subset
+
+
+def test_composer_subset_keeps_credited_composers_with_enough_tracks():
+    clips = pd.DataFrame(
+        {
+            "artist": ["a"] * 3 + ["b"] * 2 + ["unknown"] * 3,
+            "track_id": ["a1", "a2", "a3", "b1", "b2", "u1", "u2", "u3"],
+        }
+    )
+    assert set(composer_subset(clips).artist) == {"a"}
+    assert set(composer_subset(clips, min_tracks=2).artist) == {"a", "b"}
+
+
+def test_composer_accuracy_never_splits_a_track():
+    # features that only say which track a clip is from: perfect if tracks leaked across folds
+    rng = np.random.default_rng(0)
+    tracks = np.repeat(np.arange(30), 4)
+    y = tracks % 3
+    X = np.eye(30)[tracks] + 0.01 * rng.standard_normal((120, 30))
+    accuracy, _ = composer_accuracy(X, y, tracks, seeds=2)
+    assert accuracy < 0.6
+    leaked, _ = composer_accuracy(X, y, np.arange(120), seeds=2)
+    assert leaked == pytest.approx(1.0)
