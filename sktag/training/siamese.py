@@ -8,20 +8,19 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.helper import predefined_split
 from torch.utils.data import Dataset
 
 from .._deprecation import DeprecatedAttribute, renamed_state
-from .._devices import resolve_device, resolve_precision
-from .._runtime import settle_torch_threads
+from .._devices import resolve_precision
 from ..clips import clip_means, network_rows, validate_clips
 from ..nn import ArtistCNN
 from ._net import AutocastNet
 from ._rates import array_rate, network_config
 from ._saving import save_trained
+from ._start import start_training
 from .augment import WaveformAugment
 from .callbacks import epoch_table
 from .store import AudioStore
@@ -288,11 +287,7 @@ class SiameseArtistCNN(TransformerMixin, BaseEstimator):
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"Siamese training needs clips of at least two artists; got {len(self.classes_)} class")
-        device = resolve_device(self.device)
-        if device.type == "cpu":
-            settle_torch_threads()  # SKTAG_NUM_THREADS, as for the feature transformers
-        rng = check_random_state(self.random_state)
-        torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        device = start_training(self.device, self.random_state)
         self.config_ = network_config(ArtistCNN, self.architecture, self.analysis_rate, owner=type(self).__name__)
         network = ArtistCNN(**self.config_)
         self.analysis_rate_ = float(network.sample_rate)

@@ -10,7 +10,6 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Checkpoint, LRScheduler
@@ -19,13 +18,13 @@ from skorch.helper import predefined_split
 from .. import weights as sktag_weights
 from .._deprecation import REMOVED_IN, RENAMED_IN, DeprecatedAttribute, renamed_state
 from .._devices import resolve_device, resolve_precision
-from .._runtime import settle_torch_threads
 from ..clips import clip_means, network_rows, validate_clips
 from ..metrics import tag_scores
 from ..nn import ArtistCNN, MelCNN, SampleCNN
 from ._net import AutocastNet
 from ._rates import array_rate, network_config, requested_rate
 from ._saving import save_trained
+from ._start import start_training
 from ._targets import check_targets, one_hot
 from .augment import WaveformAugment
 from .callbacks import ClipScoring, KeepBest, StagedLearningRate, epoch_table
@@ -337,11 +336,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         augment = WaveformAugment.from_param(self.augment)
         if self.recipe == "staged" and X_valid is None:
             raise ValueError("recipe='staged' early-stops each stage on validation: pass X_valid and y_valid")
-        device = resolve_device(self.device)
-        if device.type == "cpu":
-            settle_torch_threads()  # SKTAG_NUM_THREADS, as for the feature transformers
-        rng = check_random_state(self.random_state)
-        torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        device = start_training(self.device, self.random_state)
         module, config, self.analysis_rate_ = self._initial_module(y.shape[1])
         input_rate = array_rate(self, input_rate, "fit", legacy=self._legacy_sample_rate())
         self.config_ = config
