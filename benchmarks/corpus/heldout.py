@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import time
 from pathlib import Path
 
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
         f"same on the shared game_music test split (199 clips of the 7 games both networks trained on). "
         f"Networks at "
         f"`precision='auto'`. Machine: {machine()}. Command: `python -m benchmarks.corpus.heldout "
-        f"{' '.join(args.weights)}` ({(time.perf_counter() - started) / 60:.1f} min).\n\n"
+        f"{shlex.join(['--weights', *args.weights])}` ({(time.perf_counter() - started) / 60:.1f} min).\n\n"
         f"| features | n | composer accuracy | teacher agreement | teacher agreement, shared test |\n"
         f"|---|---:|---:|---:|---:|\n"
     )

@@ -17,7 +17,7 @@ alone), ``BagOfFeatures`` (fitted per task on its training clips; on all clips o
 task, as it sees no labels), and the baselines: MFCC statistics, the MTAT-trained peer's features
 (musicnn ``max_pool``, precomputed in ``peers/musicnn_MTT.npz`` of a task's corpus folder; where
 present) and ``random:<weights>``, a network of exactly that checkpoint's architecture at random
-initialisation (seeded; by default one per family's default: ``random:samplecnn-3x9-multiteacher``,
+initialisation (seeded; by default one per family's default: ``random:samplecnn-3x9-multiteacher-v2``,
 ``random:melcnn-54f``, ``random:artist-basic-gamemusic``). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three
 hidden layers of 512, the bag-of-features paper's) and ``MLPTagger-2x512`` (two, the multi-scale
 paper's second stage), each after a StandardScaler. Writes ``transfer<suffix>.md`` / ``.csv`` / ``.png`` to ``--out``::

@@ -64,12 +64,16 @@ def test_reference_outputs_reproduce(name):
 WEIGHTS_DIR = Path(__file__).resolve().parents[2] / "sktag" / "weights"
 USER_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "user_guide.rst"
 
-#: The plain tables (as before the registry, plus issue 26's network): users and tests index them.
+#: The plain tables (as before the registry, plus issue 26's networks): users and tests index them.
 SHIPPED_BEFORE = {
     "samplecnn-3x9": ("samplecnn-3x9.pt", "c8b0f7bfa663c9f7f1c1a62f90087582a639c1b90d8bff0d8123408e89c23b35"),
     "samplecnn-3x9-multiteacher": (
         "samplecnn-3x9-multiteacher.pt",
         "5dcb6938cd8830224c1524079e293cf9fdd37bd0b2ea0c4cb2f663a26ed613bf",
+    ),
+    "samplecnn-3x9-multiteacher-v2": (
+        "samplecnn-3x9-multiteacher-v2.pt",
+        "a24db3a92c1bfdded0b473afcdd859a756f4391a99663dcf68edaafd4bc45237",
     ),
     "samplecnn-3x8": ("samplecnn-3x8.pt", "e9d912fd59106680279a34a4d2856788dd794606a62123f3aa12e9da104b2f62"),
     "samplecnn-3x10": ("samplecnn-3x10.pt", "d3832f0430195f711ea18267185e2386cfcd2afa1a68a168245680507925cdf9"),
@@ -87,7 +91,7 @@ SHIPPED_BEFORE = {
     ),
 }
 DEFAULTS_BEFORE = {
-    "SampleCNN": "samplecnn-3x9-multiteacher",
+    "SampleCNN": "samplecnn-3x9-multiteacher-v2",
     "MelCNN": "melcnn-54f",
     "ArtistCNN": "artist-basic-gamemusic",
 }
@@ -145,7 +149,7 @@ def test_registry_entries_are_read_only_and_listable():
         get_shipped_weights("samplecnn-3x7")
     record = json.loads(json.dumps(entry.to_dict()))
     assert record["name"] == "samplecnn-3x9" and record["default"] is False and record["config"] == dict(entry.config)
-    assert json.loads(json.dumps(REGISTRY["samplecnn-3x9-multiteacher"].to_dict()))["default"] is True
+    assert json.loads(json.dumps(REGISTRY["samplecnn-3x9-multiteacher-v2"].to_dict()))["default"] is True
 
 
 def test_the_user_guide_table_is_generated_from_the_registry():
