@@ -12,6 +12,23 @@ from sktag.training import ArtistCNNTagger, MelCNNTagger, SampleCNNTagger
 TINY = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}  # 243-sample segments
 
 
+def _tiny_tagger(cache, **changes) -> SampleCNNTagger:
+    """A SampleCNNTagger of the TINY network at 8 kHz, fp32, seeded and quiet; ``changes`` override."""
+    params = {
+        "architecture": TINY,
+        "analysis_rate": 8000,
+        "recipe": "adam",
+        "lr": 3e-3,
+        "max_epochs": 12,
+        "batch_size": 4,
+        "cache_dir": cache,
+        "random_state": 0,
+        "verbose": 0,
+        "precision": "fp32",
+    }
+    return SampleCNNTagger(**{**params, **changes})
+
+
 def _tone_clips(n_per_class=6, sr=8000, seconds=0.25, seed=0):
     """Two classes of clips: a low and a high tone in noise; tags (low, high, both-ish soft)."""
     rng = np.random.default_rng(seed)
@@ -27,18 +44,7 @@ def _tone_clips(n_per_class=6, sr=8000, seconds=0.25, seed=0):
 
 def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache):
     X, y = _tone_clips()
-    tagger = SampleCNNTagger(
-        architecture=TINY,
-        analysis_rate=8000,
-        recipe="adam",
-        lr=3e-3,
-        max_epochs=12,
-        batch_size=4,
-        cache_dir=cache,
-        random_state=0,
-        verbose=0,
-        precision="fp32",
-    )
+    tagger = _tiny_tagger(cache)
     tagger.fit(X, y, X_valid=X, y_valid=y, tags=["low", "high"])
     assert list(tagger.classes_) == ["low", "high"]
     proba = tagger.predict_proba(X)
@@ -57,17 +63,7 @@ def test_tagger_learns_and_saves_a_checkpoint_features_can_load(tmp_path, cache)
 
 def test_verbose_prints_the_epoch_table(cache, capsys):
     X, y = _tone_clips(n_per_class=2)
-    SampleCNNTagger(
-        architecture=TINY,
-        analysis_rate=8000,
-        recipe="adam",
-        max_epochs=2,
-        batch_size=4,
-        cache_dir=cache,
-        random_state=0,
-        verbose=1,
-        precision="fp32",
-    ).fit(X, y, X_valid=X, y_valid=y)
+    _tiny_tagger(cache, lr=None, max_epochs=2, verbose=1).fit(X, y, X_valid=X, y_valid=y)
     out = capsys.readouterr().out
     assert "valid_roc_auc" in out and out.count("\n") >= 4  # header, rule, one row per epoch
 
@@ -75,20 +71,7 @@ def test_verbose_prints_the_epoch_table(cache, capsys):
 def test_logit_mse_loss_and_several_crops_per_clip_train(cache):
     X, y = _tone_clips()
     soft = np.clip(0.05 + 0.9 * y, 0, 1)  # a teacher's soft version of the tags
-    tagger = SampleCNNTagger(
-        architecture=TINY,
-        analysis_rate=8000,
-        recipe="adam",
-        lr=3e-3,
-        max_epochs=4,
-        batch_size=4,
-        crops_per_clip=3,
-        loss="logit_mse",
-        cache_dir=cache,
-        random_state=0,
-        verbose=0,
-        precision="fp32",
-    )
+    tagger = _tiny_tagger(cache, max_epochs=4, crops_per_clip=3, loss="logit_mse")
     tagger.fit(X, soft, X_valid=X, y_valid=soft)
     train_batches = [b for b in tagger.history_[0, "batches"] if "train_loss" in b]
     assert len(train_batches) == 36 // 4  # 12 clips x 3 crops per epoch
@@ -98,17 +81,7 @@ def test_logit_mse_loss_and_several_crops_per_clip_train(cache):
 
 def test_staged_recipe_moves_through_stages_and_stops(cache):
     X, y = _tone_clips(n_per_class=3)
-    tagger = SampleCNNTagger(
-        architecture=TINY,
-        analysis_rate=8000,
-        max_epochs=40,
-        patience=1,
-        batch_size=6,
-        cache_dir=cache,
-        random_state=0,
-        verbose=0,
-        precision="fp32",
-    )
+    tagger = _tiny_tagger(cache, recipe="staged", lr=None, max_epochs=40, patience=1, batch_size=6)
     tagger.fit(X, y, X_valid=X, y_valid=y)
     stages = [row["lr_stage"] for row in tagger.history_]
     assert stages == sorted(stages) and stages[-1] == 4  # every stage visited, in order
@@ -145,17 +118,7 @@ def test_training_resumes_from_a_checkpoint(tmp_path, cache):
 
 def test_fine_tuning_leaves_frozen_blocks_bit_identical(tmp_path, cache):
     X, y = _tone_clips(n_per_class=3)
-    base = SampleCNNTagger(
-        architecture=TINY,
-        analysis_rate=8000,
-        recipe="adam",
-        max_epochs=2,
-        batch_size=6,
-        cache_dir=cache,
-        random_state=0,
-        verbose=0,
-        precision="fp32",
-    ).fit(X, y)
+    base = _tiny_tagger(cache, lr=None, max_epochs=2, batch_size=6).fit(X, y)
     path = tmp_path / "base.pt"
     base.save(path, half=False)
     before = {k: v.clone() for k, v in torch.load(path, weights_only=True)["state_dict"].items()}
@@ -202,18 +165,7 @@ def test_bad_targets(bad, match, cache):
 def test_single_label_targets_train_one_hot(cache):
     X, y = _tone_clips()
     labels = np.where(y[:, 1] == 1, "high", "low")
-    tagger = SampleCNNTagger(
-        architecture=TINY,
-        analysis_rate=8000,
-        recipe="adam",
-        lr=3e-3,
-        max_epochs=12,
-        batch_size=4,
-        cache_dir=cache,
-        random_state=0,
-        verbose=0,
-        precision="fp32",
-    )
+    tagger = _tiny_tagger(cache)
     tagger.fit(X, labels)
     assert list(tagger.classes_) == ["high", "low"] and not tagger.multilabel_
     assert set(tagger.predict(X)) <= {"high", "low"}
