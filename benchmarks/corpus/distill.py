@@ -14,6 +14,11 @@ random one with ``--from-scratch``); each step takes ``--batch`` clips, two rand
 - **contrast** (``--contrast-weight``): NT-Xent between the two crops of a clip over a
   projection of the same features (CLMR, arXiv:2103.09410), temperature 0.1: no teacher.
 
+``--freeze-through LAYER`` keeps the stem and the blocks up to ``LAYER`` as they start (random
+ones with ``--from-scratch``: randomly weighted front ends transfer well, Pons and Serra,
+arXiv:1805.00237), in inference mode and without gradients; it also skips their backward pass,
+most of a step's cost.
+
 ``--start`` continues from another checkpoint (a shipped name or a path) and ``--start-heads``
 from the extra tag heads of the run that made it, so a run can continue another with a
 different loss or layer set.
@@ -150,6 +155,16 @@ class Batches:
         )
 
 
+def frozen_front(model: nn.Module, through: str | None) -> list[nn.Module]:
+    """Freeze the stem and the blocks up to layer ``through`` of ``model``; return them (none for ``None``)."""
+    if through is None:
+        return []
+    modules = [model.stem, *model.blocks][: model.layer_names.index(through) + 1]
+    for module in modules:
+        module.requires_grad_(False)
+    return modules
+
+
 def export(model: nn.Module, config: dict, meta: dict, path: Path) -> str:
     """Save the network alone (fp16) as a sktag checkpoint; return its sha256."""
     return save_checkpoint(path, model, config=config, meta=meta, half=True)
@@ -182,6 +197,10 @@ def main(argv: list[str] | None = None) -> None:
         help="a run's state.pt whose extra tag heads to start from (with --start from that run)",
     )
     parser.add_argument("--from-scratch", action="store_true", help="start from a random network, not samplecnn-3x9")
+    parser.add_argument(
+        "--freeze-through",
+        help="keep the stem and the blocks up to this layer (e.g. block4) as they start, in inference mode",
+    )
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--save-every", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
@@ -206,6 +225,14 @@ def main(argv: list[str] | None = None) -> None:
 
     shipped = get_checkpoint(str(Path(args.start).expanduser()) if "/" in args.start else args.start)
     model = shipped.build().train() if not args.from_scratch else type(shipped.build())(**shipped.config).train()
+    frozen = frozen_front(model, args.freeze_through)
+
+    def train_mode() -> None:
+        model.train()
+        for module in frozen:
+            module.eval()
+
+    train_mode()
     length, fc_width = model.input_length, model.fc[0].out_features
     feature_layers = args.feature_layers.split(",")
     feature_width = sum(model.feature_info[model.layer_names.index(n)]["num_chs"] for n in feature_layers)
@@ -216,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.start_heads:
         previous = torch.load(args.start_heads.expanduser(), weights_only=False)["heads"]
         heads.tags.load_state_dict({k[len("tags.") :]: v for k, v in previous.items() if k.startswith("tags.")})
-    parameters = [*model.parameters(), *heads.parameters()]
+    parameters = [p for p in (*model.parameters(), *heads.parameters()) if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / 100) * 0.5 * (1 + np.cos(np.pi * min(s, args.steps) / args.steps))
@@ -262,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
         if scores["composer_accuracy"] > best:
             best = scores["composer_accuracy"]
             shutil.copy(path, args.out / "best.pt")
-        model.train()
+        train_mode()
 
     def save() -> None:
         torch.save(

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, nt_xent
+from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, frozen_front, nt_xent
+from sktag.nn.samplecnn import SampleCNN
 
 
 def test_crop_targets_weigh_the_patches_a_crop_overlaps():
@@ -30,3 +31,26 @@ def test_nt_xent_is_low_for_matching_pairs_and_high_for_shuffled_ones():
     matched = nt_xent(a, a + 0.01 * torch.randn(8, 16))
     shuffled = nt_xent(a, a[torch.randperm(8)] + 0.01 * torch.randn(8, 16))
     assert matched < 0.1 < np.log(15) - 1 < shuffled
+
+
+def test_frozen_front_keeps_the_stem_and_blocks_up_to_the_layer_unchanged():
+    torch.manual_seed(0)
+    model = SampleCNN(m=3, n=4, widths=[8, 8, 16, 16], stem_width=8, n_classes=4)
+    assert frozen_front(model, None) == []
+    frozen = frozen_front(model, "block2")
+    assert frozen == [model.stem, model.blocks[0], model.blocks[1]]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.SGD(trainable, lr=0.1)
+    model.train()
+    for module in frozen:
+        module.eval()
+    model(torch.randn(4, 1, model.input_length)).pow(2).mean().backward()
+    optimizer.step()
+    after = model.state_dict()
+    for name, value in before.items():
+        changed = not torch.equal(value, after[name])
+        if name.startswith(("stem.", "blocks.0.", "blocks.1.")):
+            assert not changed, name  # weights and batch-norm statistics alike
+        elif name.endswith(".weight") and name.startswith("blocks.3."):
+            assert changed, name
