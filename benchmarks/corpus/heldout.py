@@ -12,8 +12,8 @@ Two numbers, both through the public API a user would call:
 
 Beside them, ``python -m benchmarks.corpus.heldout --weights NAME=PATH ...`` writes
 ``benchmarks/results/heldout_games.md`` / ``.json``: each checkpoint's two scores, and the composer
-accuracy of a random network of the same architecture (seed 0), MFCC statistics and the musicnn
-teachers' embeddings on the same clips. Features are cached in ``--cache`` by row name and
+accuracy of random networks of the same architecture (``--random-seeds``, and their mean), MFCC
+statistics and the musicnn teachers' embeddings on the same clips. Features are cached in ``--cache`` by row name and
 checkpoint sha256, so a rerun with one more checkpoint computes only its row::
 
     python -m benchmarks.corpus.heldout --weights shipped=samplecnn-3x9 new=~/.cache/sktag/runs/mt1/best.pt
@@ -43,6 +43,8 @@ CORPUS = Path("~/.cache/sktag-corpus/game_music2").expanduser()
 VALIDATION_GAMES = ("naev-data", "supertuxkart-data")
 #: The layers ``SampleCNNFeatures`` pools by default for a 3^9 SampleCNN (the paper's last three blocks).
 DEFAULT_LAYERS = ("block7", "block8", "block9")
+#: The label of the random-network rows of :func:`heldout_table` (one per seed, then their mean).
+RANDOM_ROW = "SampleCNN 3^9, random init"
 #: A wider layer set than the default, also scored during training.
 WIDE_LAYERS = tuple(f"block{i}" for i in range(3, 10))
 
@@ -132,8 +134,8 @@ def _cached(cache: Path, key: str, compute) -> np.ndarray:
     return np.load(path)
 
 
-def baseline_features(composers: pd.DataFrame, cache: Path) -> dict[str, np.ndarray]:
-    """Random 3^9 SampleCNN (seed 0), MFCC statistics and the musicnn embeddings of ``composers``' clips."""
+def baseline_features(composers: pd.DataFrame, cache: Path, random_seeds: int = 5) -> dict[str, np.ndarray]:
+    """Random 3^9 SampleCNNs (seeds ``0 .. random_seeds - 1``), MFCC statistics and the musicnn embeddings."""
     from sktag import SampleCNNFeatures
     from sktag.bench.baselines import mfcc_statistics
     from sktag.weights import get_checkpoint
@@ -141,15 +143,16 @@ def baseline_features(composers: pd.DataFrame, cache: Path) -> dict[str, np.ndar
     files = list(composers.file)
     architecture = get_checkpoint("samplecnn-3x9").config
     rows = {
-        "SampleCNN 3^9, random init (seed 0)": _cached(
+        f"{RANDOM_ROW} (seed {seed})": _cached(
             cache,
-            "random-samplecnn-3x9",
-            lambda: SampleCNNFeatures(
-                weights=None, architecture=architecture, random_state=0, precision="auto"
+            f"random-samplecnn-3x9-seed{seed}",
+            lambda seed=seed: SampleCNNFeatures(
+                weights=None, architecture=architecture, random_state=seed, precision="auto"
             ).fit_transform(files),
-        ),
-        "MFCC statistics": _cached(cache, "mfcc", lambda: mfcc_statistics(files)),
+        )
+        for seed in range(random_seeds)
     }
+    rows["MFCC statistics"] = _cached(cache, "mfcc", lambda: mfcc_statistics(files))
     for teacher, array in (
         ("MTT_musicnn", "max_pool"),
         ("MTT_musicnn", "penultimate"),
@@ -162,8 +165,14 @@ def baseline_features(composers: pd.DataFrame, cache: Path) -> dict[str, np.ndar
     return rows
 
 
-def heldout_table(weights: dict[str, str], clips: pd.DataFrame, cache: Path, seeds: int = 3) -> list[dict]:
-    """One row per checkpoint (composer accuracy and teacher agreement) and per baseline (composer accuracy)."""
+def heldout_table(
+    weights: dict[str, str], clips: pd.DataFrame, cache: Path, seeds: int = 3, random_seeds: int = 5
+) -> list[dict]:
+    """One row per checkpoint (composer accuracy and teacher agreement) and per baseline (composer accuracy).
+
+    The random networks' rows are followed by their mean, whose spread is the standard deviation
+    over the networks (how much the baseline depends on the draw), not over fold shuffles.
+    """
     from sktag import SampleCNNFeatures
     from sktag.weights import file_sha256, get_checkpoint
 
@@ -186,19 +195,29 @@ def heldout_table(weights: dict[str, str], clips: pd.DataFrame, cache: Path, see
             }
         )
         print(rows[-1], flush=True)
-    for label, X in baseline_features(composers, cache).items():
+    baseline = []
+    for label, X in baseline_features(composers, cache, random_seeds).items():
         accuracy, spread = composer_accuracy(X, composers.artist.to_numpy(), composers.track_id.to_numpy(), seeds)
-        rows.append(
-            {
-                "features": label,
-                "n_features": X.shape[1],
-                "composer_accuracy": accuracy,
-                "composer_std": spread,
-                "teacher_agreement": None,
-                "shared_test_agreement": None,
-            }
-        )
-    return rows
+        baseline.append(_baseline_row(label, X.shape[1], accuracy, spread))
+        if label == f"{RANDOM_ROW} (seed {random_seeds - 1})":
+            accuracies = [r["composer_accuracy"] for r in baseline]
+            baseline.append(
+                _baseline_row(
+                    f"{RANDOM_ROW}, mean of {random_seeds} seeds", X.shape[1], np.mean(accuracies), np.std(accuracies)
+                )
+            )
+    return rows + baseline
+
+
+def _baseline_row(label: str, n_features: int, accuracy: float, spread: float) -> dict:
+    return {
+        "features": label,
+        "n_features": n_features,
+        "composer_accuracy": float(accuracy),
+        "composer_std": float(spread),
+        "teacher_agreement": None,
+        "shared_test_agreement": None,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -214,7 +233,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--games", default=",".join(VALIDATION_GAMES))
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=3, help="fold shuffles per composer accuracy")
+    parser.add_argument("--random-seeds", type=int, default=5, help="random networks beside the checkpoints")
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/sktag/heldout").expanduser())
     parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "heldout_games")
     args = parser.parse_args(argv)
@@ -227,6 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         clips,
         args.cache / "-".join(games),
         args.seeds,
+        args.random_seeds,
     )
     composers = composer_subset(clips)
     header = (
@@ -235,13 +256,15 @@ def main(argv: list[str] | None = None) -> None:
         f"{len(composers)} clips of {composers.artist.nunique()} composers with >= 3 credited tracks "
         f"({composers.track_id.nunique()} tracks), default multi-level features, StandardScaler + "
         f"LogisticRegression(C=0.1), StratifiedGroupKFold(5) by track, mean (std) over {args.seeds} "
-        f"shuffles; chance {composers.artist.value_counts(normalize=True).max():.3f}. Teacher agreement: "
+        f"shuffles (for the mean of the random networks: std over the networks); "
+        f"chance {composers.artist.value_counts(normalize=True).max():.3f}. Teacher agreement: "
         f"`SampleCNNTagger.predict_proba` (what `sktag tag` prints) against musicnn MTT's clip tags on all "
         f"{len(clips)} clips, macro ROC-AUC with each tag's top 10 % as positives; the last column is the "
         f"same on the shared game_music test split (199 clips of the 7 games both networks trained on). "
         f"Networks at "
         f"`precision='auto'`. Machine: {machine()}. Command: `python -m benchmarks.corpus.heldout "
-        f"{shlex.join(['--weights', *args.weights])}` ({(time.perf_counter() - started) / 60:.1f} min).\n\n"
+        f"{shlex.join(['--weights', *args.weights, '--random-seeds', str(args.random_seeds)])}` "
+        f"({(time.perf_counter() - started) / 60:.1f} min).\n\n"
         f"| features | n | composer accuracy | teacher agreement | teacher agreement, shared test |\n"
         f"|---|---:|---:|---:|---:|\n"
     )
