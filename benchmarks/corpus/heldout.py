@@ -126,7 +126,8 @@ def shared_test_agreement(weights: str, precision: str = "auto") -> float:
     return tag_scores(teacher_tags(clips.clip_id, corpus_name="game_music"), scores)["roc_auc"]
 
 
-def _cached(cache: Path, key: str, compute) -> np.ndarray:
+def cached_features(cache: Path, key: str, compute) -> np.ndarray:
+    """``compute()``'s array, saved as ``cache/key.npy`` the first time and loaded from there after."""
     path = cache / f"{key}.npy"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
@@ -143,7 +144,7 @@ def baseline_features(composers: pd.DataFrame, cache: Path, random_seeds: int = 
     files = list(composers.file)
     architecture = get_checkpoint("samplecnn-3x9").config
     rows = {
-        f"{RANDOM_ROW} (seed {seed})": _cached(
+        f"{RANDOM_ROW} (seed {seed})": cached_features(
             cache,
             f"random-samplecnn-3x9-seed{seed}",
             lambda seed=seed: SampleCNNFeatures(
@@ -152,7 +153,7 @@ def baseline_features(composers: pd.DataFrame, cache: Path, random_seeds: int = 
         )
         for seed in range(random_seeds)
     }
-    rows["MFCC statistics"] = _cached(cache, "mfcc", lambda: mfcc_statistics(files))
+    rows["MFCC statistics"] = cached_features(cache, "mfcc", lambda: mfcc_statistics(files))
     for teacher, array in (
         ("MTT_musicnn", "max_pool"),
         ("MTT_musicnn", "penultimate"),
@@ -181,7 +182,7 @@ def heldout_table(
     for label, name in weights.items():
         source = get_checkpoint(name).source
         extractor = SampleCNNFeatures(weights=name, precision="auto")
-        features = _cached(
+        features = cached_features(
             cache,
             f"checkpoint-{file_sha256(source)[:16]}",
             lambda extractor=extractor: extractor.fit_transform(list(composers.file)),
