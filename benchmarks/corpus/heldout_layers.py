@@ -7,7 +7,8 @@ networks themselves differ by several points from draw to draw. For every shippe
 with every block, ``pooling="max+mean"`` and ``aggregate="mean+std"`` is cached; each configuration
 (a layer set x a pooling x an aggregation) is then a subset of its columns, scored by
 :func:`benchmarks.corpus.heldout.composer_accuracy` (track-grouped 5-fold, StandardScaler +
-LogisticRegression(C=0.1), mean over ``--seeds`` shuffles). Writes
+LogisticRegression(C=0.1), mean over ``--seeds`` shuffles). Networks at ``precision="auto"``, as in
+``benchmarks.corpus.heldout``. Writes
 ``benchmarks/results/heldout_layers.md`` / ``.json``::
 
     python -m benchmarks.corpus.heldout_layers --weights samplecnn-3x9-multiteacher-v2 samplecnn-3x9
@@ -46,7 +47,7 @@ POOLINGS = {"max": ("max",), "mean": ("mean",), "max+mean": ("max", "mean")}
 AGGREGATES = {"mean": ("mean",), "mean+std": ("mean", "std")}
 
 
-def all_blocks(weights: str | None, seed: int = 0):
+def all_blocks(weights: str | None, seed: int = 0, precision: str = "auto"):
     """``SampleCNNFeatures`` of every block, max- and mean-pooled, mean and std over segments (random: ``None``)."""
     from sktag import SampleCNNFeatures
     from sktag.weights import get_checkpoint
@@ -58,7 +59,7 @@ def all_blocks(weights: str | None, seed: int = 0):
         layers=list(ALL_BLOCKS),
         pooling="max+mean",
         aggregate="mean+std",
-        precision="auto",
+        precision=precision,
     )
 
 

@@ -1,0 +1,116 @@
+"""Philharmonia instrument accuracy of the feature configurations that did best on games left out.
+
+The second question behind a change of ``SampleCNNFeatures``' default layers or aggregation
+(issue 26): a configuration chosen for composer recognition on held-out games
+(``benchmarks.corpus.heldout_layers``) must not lose what the network knows about timbre. For the
+configurations in :data:`CANDIDATES`, the shared corpus's ``instrument`` task (16 Philharmonia
+instruments, its train/test split, StandardScaler + LogisticRegression(C=0.1) as ``sktag bench``)
+with each of ``--weights`` and ``--random-seeds`` random 3^9 SampleCNNs, at ``precision="fp32"`` (the
+transformers' default, as in ``sktag bench``). Features: one cached pass
+per network of every block (:func:`benchmarks.corpus.heldout_layers.all_blocks`). Writes
+``benchmarks/results/instrument_layers.md`` / ``.json``::
+
+    python -m benchmarks.corpus.instrument_layers --weights samplecnn-3x9-multiteacher-v2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from benchmarks.corpus.distill import SHARED
+from benchmarks.corpus.heldout import cached_features
+from benchmarks.corpus.heldout_layers import AGGREGATES, LAYER_SETS, POOLINGS, all_blocks, columns
+
+HERE = Path(__file__).resolve().parent
+#: (layers, pooling, aggregate): the default first, then the best of ``heldout_layers.md``.
+CANDIDATES = (
+    ("block7-9 (default)", "max", "mean"),
+    ("block7-9 (default)", "max", "mean+std"),
+    ("block5-9", "max", "mean"),
+    ("block5-9", "max", "mean+std"),
+    ("block3-9", "max+mean", "mean+std"),
+    ("block1-9", "mean", "mean+std"),
+)
+
+
+def held_out_split_accuracy(X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> float:
+    """Accuracy on the ``test`` rows of StandardScaler + LogisticRegression(C=0.1) fitted on the ``train`` rows."""
+    head = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+    return float(head.fit(X[train], y[train]).score(X[test], y[test]))
+
+
+def main(argv: list[str] | None = None) -> None:
+    from benchmarks.speed import machine
+    from sktag.bench import shared_tasks
+    from sktag.weights import file_sha256, get_checkpoint
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", nargs="+", required=True, help="shipped names or checkpoint paths")
+    parser.add_argument("--random-seeds", type=int, default=2)
+    parser.add_argument("--data", type=Path, default=SHARED)
+    parser.add_argument("--cache", type=Path, default=Path("~/.cache/sktag/philharmonia").expanduser())
+    parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "instrument_layers")
+    args = parser.parse_args(argv)
+    task = next(t for t in shared_tasks(args.data) if t.name == "instrument")
+    files, ((train, test),) = [str(p) for p in task.paths], task.folds()
+    started = time.perf_counter()
+    extractors = {
+        **{
+            (w, f"all-blocks-{file_sha256(get_checkpoint(w).source)[:16]}"): all_blocks(w, precision="fp32")
+            for w in args.weights
+        },
+        **{
+            (f"random seed {s}", f"all-blocks-random-seed{s}"): all_blocks(None, s, "fp32")
+            for s in range(args.random_seeds)
+        },
+    }
+    rows = []
+    for (label, key), extractor in extractors.items():
+        names = extractor.fit(files[:1]).get_feature_names_out()
+        X = cached_features(args.cache, key, lambda e=extractor: e.fit_transform(files))
+        for layers, pooling, aggregate in CANDIDATES:
+            mask = columns(names, LAYER_SETS[layers], POOLINGS[pooling], AGGREGATES[aggregate])
+            rows.append(
+                {
+                    "network": label,
+                    "layers": layers,
+                    "pooling": pooling,
+                    "aggregate": aggregate,
+                    "n_features": int(mask.sum()),
+                    "accuracy": held_out_split_accuracy(X[:, mask], task.y, train, test),
+                }
+            )
+            print(rows[-1], flush=True)
+    networks = list(dict.fromkeys(r["network"] for r in rows))
+    score = {(r["network"], r["layers"], r["pooling"], r["aggregate"]): r["accuracy"] for r in rows}
+    lines = [
+        "# Philharmonia instrument accuracy by layers, pooling and aggregation (issue 26)",
+        "",
+        f"The shared corpus's `instrument` task: {len(train)} train and {len(test)} test clips of 16 "
+        "Philharmonia instruments, StandardScaler + LogisticRegression(C=0.1), test accuracy; networks at fp32. "
+        "Machine: "
+        f"{machine()}. Command: `python -m benchmarks.corpus.instrument_layers --weights {' '.join(args.weights)} "
+        f"--random-seeds {args.random_seeds}` ({(time.perf_counter() - started) / 60:.1f} min).",
+        "",
+        f"| layers | pooling | aggregate | {' | '.join(networks)} |",
+        "|---|---|---|" + "---:|" * len(networks),
+        *[
+            f"| {c[0]} | {c[1]} | {c[2]} | " + " | ".join(f"{score[(n, *c)]:.3f}" for n in networks) + " |"
+            for c in CANDIDATES
+        ],
+    ]
+    args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
