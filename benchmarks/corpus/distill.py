@@ -13,6 +13,8 @@ random one with ``--from-scratch``); each step takes ``--batch`` clips, two rand
   ``SampleCNNFeatures`` pools) to the clip's z-scored musicnn MSD and MTT ``max_pool`` embeddings;
 - **contrast** (``--contrast-weight``): NT-Xent between the two crops of a clip over a
   projection of the same features (CLMR, arXiv:2103.09410), temperature 0.1: no teacher.
+  With ``--positives track`` the second crop comes from another clip of the same track
+  (where the track has one), so the pair shares the piece's sound but not its moment.
 
 ``--freeze-through LAYER`` keeps the stem and the blocks up to ``LAYER`` as they start (random
 ones with ``--from-scratch``: randomly weighted front ends transfer well, Pons and Serra,
@@ -129,20 +131,41 @@ def nt_xent(a: torch.Tensor, b: torch.Tensor, temperature: float = 0.1) -> torch
     return nn.functional.cross_entropy(similarity, target)
 
 
+def track_partners(clips: pd.DataFrame) -> list[np.ndarray]:
+    """For each clip (row), the rows of the other clips of its track (empty for a track's only clip)."""
+    track = (clips.corpus + "/" + clips.track_id.astype(str)).to_numpy()
+    rows = pd.Series(np.arange(len(clips))).groupby(track).apply(np.asarray)
+    return [rows[t][rows[t] != i] for i, t in enumerate(track)]
+
+
 class Batches:
-    """Random clips, two augmented crops each, with their crop-level tag targets."""
+    """Random clips, two augmented crops each (or one crop of each and one of a ``partners`` clip), and tag targets."""
 
     def __init__(
-        self, store: AudioStore, patch_tags: dict[str, np.ndarray], length: int, augment: WaveformAugment, seed: int
+        self,
+        store: AudioStore,
+        patch_tags: dict[str, np.ndarray],
+        length: int,
+        augment: WaveformAugment,
+        seed: int,
+        partners: list[np.ndarray] | None = None,
     ):
         self.store, self.patch_tags, self.length, self.augment = store, patch_tags, length, augment
+        self.partners = partners
         self.rng = np.random.default_rng(seed)
+
+    def pair(self, clips: np.ndarray) -> np.ndarray:
+        """The clips the second crops come from: ``clips`` themselves, or a random partner of each."""
+        if self.partners is None:
+            return clips
+        return np.array([self.rng.choice(self.partners[c]) if len(self.partners[c]) else c for c in clips])
 
     def draw(self, n_clips: int):
         clips = self.rng.choice(len(self.store), n_clips, replace=False)
+        both = np.concatenate([clips, self.pair(clips)])
         waves, tags = [], {name: [] for name in self.patch_tags}
-        for _ in range(2):
-            for clip in clips:
+        for half in (both[:n_clips], both[n_clips:]):
+            for clip in half:
                 room = int(self.store.lengths[clip]) - self.length
                 start = int(self.rng.integers(room + 1)) if room > 0 else 0
                 waves.append(self.augment.colour(self.store.crop(clip, start, self.length)))
@@ -151,7 +174,7 @@ class Batches:
         return (
             torch.from_numpy(np.stack(waves)),
             {k: torch.from_numpy(np.stack(v)) for k, v in tags.items()},
-            torch.from_numpy(clips),
+            torch.from_numpy(both),
         )
 
 
@@ -181,6 +204,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--embedding-weight", type=float, default=1.0)
     parser.add_argument("--contrast-weight", type=float, default=0.1)
     parser.add_argument("--augment", default='{"gain_db": 6, "eq_db": 6}')
+    parser.add_argument(
+        "--positives",
+        choices=["clip", "track"],
+        default="clip",
+        help="the contrastive pairs: two crops of one clip, or crops of two clips of one track",
+    )
     parser.add_argument(
         "--feature-layers",
         default=",".join(DEFAULT_LAYERS),
@@ -251,7 +280,14 @@ def main(argv: list[str] | None = None) -> None:
     store = AudioStore.build(
         list(clips.file), sample_rate=SAMPLE_RATE, cache_dir=str(args.out.parent / "stores"), verbose=1
     )
-    batches = Batches(store, patch_tags, length, WaveformAugment.from_param(json.loads(args.augment)), args.seed)
+    batches = Batches(
+        store,
+        patch_tags,
+        length,
+        WaveformAugment.from_param(json.loads(args.augment)),
+        args.seed,
+        partners=track_partners(clips) if args.positives == "track" else None,
+    )
     tag_loss = TeacherLogitMSE()
     meta = {
         "sample_rate": float(SAMPLE_RATE),
@@ -311,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
         evaluate()
     started, done_at_start = time.perf_counter(), step
     while step < args.steps:
-        waves, tags, clip_index = batches.draw(args.batch)
+        waves, tags, both = batches.draw(args.batch)
         with autocast(torch.device("cpu"), torch.bfloat16):
             logits, (*levels, fc) = model.forward_intermediates(
                 waves, [*feature_layers, "fc"], intermediates_only=False
@@ -321,7 +357,6 @@ def main(argv: list[str] | None = None) -> None:
             losses = {"MTT_musicnn": tag_loss(logits.float(), tags["MTT_musicnn"])}
             for name, head in heads.tags.items():
                 losses[name] = tag_loss(head(fc).float(), tags[name])
-            both = torch.cat([clip_index, clip_index])
             embedding = sum(
                 nn.functional.mse_loss(head(features).float(), target[both])
                 for head, target in zip(heads.embeddings, embeddings)

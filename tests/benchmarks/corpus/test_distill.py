@@ -6,9 +6,10 @@ Its held-out scores: tests/benchmarks/corpus/test_heldout.py.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import torch
 
-from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, frozen_front, nt_xent
+from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, frozen_front, nt_xent, track_partners
 from sktag.nn.samplecnn import SampleCNN
 
 
@@ -54,3 +55,14 @@ def test_frozen_front_keeps_the_stem_and_blocks_up_to_the_layer_unchanged():
             assert not changed, name  # weights and batch-norm statistics alike
         elif name.endswith(".weight") and name.startswith("blocks.3."):
             assert changed, name
+
+
+def test_track_partners_are_the_other_clips_of_the_same_track_of_the_same_corpus():
+    clips = pd.DataFrame(
+        {
+            "corpus": ["a", "a", "a", "b", "b"],
+            "track_id": ["t1", "t1", "t2", "t1", "t1"],
+        }
+    )
+    partners = track_partners(clips)
+    assert [list(p) for p in partners] == [[1], [0], [], [4], [3]]
