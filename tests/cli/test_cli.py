@@ -303,7 +303,15 @@ def _fake_dataset(tmp_path):
     )
 
 
-def test_ctrl_c_in_train_says_a_rerun_resumes_from_the_checkpoint_dir(tmp_path, capsys, monkeypatch):
+@pytest.fixture
+def sigint_raises():
+    """Ctrl-C raises KeyboardInterrupt, as in a terminal (a shell's background job starts with SIGINT ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_in_train_says_a_rerun_resumes_from_the_checkpoint_dir(tmp_path, capsys, monkeypatch, sigint_raises):
     """skorch's fit swallows Ctrl-C and returns; sktag train notices, writes no --out and says how to resume."""
     import sktag.cli
 
