@@ -63,6 +63,30 @@ def all_blocks(weights: str | None, seed: int = 0, precision: str = "auto"):
     )
 
 
+def all_block_networks(
+    weights: list[str], random_seeds: int, files: list[str], cache: Path, precision: str = "auto"
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """:func:`all_blocks` features of ``files`` for each of ``weights`` and each random seed, cached in ``cache``.
+
+    Returns ``{label: (column names, features [shape=(n_files, n_columns)])}``; the labels are the
+    weights as given and ``"random seed <k>"``.
+    """
+    from sktag.weights import file_sha256, get_checkpoint
+
+    extractors = {
+        (w, f"all-blocks-{file_sha256(get_checkpoint(w).source)[:16]}"): all_blocks(w, 0, precision) for w in weights
+    }
+    for seed in range(random_seeds):
+        extractors[f"random seed {seed}", f"all-blocks-random-seed{seed}"] = all_blocks(None, seed, precision)
+    return {
+        label: (
+            extractor.fit(files[:1]).get_feature_names_out(),
+            cached_features(cache, key, lambda e=extractor: e.fit_transform(files)),
+        )
+        for (label, key), extractor in extractors.items()
+    }
+
+
 def columns(names: np.ndarray, layers, poolings, aggregates) -> np.ndarray:
     """Mask of the columns ``<layer>_<pooling>_<aggregate>_<channel>`` in the given sets."""
     parts = np.array([n.split("_")[:3] for n in names])
@@ -71,7 +95,6 @@ def columns(names: np.ndarray, layers, poolings, aggregates) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> None:
     from benchmarks.speed import machine
-    from sktag.weights import file_sha256, get_checkpoint
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", nargs="+", required=True, help="shipped names or checkpoint paths")
@@ -89,17 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     cache = args.cache / "-".join(games)
     started = time.perf_counter()
 
-    extractors = {
-        **{(w, f"all-blocks-{file_sha256(get_checkpoint(w).source)[:16]}"): all_blocks(w) for w in args.weights},
-        **{(f"random seed {s}", f"all-blocks-random-seed{s}"): all_blocks(None, s) for s in range(args.random_seeds)},
-    }
-    networks: dict[str, tuple[np.ndarray, np.ndarray]] = {
-        label: (
-            extractor.fit(files[:1]).get_feature_names_out(),
-            cached_features(cache, key, lambda e=extractor: e.fit_transform(files)),
-        )
-        for (label, key), extractor in extractors.items()
-    }
+    networks = all_block_networks(args.weights, args.random_seeds, files, cache)
     print(f"features of {len(networks)} networks: {(time.perf_counter() - started) / 60:.1f} min", flush=True)
 
     configurations = list(itertools.product(LAYER_SETS, POOLINGS, AGGREGATES))

@@ -26,8 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.corpus.distill import SHARED
-from benchmarks.corpus.heldout import cached_features
-from benchmarks.corpus.heldout_layers import AGGREGATES, LAYER_SETS, POOLINGS, all_blocks, columns
+from benchmarks.corpus.heldout_layers import AGGREGATES, LAYER_SETS, POOLINGS, all_block_networks, columns
 
 HERE = Path(__file__).resolve().parent
 #: (layers, pooling, aggregate): the default first, then the best of ``heldout_layers.md``.
@@ -50,7 +49,6 @@ def held_out_split_accuracy(X: np.ndarray, y: np.ndarray, train: np.ndarray, tes
 def main(argv: list[str] | None = None) -> None:
     from benchmarks.speed import machine
     from sktag.bench import shared_tasks
-    from sktag.weights import file_sha256, get_checkpoint
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", nargs="+", required=True, help="shipped names or checkpoint paths")
@@ -62,20 +60,9 @@ def main(argv: list[str] | None = None) -> None:
     task = next(t for t in shared_tasks(args.data) if t.name == "instrument")
     files, ((train, test),) = [str(p) for p in task.paths], task.folds()
     started = time.perf_counter()
-    extractors = {
-        **{
-            (w, f"all-blocks-{file_sha256(get_checkpoint(w).source)[:16]}"): all_blocks(w, precision="fp32")
-            for w in args.weights
-        },
-        **{
-            (f"random seed {s}", f"all-blocks-random-seed{s}"): all_blocks(None, s, "fp32")
-            for s in range(args.random_seeds)
-        },
-    }
     rows = []
-    for (label, key), extractor in extractors.items():
-        names = extractor.fit(files[:1]).get_feature_names_out()
-        X = cached_features(args.cache, key, lambda e=extractor: e.fit_transform(files))
+    networks = all_block_networks(args.weights, args.random_seeds, files, args.cache, precision="fp32")
+    for label, (names, X) in networks.items():
         for layers, pooling, aggregate in CANDIDATES:
             mask = columns(names, LAYER_SETS[layers], POOLINGS[pooling], AGGREGATES[aggregate])
             rows.append(
@@ -89,7 +76,6 @@ def main(argv: list[str] | None = None) -> None:
                 }
             )
             print(rows[-1], flush=True)
-    networks = list(dict.fromkeys(r["network"] for r in rows))
     score = {(r["network"], r["layers"], r["pooling"], r["aggregate"]): r["accuracy"] for r in rows}
     lines = [
         "# Philharmonia instrument accuracy by layers, pooling and aggregation (issue 26)",
