@@ -188,6 +188,13 @@ def frozen_front(model: nn.Module, through: str | None) -> list[nn.Module]:
     return modules
 
 
+def train_mode(model: nn.Module, frozen: list[nn.Module]) -> None:
+    """Put ``model`` in training mode, except its ``frozen`` modules (batch norm keeps its statistics)."""
+    model.train()
+    for module in frozen:
+        module.eval()
+
+
 def export(model: nn.Module, config: dict, meta: dict, path: Path) -> str:
     """Save the network alone (fp16) as a sktag checkpoint; return its sha256."""
     return save_checkpoint(path, model, config=config, meta=meta, half=True)
@@ -253,15 +260,9 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     shipped = get_checkpoint(str(Path(args.start).expanduser()) if "/" in args.start else args.start)
-    model = shipped.build().train() if not args.from_scratch else type(shipped.build())(**shipped.config).train()
+    model = shipped.build() if not args.from_scratch else type(shipped.build())(**shipped.config)
     frozen = frozen_front(model, args.freeze_through)
-
-    def train_mode() -> None:
-        model.train()
-        for module in frozen:
-            module.eval()
-
-    train_mode()
+    train_mode(model, frozen)
     length, fc_width = model.input_length, model.fc[0].out_features
     feature_layers = args.feature_layers.split(",")
     feature_width = sum(model.feature_info[model.layer_names.index(n)]["num_chs"] for n in feature_layers)
@@ -325,7 +326,7 @@ def main(argv: list[str] | None = None) -> None:
         if scores["composer_accuracy"] > best:
             best = scores["composer_accuracy"]
             shutil.copy(path, args.out / "best.pt")
-        train_mode()
+        train_mode(model, frozen)
 
     def save() -> None:
         torch.save(

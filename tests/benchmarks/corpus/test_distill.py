@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, frozen_front, nt_xent, track_partners
+from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, frozen_front, nt_xent, track_partners, train_mode
 from sktag.nn.samplecnn import SampleCNN
 
 
@@ -43,9 +43,8 @@ def test_frozen_front_keeps_the_stem_and_blocks_up_to_the_layer_unchanged():
     before = {k: v.clone() for k, v in model.state_dict().items()}
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.SGD(trainable, lr=0.1)
-    model.train()
-    for module in frozen:
-        module.eval()
+    train_mode(model, frozen)
+    assert model.training and not any(m.training for f in frozen for m in f.modules())
     model(torch.randn(4, 1, model.input_length)).pow(2).mean().backward()
     optimizer.step()
     after = model.state_dict()
