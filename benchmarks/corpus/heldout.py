@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import time
 from pathlib import Path
@@ -36,17 +37,37 @@ from sklearn.preprocessing import StandardScaler
 
 from sktag.metrics import tag_scores
 
+from .packages import SECOND_BATCH
+
 HERE = Path(__file__).resolve().parent
 CORPUS = Path("~/.cache/sktag-corpus/game_music2").expanduser()
 #: The games the issue-26 distillation leaves out of training and selects on: the two with the
 #: most composers of three or more credited tracks apart from each other (7 composers, 50 tracks).
 VALIDATION_GAMES = ("naev-data", "supertuxkart-data")
+#: Named sets of held-out games for ``--games``: the validation games; the corpus's second batch of
+#: packages (11 games no shipped network heard, never used to select anything before they were added);
+#: and both together.
+GAME_SETS = {
+    "validation": VALIDATION_GAMES,
+    "batch2": tuple(p.name for p in SECOND_BATCH),
+    "validation+batch2": VALIDATION_GAMES + tuple(p.name for p in SECOND_BATCH),
+}
 #: The layers ``SampleCNNFeatures`` pools by default for a 3^9 SampleCNN (the paper's last three blocks).
 DEFAULT_LAYERS = ("block7", "block8", "block9")
 #: The label of the random-network rows of :func:`heldout_table` (one per seed, then their mean).
 RANDOM_ROW = "SampleCNN 3^9, random init"
 #: A wider layer set than the default, also scored during training.
 WIDE_LAYERS = tuple(f"block{i}" for i in range(3, 10))
+
+
+def resolve_games(spec: str) -> tuple[str, ...]:
+    """The games of ``--games``: a name of :data:`GAME_SETS`, or comma-separated package names."""
+    return GAME_SETS.get(spec) or tuple(spec.split(","))
+
+
+def games_key(spec: str) -> str:
+    """A folder name for the feature cache of ``--games spec``: the set's name, or the packages joined by '-'."""
+    return spec if spec in GAME_SETS else "-".join(resolve_games(spec))
 
 
 def heldout_clips(corpus: Path, games) -> pd.DataFrame:
@@ -233,24 +254,27 @@ def main(argv: list[str] | None = None) -> None:
         help="checkpoints to score: a label, '=', a shipped name or a checkpoint path",
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--games", default=",".join(VALIDATION_GAMES))
+    parser.add_argument(
+        "--games", default="validation", help=f"one of {', '.join(GAME_SETS)}, or comma-separated package names"
+    )
     parser.add_argument("--seeds", type=int, default=3, help="fold shuffles per composer accuracy")
     parser.add_argument("--random-seeds", type=int, default=5, help="random networks beside the checkpoints")
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/sktag/heldout").expanduser())
     parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "heldout_games")
     args = parser.parse_args(argv)
     weights = dict(w.split("=", 1) for w in args.weights)
-    games = args.games.split(",")
+    games = resolve_games(args.games)
     clips = heldout_clips(args.corpus, games)
     started = time.perf_counter()
     rows = heldout_table(
         {k: str(Path(v).expanduser()) if "/" in v else v for k, v in weights.items()},
         clips,
-        args.cache / "-".join(games),
+        args.cache / games_key(args.games),
         args.seeds,
         args.random_seeds,
     )
     composers = composer_subset(clips)
+    command_games = [] if args.games == "validation" else ["--games", args.games, "--out", os.path.relpath(args.out)]
     header = (
         f"# Games left out of training: composer recognition and teacher agreement (issue 26)\n\n"
         f"Held-out games: {', '.join(games)} ({len(clips)} clips). Composer recognition: "
@@ -264,7 +288,7 @@ def main(argv: list[str] | None = None) -> None:
         f"same on the shared game_music test split (199 clips of the 7 games both networks trained on). "
         f"Networks at "
         f"`precision='auto'`. Machine: {machine()}. Command: `python -m benchmarks.corpus.heldout "
-        f"{shlex.join(['--weights', *args.weights, '--random-seeds', str(args.random_seeds)])}` "
+        f"{shlex.join(['--weights', *args.weights, '--random-seeds', str(args.random_seeds), *command_games])}` "
         f"({(time.perf_counter() - started) / 60:.1f} min).\n\n"
         f"| features | n | composer accuracy | teacher agreement | teacher agreement, shared test |\n"
         f"|---|---:|---:|---:|---:|\n"

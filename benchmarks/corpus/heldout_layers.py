@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import time
 from pathlib import Path
 
@@ -27,11 +28,13 @@ from joblib import Parallel, delayed
 
 from benchmarks.corpus.heldout import (
     CORPUS,
-    VALIDATION_GAMES,
+    GAME_SETS,
     cached_features,
     composer_accuracy,
     composer_subset,
+    games_key,
     heldout_clips,
+    resolve_games,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -101,15 +104,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--random-seeds", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=3, help="fold shuffles per accuracy")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--games", default=",".join(VALIDATION_GAMES))
+    parser.add_argument(
+        "--games", default="validation", help=f"one of {', '.join(GAME_SETS)}, or comma-separated package names"
+    )
     parser.add_argument("--n-jobs", type=int, default=1, help="configurations scored in parallel")
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/sktag/heldout").expanduser())
     parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "heldout_layers")
     args = parser.parse_args(argv)
-    games = args.games.split(",")
+    games = resolve_games(args.games)
     composers = composer_subset(heldout_clips(args.corpus, games))
     files, y, groups = list(composers.file), composers.artist.to_numpy(), composers.track_id.to_numpy()
-    cache = args.cache / "-".join(games)
+    cache = args.cache / games_key(args.games)
     started = time.perf_counter()
 
     networks = all_block_networks(args.weights, args.random_seeds, files, cache)
@@ -142,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
             }
         )
     minutes = (time.perf_counter() - started) / 60
+    games_option = "" if args.games == "validation" else f" --games {args.games} --out {os.path.relpath(args.out)}"
     lines = [
         "# Layers, pooling and aggregation on games left out: trained networks against random ones (issue 26)",
         "",
@@ -152,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
         "the last column is the first network minus the random mean. Pooling is within a 3.69 s segment, "
         "aggregation over a clip's segments. Machine: "
         f"{machine()}. Command: `python -m benchmarks.corpus.heldout_layers --weights {' '.join(args.weights)} "
-        f"--random-seeds {args.random_seeds}` ({minutes:.1f} min).",
+        f"--random-seeds {args.random_seeds}{games_option}` ({minutes:.1f} min).",
         "",
         f"| layers | pooling | aggregate | n | {' | '.join(args.weights)} | random | gain |",
         "|---|---|---|---:|" + "---:|" * (len(args.weights) + 2),
