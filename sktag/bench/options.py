@@ -13,6 +13,17 @@ __all__ = ["RANDOM_PREFIX", "add_arguments"]
 RANDOM_PREFIX = "random:"
 
 
+def _at_least_one(text: str) -> int:
+    """An option's value that must be an integer >= 1 (``argparse`` type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"give an integer >= 1, got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``sktag bench`` (and ``python -m benchmarks.quality.transfer``)."""
     parser.add_argument(
@@ -42,6 +53,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "random initialisation), bag, mfcc, peer; weight names joined by + "
         "(samplecnn-3x9+artist-siamese-gamemusic) give their multi-level features "
         "side by side (MultiScaleFeatures)",
+    )
+    parser.add_argument(
+        "--random-seeds",
+        type=_at_least_one,
+        default=1,
+        metavar="N",
+        help="score each random:<weights> extractor with N networks (random_state 0 to N-1): a row for each "
+        "seed's network, labelled 'random init (seed k)', and one for their mean, 'random init (mean of N "
+        "seeds)', which the summary's random init column reports (default: 1, one network, random_state 0)",
     )
     parser.add_argument("--heads", help="comma-separated head names (default: all)")
     parser.add_argument("--suffix", default="", help="results file suffix, e.g. _mydata")

@@ -18,16 +18,18 @@ task, as it sees no labels), and the baselines: MFCC statistics, the MTAT-traine
 (musicnn ``max_pool``, precomputed in ``peers/musicnn_MTT.npz`` of a task's corpus folder; where
 present) and ``random:<weights>``, a network of exactly that checkpoint's architecture at random
 initialisation (seeded; by default one per family's default: ``random:samplecnn-3x9-multiteacher-v2``,
-``random:melcnn-54f``, ``random:artist-basic-gamemusic``). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three
-hidden layers of 512, the bag-of-features paper's) and ``MLPTagger-2x512`` (two, the multi-scale
-paper's second stage), each after a StandardScaler. Writes ``transfer<suffix>.md`` / ``.csv`` / ``.png`` to ``--out``::
+``random:melcnn-54f``, ``random:artist-basic-gamemusic``; ``--random-seeds N`` scores N such networks,
+``random_state`` 0 to N-1: a row for each seed's network and one for their mean, which the summary
+reports). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three hidden layers of 512, the
+bag-of-features paper's) and ``MLPTagger-2x512`` (two, the multi-scale paper's second stage), each
+after a StandardScaler. Writes ``transfer<suffix>.md`` / ``.csv`` / ``.png`` to ``--out``::
 
     sktag bench --data ../shared/data --out results/           # the full table
     sktag bench --tasks digit,speaker --extractors mfcc,samplecnn-3x9
     sktag bench --merge results/transfer_a.csv results/transfer_b.csv --out results/   # parts run apart
     sktag bench --data ../shared/data --heldout-corpus ~/.cache/sktag-corpus/game_music2 \\
         --heldout-games naev-data,supertuxkart-data --tasks heldout-composer,heldout-teacher-tags \\
-        --extractors samplecnn-3x9,random:samplecnn-3x9,mfcc
+        --extractors samplecnn-3x9,random:samplecnn-3x9,mfcc --random-seeds 5
 
 A user's own dataset joins through :func:`sktag.datasets.load_dataset` (each adds one
 task; ``--tasks`` picks among all)::
@@ -42,6 +44,7 @@ import argparse
 import csv
 import os
 import platform
+import re
 import tempfile
 import textwrap
 import time
@@ -69,6 +72,9 @@ __all__ = ["add_arguments", "extract", "heads", "network_features", "read_rows",
 BASELINES = ("MFCC statistics", "musicnn max_pool (peer)")
 #: In the features' names of random networks (``samplecnn-3x9 random init multi-level (...)``); baselines too.
 RANDOM_INIT = " random init "
+#: After RANDOM_INIT in the names of ``--random-seeds N`` (N > 1) networks: each seed's, and their mean.
+_SEED = re.compile(re.escape(RANDOM_INIT) + r"\(seed \d+\) ")
+_MEAN_OF_SEEDS = re.compile(re.escape(RANDOM_INIT) + r"\(mean of (\d+) seeds\) ")
 
 _CAVEATS = {
     "teacher-tags": "teacher-tags: the targets are the peer's own outputs (the teacher is musicnn's MTT model), so the "
@@ -81,8 +87,26 @@ _CAVEATS = {
 }
 
 
-def extract(extractor: str, task: Task, cache: str) -> dict[str, np.ndarray]:
-    """Feature matrices (all clips) per extractor variant."""
+def extract(extractor: str, task: Task, cache: str, *, seed: int | None = None) -> dict[str, np.ndarray]:
+    """Feature matrices (all clips) per extractor variant.
+
+    Parameters
+    ----------
+    extractor : str
+        An ``--extractors`` name: ``mfcc``, ``peer``, ``bag``, shipped weights (``a+b``: side by side) or
+        ``random:<weights>``.
+    task : Task
+    cache : str
+        The folder of the networks' cached activations (``memory``).
+    seed : int or None, default=None
+        The ``random_state`` of a ``random:`` extractor's network, named ``<weights> random init (seed k) ...``;
+        None: ``random_state=0``, named ``<weights> random init ...``. Unused by the other extractors.
+
+    Returns
+    -------
+    features : dict of str to np.ndarray [shape=(n_clips, n_features)]
+        The variants' names (as in the report) and features, in ``task.paths``' order.
+    """
     paths = list(task.paths)
     if extractor == "mfcc":
         return {"MFCC statistics": mfcc_statistics(paths)}
@@ -102,18 +126,20 @@ def extract(extractor: str, task: Task, cache: str) -> dict[str, np.ndarray]:
         names = extractor.split("+")
         union = MultiScaleFeatures([(name, network_features(name)) for name in names], memory=cache)
         return {f"{' + '.join(names)} multi-level": union.fit(paths).transform(paths)}
-    label = extractor.removeprefix(RANDOM_PREFIX)
+    weights = extractor.removeprefix(RANDOM_PREFIX)
+    label = f"{weights} "
     if extractor.startswith(RANDOM_PREFIX):
-        label += RANDOM_INIT.rstrip()
-    multi = network_features(extractor, memory=cache).fit(paths)
-    last = network_features(extractor, layers=multi.layers_[-1:], memory=cache).fit(paths)
+        label = weights + RANDOM_INIT + ("" if seed is None else f"(seed {seed}) ")
+    random_state = 0 if seed is None else seed
+    multi = network_features(extractor, memory=cache, random_state=random_state).fit(paths)
+    last = network_features(extractor, layers=multi.layers_[-1:], memory=cache, random_state=random_state).fit(paths)
     return {
-        f"{label} multi-level ({','.join(multi.layers_)})": multi.transform(paths),
-        f"{label} last layer ({multi.layers_[-1]})": last.transform(paths),
+        f"{label}multi-level ({','.join(multi.layers_)})": multi.transform(paths),
+        f"{label}last layer ({multi.layers_[-1]})": last.transform(paths),
     }
 
 
-def network_features(name: str, **params) -> NetworkFeatures:
+def network_features(name: str, *, random_state: int = 0, **params) -> NetworkFeatures:
     """The (unfitted) feature transformer of a shipped weight, or of its network at random initialisation.
 
     Parameters
@@ -121,7 +147,9 @@ def network_features(name: str, **params) -> NetworkFeatures:
     name : str
         A key of :data:`~sktag.weights.SHIPPED_WEIGHTS` (or a checkpoint path), or
         ``"random:<that>"``: a network of exactly that checkpoint's architecture
-        and config, randomly initialised with ``random_state=0``.
+        and config, randomly initialised with ``random_state``.
+    random_state : int, default=0
+        Seeds the network of a ``"random:"`` name; unused for trained weights.
     **params
         Other parameters of the transformer (``memory``, ``layers``, ...).
 
@@ -134,7 +162,7 @@ def network_features(name: str, **params) -> NetworkFeatures:
     checkpoint = get_checkpoint(weights)
     features_class = FEATURES_BY_ARCHITECTURE[checkpoint.architecture]
     if name.startswith(RANDOM_PREFIX):
-        return features_class(None, architecture=checkpoint.config, random_state=0, **params)
+        return features_class(None, architecture=checkpoint.config, random_state=random_state, **params)
     return features_class(weights, **params)
 
 
@@ -245,6 +273,13 @@ def write_report(rows: list[dict], out: Path, *, suffix: str = "", command: str 
         if heldout
         else ""
     )
+    seeds = sorted({int(m[1]) for r in rows if (m := _MEAN_OF_SEEDS.search(r["features"]))})
+    random_seeds = (
+        f" Random init: {' or '.join(map(str, seeds))} random seeds per network (random_state 0, 1, ...), a row "
+        "for each seed's network and one for their mean, which the summary reports."
+        if seeds
+        else ""
+    )
     lines = [
         f"# {title}",
         "",
@@ -252,7 +287,7 @@ def write_report(rows: list[dict], out: Path, *, suffix: str = "", command: str 
             f"Command: `{command}`; "
             f"{machine}. Fitted on each task's train split, scored on its test split{grouped}; every head after a "
             f"StandardScaler ({', '.join(HEAD_SETTINGS[h] for h in dict.fromkeys(r['head'] for r in rows))}; "
-            "one-vs-rest for tags)."
+            f"one-vs-rest for tags).{random_seeds}"
         ),
         "",
         "## Best per task (best head for each)",
@@ -264,7 +299,7 @@ def write_report(rows: list[dict], out: Path, *, suffix: str = "", command: str 
         mine = [r for r in rows if r["task"] == task]
         ours = _best(mine, lambda features: not _is_baseline(features))
         cells = [_best(mine, lambda features, name=name: features == name) for name in BASELINES]
-        cells.append(_best(mine, lambda features: RANDOM_INIT in features))
+        cells.append(_random_init_cell(mine))
         lines.append(
             f"| {task} | {mine[0]['metric']} | "
             + (f"{ours['features']}, {ours['head']} | {ours['score']:.3f}" if ours else " | ")
@@ -303,6 +338,37 @@ def _is_baseline(features: str) -> bool:
 def _best(rows: list[dict], keep) -> dict | None:
     """The best-scoring row among those whose features ``keep`` accepts."""
     return max((r for r in rows if keep(r["features"])), key=lambda r: r["score"], default=None)
+
+
+def _random_init_cell(rows: list[dict]) -> dict | None:
+    """The summary's random-init cell among one task's rows: the best of the random networks' means over seeds
+    (``--random-seeds``) and of the networks without a mean; never one seed of a network with a mean."""
+    averaged = {r["features"].split(RANDOM_INIT)[0] for r in rows if _MEAN_OF_SEEDS.search(r["features"])}
+    return _best(
+        rows,
+        lambda features: (
+            bool(_MEAN_OF_SEEDS.search(features))
+            or (RANDOM_INIT in features and features.split(RANDOM_INIT)[0] not in averaged)
+        ),
+    )
+
+
+def _mean_over_seeds(rows: list[dict], n_seeds: int) -> list[dict]:
+    """For each features and head of ``rows`` (one task's, of one ``random:`` extractor's ``n_seeds`` networks),
+    the row of their mean: the seeds' mean score and total extraction time."""
+    seeds: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        features = _SEED.sub(f"{RANDOM_INIT}(mean of {n_seeds} seeds) ", row["features"])
+        seeds.setdefault((features, row["head"]), []).append(row)
+    return [
+        dict(
+            same[0],
+            features=features,
+            score=float(np.mean([r["score"] for r in same])),
+            extract_seconds=round(sum(r["extract_seconds"] for r in same), 1),
+        )
+        for (features, _), same in seeds.items()
+    ]
 
 
 def read_rows(paths: list[str]) -> list[dict]:
@@ -358,7 +424,9 @@ def run(args: argparse.Namespace, command: str) -> list[dict]:
     -------
     rows : list of dict
         One per task x features x head: ``task``, ``metric``, ``features``, ``head``,
-        ``score``, ``n_features``, ``extract_seconds``.
+        ``score``, ``n_features``, ``extract_seconds``. With ``args.random_seeds`` N > 1, a
+        ``random:`` extractor's rows are its N networks' (``random init (seed k)``) and, after
+        them, their mean's (``random init (mean of N seeds)``).
     """
     if args.merge:
         rows = read_rows(args.merge)
@@ -390,23 +458,31 @@ def run(args: argparse.Namespace, command: str) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="sktag-transfer-") as cache:
         for task in tasks:
             for extractor in args.extractors.split(","):
-                started = time.perf_counter()
-                variants = extract(extractor, task, cache)
-                seconds = time.perf_counter() - started
-                for features, X in variants.items():
-                    for head_name, make in chosen_heads.items():
-                        value = score(make(task.multilabel), task, X)
-                        rows.append(
-                            {
-                                "task": task.name,
-                                "metric": "macro ROC-AUC" if task.multilabel else "accuracy",
-                                "features": features,
-                                "head": head_name,
-                                "score": value,
-                                "n_features": X.shape[1],
-                                "extract_seconds": round(seconds, 1),
-                            }
-                        )
-                        print(rows[-1], flush=True)
+                several = extractor.startswith(RANDOM_PREFIX) and args.random_seeds > 1
+                scored = []
+                for seed in range(args.random_seeds) if several else [None]:
+                    started = time.perf_counter()
+                    variants = extract(extractor, task, cache, seed=seed)
+                    seconds = time.perf_counter() - started
+                    for features, X in variants.items():
+                        for head_name, make in chosen_heads.items():
+                            value = score(make(task.multilabel), task, X)
+                            scored.append(
+                                {
+                                    "task": task.name,
+                                    "metric": "macro ROC-AUC" if task.multilabel else "accuracy",
+                                    "features": features,
+                                    "head": head_name,
+                                    "score": value,
+                                    "n_features": X.shape[1],
+                                    "extract_seconds": round(seconds, 1),
+                                }
+                            )
+                            print(scored[-1], flush=True)
+                if several:
+                    means = _mean_over_seeds(scored, args.random_seeds)
+                    print(*means, sep="\n", flush=True)
+                    scored += means
+                rows += scored
     write_report(rows, Path(args.out), suffix=args.suffix, command=command)
     return rows

@@ -109,12 +109,19 @@ def test_bench_runs_a_users_folder_and_writes_the_table_csv_and_plot(tmp_path, c
     assert "## other (accuracy)" in (out / "transfer_merged.md").read_text()
 
 
-def test_bench_refuses_to_run_without_data_or_tasks(tmp_path, monkeypatch):
+def test_bench_refuses_to_run_without_data_or_tasks(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("SKTAG_SHARED_DATA", raising=False)
     with pytest.raises(SystemExit, match="--data"):
         main(["bench", "--out", str(tmp_path)])
     with pytest.raises(SystemExit, match="no task to run"):
         main(["bench", "--no-shared", "--out", str(tmp_path)])
+    for seeds in ("0", "-1", "two"):
+        with pytest.raises(SystemExit) as refused:
+            main(["bench", "--no-shared", "--random-seeds", seeds, "--out", str(tmp_path)])
+        assert refused.value.code == 2
+        assert f"sktag bench: error: argument --random-seeds: give an integer >= 1, got '{seeds}'" in (
+            capsys.readouterr().err
+        )
 
 
 #: Tiny corpora: a tag's few positives can all sit in one fold's test tracks.
@@ -215,11 +222,28 @@ def test_random_init_rows_are_baselines_in_the_summary(tmp_path, capsys):
         dict(row, features="MFCC statistics", score=0.4),
     ]
     transfer.write_report(rows, tmp_path)
-    summary = (tmp_path / "transfer.md").read_text().split("## Best per task")[1].split("##")[0]
+    report = (tmp_path / "transfer.md").read_text()
+    summary = report.split("## Best per task")[1].split("##")[0]
     assert (
         "| heldout-composer | accuracy | samplecnn-3x9 multi-level (block7), LogisticRegression | 0.500 | "
         "0.400 |  | 0.900 |" in summary
     )
+    assert "random seeds" not in report
+
+    # --random-seeds 2, merged with the earlier single network (seed 0's again) and another family's single network:
+    # the summary's random init is the mean over seeds, never one seed, nor a single network of a family with a mean
+    seeded = [
+        dict(row, features="samplecnn-3x9 random init (seed 0) multi-level (block7)", score=0.9),
+        dict(row, features="samplecnn-3x9 random init (seed 1) multi-level (block7)", score=0.6),
+        dict(row, features="samplecnn-3x9 random init (mean of 2 seeds) multi-level (block7)", score=0.75),
+        dict(row, features="melcnn-54f random init multi-level (block1)", score=0.7),
+    ]
+    for melcnn, cell in ((0.7, "0.750"), (0.8, "0.800")):
+        transfer.write_report(rows + seeded[:3] + [dict(seeded[3], score=melcnn)], tmp_path, suffix="_seeds")
+        report = (tmp_path / "transfer_seeds.md").read_text()
+        summary = report.split("## Best per task")[1].split("##")[0]
+        assert f"| 0.500 | 0.400 |  | {cell} |" in summary
+        assert "one-vs-rest for tags). Random init: 2 random seeds per network (random_state 0, 1, ...)" in report
 
 
 @pytest.mark.parametrize("weights", sorted(DEFAULT_WEIGHTS.values()))
@@ -227,7 +251,9 @@ def test_random_network_has_the_checkpoints_architecture(weights):
     clip = [np.random.default_rng(0).standard_normal(8000).astype(np.float32)]
     shipped = transfer.network_features(weights).fit(clip)
     random = transfer.network_features(f"random:{weights}").fit(clip)
-    assert random.weights is None and random.weights_id_.startswith("random-")
+    assert random.weights is None and random.weights_id_.startswith("random-") and random.random_state == 0
+    assert transfer.network_features(f"random:{weights}", random_state=3).random_state == 3
+    assert transfer.network_features(weights, random_state=3).random_state is None  # trained weights: no seed
     assert (random.layers_, random.segment_length_, random.analysis_rate_) == (
         shipped.layers_,
         shipped.segment_length_,
@@ -250,3 +276,62 @@ def test_random_extractor_gives_seeded_features_unlike_the_shipped_ones(tmp_path
     for (name, X), Y, Z in zip(first.items(), again.values(), shipped.values()):
         assert X.shape == Z.shape and np.array_equal(X, Y), name
         assert not np.allclose(X, Z), name
+    # --random-seeds: seed 0 is the single network, named with its seed; seed 1 another network
+    seed0 = transfer.extract("random:samplecnn-3x9", two, str(tmp_path / "cache"), seed=0)
+    seed1 = transfer.extract("random:samplecnn-3x9", two, str(tmp_path / "cache"), seed=1)
+    assert list(seed1) == [
+        "samplecnn-3x9 random init (seed 1) multi-level (block7,block8,block9)",
+        "samplecnn-3x9 random init (seed 1) last layer (block9)",
+    ]
+    assert [name.replace("(seed 0) ", "") for name in seed0] == list(first)
+    for X, Y, Z in zip(first.values(), seed0.values(), seed1.values()):
+        assert np.array_equal(X, Y) and X.shape == Z.shape and not np.allclose(X, Z)
+
+
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # 0.5 s tones, shorter than a 3^9 segment
+@pytest.mark.parametrize("n_seeds", [1, 2])
+def test_random_seeds_give_a_row_per_seed_and_their_mean_which_the_summary_reports(tmp_path, monkeypatch, n_seeds):
+    folder = _tone_folder(tmp_path / "tones", n_per_class=4)
+    scored = []
+
+    def distinct_scores(head, task, X):
+        """Each call's own score, 0.1, 0.2, ...: a mean row tells which rows it averaged."""
+        scored.append(X)
+        return len(scored) / 10
+
+    monkeypatch.setattr(transfer, "score", distinct_scores)
+    out = tmp_path / "results"
+    argv = ["bench", "--no-shared", "--folder", str(folder), "--extractors", "random:samplecnn-3x9", "--out", str(out)]
+    assert main([*argv, "--heads", "LogisticRegression,linear SVM", "--random-seeds", str(n_seeds)]) == 0
+    with open(out / "transfer.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    multi, last = "multi-level (block7,block8,block9)", "last layer (block9)"
+    heads = ["LogisticRegression", "linear SVM"]
+    if n_seeds == 1:  # as before the option: one network, the same names
+        expected = [(f"samplecnn-3x9 random init {variant}", head) for variant in (multi, last) for head in heads]
+        scores, random_cell = [0.1, 0.2, 0.3, 0.4], "0.400"
+    else:
+        expected = [
+            (f"samplecnn-3x9 random init ({which}) {variant}", head)
+            for which in ("seed 0", "seed 1", "mean of 2 seeds")
+            for variant in (multi, last)
+            for head in heads
+        ]
+        # each mean row: the two seeds' scores of its features and head; the best single seed (0.8) is not reported
+        scores, random_cell = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.3, 0.4, 0.5, 0.6], "0.600"
+        assert not np.allclose(scored[0], scored[4])  # seed 0's and seed 1's multi-level features
+        for mean, seed0, seed1 in zip(rows[8:], rows[:4], rows[4:8]):
+            assert mean["n_features"] == seed0["n_features"] == seed1["n_features"]
+            assert float(mean["extract_seconds"]) == round(
+                float(seed0["extract_seconds"]) + float(seed1["extract_seconds"]), 1
+            )
+    assert [(r["features"], r["head"]) for r in rows] == expected
+    assert [float(r["score"]) for r in rows] == pytest.approx(scores)
+
+    # the report, and the same from the CSV (--merge): the summary's random init cell, the seeds in the header
+    assert main(["bench", "--merge", str(out / "transfer.csv"), "--out", str(out), "--suffix", "_merged"]) == 0
+    for name in ("transfer.md", "transfer_merged.md"):
+        report = (out / name).read_text()
+        summary = report.split("## Best per task")[1].split("##")[0]
+        assert f"| tones | accuracy |  |  |  |  | {random_cell} |" in summary, name
+        assert ("Random init: 2 random seeds per network" in report) == (n_seeds == 2), name
