@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -30,13 +31,15 @@ import pandas as pd
 from benchmarks.corpus.distill import training_clips
 from benchmarks.corpus.heldout import (
     CORPUS,
-    VALIDATION_GAMES,
+    GAME_SETS,
     composer_accuracy,
     composer_subset,
     heldout_clips,
+    resolve_games,
 )
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE.parent / "results" / "artist_heldout"
 ARCHITECTURE = {"sample_rate": 16000, "hop_length": 372, "fmax": 8000}
 
 
@@ -103,13 +106,22 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="run folder (outside the repository)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--heldout-games", default=",".join(VALIDATION_GAMES))
+    parser.add_argument(
+        "--heldout-games",
+        default="validation",
+        help=f"games left out of training and scored: one of {', '.join(GAME_SETS)}, or comma-separated packages",
+    )
+    parser.add_argument(
+        "--eval-games",
+        help="games scored (default: --heldout-games); a network trained before the corpus's second batch is "
+        "scored on it with --heldout-games validation+batch2 --eval-games batch2",
+    )
     parser.add_argument("--min-tracks", type=int, default=2)
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--random-seeds", type=int, default=3)
-    parser.add_argument("--results", type=Path, default=HERE.parent / "results" / "artist_heldout")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    heldout = set(args.heldout_games.split(","))
+    heldout = set(resolve_games(args.heldout_games))
     args.out.mkdir(parents=True, exist_ok=True)
     clips = labelled_training_clips(args.corpus, heldout, args.min_tracks)
     training_data = (
@@ -123,7 +135,8 @@ def main(argv: list[str] | None = None) -> None:
         "n_composers": int(clips.artist.nunique()),
         **(train(clips, checkpoint, args.max_epochs, training_data) if not checkpoint.exists() else {}),
     }
-    composers = composer_subset(heldout_clips(args.corpus, heldout))
+    scored = resolve_games(args.eval_games) if args.eval_games else sorted(heldout)
+    composers = composer_subset(heldout_clips(args.corpus, scored))
     y, groups = composers.artist.to_numpy(), composers.track_id.to_numpy()
     rows = feature_rows(
         {
@@ -141,16 +154,21 @@ def main(argv: list[str] | None = None) -> None:
         }
         for label, X in rows.items()
     ]
+    games_options = "".join(
+        f" --{name.replace('_', '-')} {value}"
+        for name, value in (("heldout_games", args.heldout_games), ("eval_games", args.eval_games))
+        if value not in (None, "validation")
+    ) + ("" if args.results == RESULTS else f" --results {os.path.relpath(args.results)}")
     lines = [
         "# Artist-label CNN retrained on the enlarged composer set, judged on games left out (issue 26)",
         "",
         f"Command: `python -m benchmarks.corpus.artist --out ... --min-tracks {args.min_tracks} --max-epochs "
-        f"{args.max_epochs} --random-seeds {args.random_seeds}`. Machine: {machine()}. Training: "
+        f"{args.max_epochs} --random-seeds {args.random_seeds}{games_options}`. Machine: {machine()}. Training: "
         f"{training_data}; ArtistCNNTagger {ARCHITECTURE}, AdamW, 4 crops per clip"
         + (f", {report['train_seconds'] / 60:.1f} min" if "train_seconds" in report else "")
         + ".",
         "",
-        f"Held-out games {', '.join(sorted(heldout))}: {len(composers)} clips of {composers.artist.nunique()} "
+        f"Held-out games {', '.join(scored)}: {len(composers)} clips of {composers.artist.nunique()} "
         f"composers with >= 3 tracks ({composers.track_id.nunique()} tracks), default ArtistCNNFeatures, "
         "StandardScaler + LogisticRegression(C=0.1), StratifiedGroupKFold(5) by track, mean (std) over 3 "
         "shuffles.",

@@ -26,7 +26,9 @@ from the extra tag heads of the run that made it, so a run can continue another 
 different loss or layer set.
 
 Training clips: shared game_music train+valid and every clip of the second corpus except the
-games in ``--heldout-games`` (default :data:`benchmarks.corpus.heldout.VALIDATION_GAMES`).
+games in ``--heldout-games`` (default ``validation``, :data:`benchmarks.corpus.heldout.VALIDATION_GAMES`;
+the named sets are :data:`benchmarks.corpus.heldout.GAME_SETS`). The runs behind the shipped issue-26
+weights predate the corpus's second batch: ``--heldout-games validation+batch2`` trains on their clips.
 Every ``--eval-every`` steps the network alone (no extra heads) is saved as a sktag checkpoint
 and scored on the held-out games by :func:`benchmarks.corpus.heldout.checkpoint_scores`; the
 best composer accuracy is kept as ``best.pt``. The run state is saved every ``--save-every``
@@ -59,9 +61,10 @@ from torch import nn
 from benchmarks.corpus.heldout import (
     CORPUS,
     DEFAULT_LAYERS,
-    VALIDATION_GAMES,
+    GAME_SETS,
     checkpoint_scores,
     heldout_clips,
+    resolve_games,
 )
 from sktag.runtime import autocast
 from sktag.training.augment import WaveformAugment
@@ -204,7 +207,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="run folder (outside the repository)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--heldout-games", default=",".join(VALIDATION_GAMES))
+    parser.add_argument(
+        "--heldout-games",
+        default="validation",
+        help=f"games left out of training and scored: one of {', '.join(GAME_SETS)}, or comma-separated packages",
+    )
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=16, help="clips per step (two crops each)")
     parser.add_argument("--lr", type=float, default=2e-4)
@@ -248,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
         handlers=[logging.StreamHandler(), logging.FileHandler(args.out / "train.log")],
     )
     torch.manual_seed(args.seed)
-    heldout = set(args.heldout_games.split(","))
+    heldout = set(resolve_games(args.heldout_games))
     clips = training_clips(args.corpus, heldout)
     validation = heldout_clips(args.corpus, heldout)
     log.info(
