@@ -46,11 +46,23 @@ CORPUS = Path("~/.cache/sktag-corpus/game_music2").expanduser()
 VALIDATION_GAMES = ("naev-data", "supertuxkart-data")
 #: Named sets of held-out games for ``--games``: the validation games; the corpus's second batch of
 #: packages (11 games no shipped network heard, never used to select anything before they were added);
-#: and both together.
+#: and both together. ``validation2`` (session 17) adds to the validation games the second batch's games
+#: whose composers are credited (8 composers of >= 3 tracks; 15 with naev's and SuperTuxKart's), leaving
+#: berusky2, starfighter, warmux and fillets-ng (2.3 h, mostly uncredited) for training.
 GAME_SETS = {
     "validation": VALIDATION_GAMES,
     "batch2": tuple(p.name for p in SECOND_BATCH),
     "validation+batch2": VALIDATION_GAMES + tuple(p.name for p in SECOND_BATCH),
+    "validation2": VALIDATION_GAMES
+    + (
+        "colobot-common-sounds",
+        "marsshooter-data",
+        "trackballs-data",
+        "davegnukem-data",
+        "lordsawar-data",
+        "xmoto-data",
+        "amoebax-data",
+    ),
 }
 #: The layers ``SampleCNNFeatures`` pools by default for a 3^9 SampleCNN (the paper's last three blocks).
 DEFAULT_LAYERS = ("block7", "block8", "block9")
