@@ -18,7 +18,7 @@ task, as it sees no labels), and the baselines: MFCC statistics, the MTAT-traine
 (musicnn ``max_pool``, precomputed in ``peers/musicnn_MTT.npz`` of a task's corpus folder; where
 present) and ``random:<weights>``, a network of exactly that checkpoint's architecture at random
 initialisation (seeded; by default one per family's default: ``random:samplecnn-3x9-multiteacher-v2``,
-``random:melcnn-54f``, ``random:artist-basic-gamemusic``; ``--random-seeds N`` scores N such networks,
+``random:melcnn-54f``, ``random:artist-basic-gamemusic2``; ``--random-seeds N`` scores N such networks,
 ``random_state`` 0 to N-1: a row for each seed's network and one for their mean, which the summary
 reports). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three hidden layers of 512, the
 bag-of-features paper's) and ``MLPTagger-2x512`` (two, the multi-scale paper's second stage), each

@@ -20,8 +20,8 @@ class ArtistCNNFeatures(NetworkFeatures):
     Parameters
     ----------
     weights : str, os.PathLike or None, default="default"
-        The pretrained network: ``"default"`` is the shipped ``"artist-basic-gamemusic"``
-        (the artist-label CNN trained on game-soundtrack composers at 16 kHz);
+        The pretrained network: ``"default"`` is the shipped ``"artist-basic-gamemusic2"``
+        (the artist-label CNN trained on 26 composers of 19 games' soundtracks at 16 kHz);
         or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
         or a sktag checkpoint path (the network and its sample rate come from it).
         ``None`` builds a randomly initialised network from ``architecture``,

@@ -188,7 +188,7 @@ def test_aggregation_matches_manual_computation():
     [
         (SampleCNNFeatures, "SampleCNN", "samplecnn-3x9-multiteacher-v2"),
         (MelCNNFeatures, "MelCNN", "melcnn-54f"),
-        (ArtistCNNFeatures, "ArtistCNN", "artist-basic-gamemusic"),
+        (ArtistCNNFeatures, "ArtistCNN", "artist-basic-gamemusic2"),
     ],
 )
 def test_transformers_load_their_familys_shipped_weights_by_default(cls, family, name):

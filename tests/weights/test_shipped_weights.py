@@ -89,11 +89,15 @@ SHIPPED_BEFORE = {
         "artist-siamese-gamemusic.pt",
         "a88109eae3b42a79e2cb05fb2d402c3d50475a0faee599f6ee57a807e900ff1d",
     ),
+    "artist-basic-gamemusic2": (
+        "artist-basic-gamemusic2.pt",
+        "f81750c1e21c5beecee30a7ab7d535e8ac038979fc0deb6cd7db479aebb51658",
+    ),
 }
 DEFAULTS_BEFORE = {
     "SampleCNN": "samplecnn-3x9-multiteacher-v2",
     "MelCNN": "melcnn-54f",
-    "ArtistCNN": "artist-basic-gamemusic",
+    "ArtistCNN": "artist-basic-gamemusic2",
 }
 
 
@@ -150,6 +154,7 @@ def test_registry_entries_are_read_only_and_listable():
     record = json.loads(json.dumps(entry.to_dict()))
     assert record["name"] == "samplecnn-3x9" and record["default"] is False and record["config"] == dict(entry.config)
     assert json.loads(json.dumps(REGISTRY["samplecnn-3x9-multiteacher-v2"].to_dict()))["default"] is True
+    assert REGISTRY["artist-basic-gamemusic2"].is_default and not REGISTRY["artist-basic-gamemusic"].is_default
 
 
 def test_the_user_guide_table_is_generated_from_the_registry():
