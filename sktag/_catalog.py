@@ -289,7 +289,7 @@ class ShippedWeights:
             *wrapped("segment:", f"{self.segment_samples:,} samples ({self.segment_seconds:.2f} s)"),
             *wrapped("training data:", self.training_data),
             *wrapped("recipe:", self.recipe),
-            *wrapped("scores:", f"test split, {self.results}"),
+            *wrapped("scores:", self.results),
         ]
         width = max(len(key) for key in self.metrics)
         lines += [f"    {key:<{width}}  {_score(key, value)}  {METRICS[key][1]}" for key, value in self.metrics.items()]
@@ -324,7 +324,7 @@ REGISTRY: dict[str, ShippedWeights] = {
             key_metric="test_teacher_roc_auc",
             results="benchmarks/results/distill_basic-lmse-c4-tv.md",
             summary="The basic 3^9 SampleCNN of the sample-level paper (59,049-sample input) with a 50-tag head; "
-            "the default of SampleCNNFeatures, sktag tag and the HEAR module.",
+            "the first default of SampleCNNFeatures, sktag tag and the HEAR module.",
         ),
         ShippedWeights(
             name="samplecnn-3x9-multiteacher",
@@ -548,8 +548,8 @@ REGISTRY: dict[str, ShippedWeights] = {
             n_params=271130,
             file_size=564875,
             training_data="game_music train+valid, 12 corpus games; 1141 clips of 26 composers",
-            recipe="softmax head over the 26 composers with >= 2 tracks (ArtistCNNTagger), AdamW 1e-3 with cosine "
-            "decay, 30 epochs of 4 random crops per clip, best epoch on a tenth of each composer's tracks; "
+            recipe="one-vs-rest BCE head over the 26 composers with >= 2 tracks (ArtistCNNTagger), AdamW 1e-3 with "
+            "cosine decay, 30 epochs of 4 random crops per clip, best epoch on a tenth of each composer's tracks; "
             "8.9 min on 2 CPU cores",
             metrics={
                 "heldout_composer_accuracy_batch2": 0.690,
@@ -566,17 +566,18 @@ REGISTRY: dict[str, ShippedWeights] = {
     )
 }
 
-#: Architecture -> the shipped weights that ``weights="default"`` loads for it: each family's best on the
-#: transfer benchmark (benchmarks/results/transfer.md). SampleCNN: the 3^9 basic network distilled from
+#: Architecture -> the shipped weights that ``weights="default"`` loads for it: each family's best on music
+#: it never heard where that was measured (SampleCNN, ArtistCNN), else on the transfer benchmark
+#: (benchmarks/results/transfer.md). SampleCNN: the 3^9 basic network distilled from
 #: three teachers on 19 games (issue 26), trained longest: on two games it never heard, teacher agreement
 #: 0.843 and composer accuracy 0.607 against samplecnn-3x9-multiteacher's 0.835 and 0.593 and samplecnn-3x9's
 #: 0.810 and 0.569 (heldout_games.md), Philharmonia instrument 0.940 against 0.918 and 0.885
 #: (transfer_multiteacher.md, transfer.md); MelCNN: the 54-frame network (0.8983, the best log-mel scale);
-#: ArtistCNN: the softmax-head artist CNN retrained on the 26 composers of 19 games (issue 26): composer
+#: ArtistCNN: the classifier-head artist CNN retrained on the 26 composers of 19 games (issue 26): composer
 #: accuracy 0.690 on the corpus's 11 second-batch games, which no network heard and no run was selected on,
 #: against artist-basic-gamemusic's 0.627, random artist CNNs' 0.628-0.679 (mean 0.652) and MFCC statistics'
 #: 0.662 (artist_heldout_batch2.md); on the two validation games naev and SuperTuxKart 0.529 against 0.515,
-#: random 0.507-0.542 and MFCC 0.484 (artist_heldout.md). The softmax head beat the Siamese one before
+#: random 0.507-0.542 and MFCC 0.484 (artist_heldout.md). The classifier head beat the Siamese one before
 #: (multi-level features, composers 0.467 against 0.451, teacher tags 0.818 against 0.808).
 DEFAULTS: dict[str, ShippedWeights] = {
     "SampleCNN": REGISTRY["samplecnn-3x9-multiteacher-v2"],
