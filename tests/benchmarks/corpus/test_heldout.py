@@ -31,3 +31,27 @@ def test_composer_accuracy_never_splits_a_track():
     assert accuracy < 0.6
     leaked, _ = composer_accuracy(X, y, np.arange(120), seeds=2)
     assert leaked == pytest.approx(1.0)
+
+
+def test_game_sets_are_corpus_packages_and_validation2_leaves_training_games():
+    from benchmarks.corpus.heldout import GAME_SETS, VALIDATION_GAMES
+    from benchmarks.corpus.packages import PACKAGES, RESERVED, SECOND_BATCH
+
+    names = {p.name for p in PACKAGES}
+    for games in GAME_SETS.values():
+        assert set(games) <= names and not set(games) & RESERVED
+    assert GAME_SETS["batch2"] == tuple(p.name for p in SECOND_BATCH)
+    validation2 = set(GAME_SETS["validation2"])
+    assert set(VALIDATION_GAMES) < validation2 < set(GAME_SETS["validation+batch2"])
+    # the games validation2 leaves to training: the second batch's mostly uncredited ones
+    left = set(GAME_SETS["batch2"]) - validation2
+    assert left == {"berusky2-data", "starfighter-data", "warmux-data", "fillets-ng-data"}
+
+
+def test_resolve_games_takes_a_set_name_or_packages_and_keys_the_cache_by_it():
+    from benchmarks.corpus.heldout import GAME_SETS, games_key, resolve_games
+
+    assert resolve_games("batch2") == GAME_SETS["batch2"]
+    assert resolve_games("naev-data,xmoto-data") == ("naev-data", "xmoto-data")
+    assert games_key("validation2") == "validation2"
+    assert games_key("naev-data,xmoto-data") == "naev-data-xmoto-data"
