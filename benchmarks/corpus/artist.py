@@ -31,7 +31,7 @@ import pandas as pd
 from benchmarks.corpus.distill import training_clips
 from benchmarks.corpus.heldout import (
     CORPUS,
-    GAME_SETS,
+    GAMES_HELP,
     composer_accuracy,
     composer_subset,
     heldout_clips,
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--heldout-games",
         default="validation",
-        help=f"games left out of training and scored: one of {', '.join(GAME_SETS)}, or comma-separated packages",
+        help=f"games left out of training and scored: {GAMES_HELP}",
     )
     parser.add_argument(
         "--eval-games",

@@ -61,7 +61,7 @@ from torch import nn
 from benchmarks.corpus.heldout import (
     CORPUS,
     DEFAULT_LAYERS,
-    GAME_SETS,
+    GAMES_HELP,
     checkpoint_scores,
     heldout_clips,
     resolve_games,
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--heldout-games",
         default="validation",
-        help=f"games left out of training and scored: one of {', '.join(GAME_SETS)}, or comma-separated packages",
+        help=f"games left out of training and scored: {GAMES_HELP}",
     )
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=16, help="clips per step (two crops each)")

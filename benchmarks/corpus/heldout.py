@@ -72,6 +72,10 @@ RANDOM_ROW = "SampleCNN 3^9, random init"
 WIDE_LAYERS = tuple(f"block{i}" for i in range(3, 10))
 
 
+#: The help text of every ``--games`` / ``--heldout-games`` option.
+GAMES_HELP = f"one of {', '.join(GAME_SETS)}, or comma-separated package names"
+
+
 def resolve_games(spec: str) -> tuple[str, ...]:
     """The games of ``--games``: a name of :data:`GAME_SETS`, or comma-separated package names."""
     return GAME_SETS.get(spec) or tuple(spec.split(","))
@@ -266,9 +270,7 @@ def main(argv: list[str] | None = None) -> None:
         help="checkpoints to score: a label, '=', a shipped name or a checkpoint path",
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument(
-        "--games", default="validation", help=f"one of {', '.join(GAME_SETS)}, or comma-separated package names"
-    )
+    parser.add_argument("--games", default="validation", help=GAMES_HELP)
     parser.add_argument("--seeds", type=int, default=3, help="fold shuffles per composer accuracy")
     parser.add_argument("--random-seeds", type=int, default=5, help="random networks beside the checkpoints")
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/sktag/heldout").expanduser())

@@ -28,7 +28,7 @@ from joblib import Parallel, delayed
 
 from benchmarks.corpus.heldout import (
     CORPUS,
-    GAME_SETS,
+    GAMES_HELP,
     cached_features,
     composer_accuracy,
     composer_subset,
@@ -104,9 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--random-seeds", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=3, help="fold shuffles per accuracy")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument(
-        "--games", default="validation", help=f"one of {', '.join(GAME_SETS)}, or comma-separated package names"
-    )
+    parser.add_argument("--games", default="validation", help=GAMES_HELP)
     parser.add_argument("--n-jobs", type=int, default=1, help="configurations scored in parallel")
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/sktag/heldout").expanduser())
     parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "heldout_layers")
