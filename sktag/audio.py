@@ -75,7 +75,7 @@ class ClipFailureWarning(UserWarning):
 
 
 class ShortClipWarning(UserWarning):
-    """A clip shorter than one network segment was zero-padded to one: its features partly describe silence."""
+    """A clip shorter than one network segment was zero-padded to one: coarse layers and tags partly see silence."""
 
 
 def clip_name(clip: object, index: int | None = None) -> str:

@@ -35,6 +35,7 @@ def map_segments(
     verbose: int = 0,
     failures: dict | None = None,
     workers: int | None = None,
+    with_lengths: bool = False,
 ) -> list[np.ndarray | None]:
     """Apply ``fn`` to batches of segments drawn from many clips, in order.
 
@@ -71,6 +72,10 @@ def map_segments(
     workers : int or None, default=None
         Decoding threads (at least 1); ``None``: :func:`sktag.runtime.decode_workers`
         for ``device``, what sktag's transformers use. The output does not depend on it.
+    with_lengths : bool, default=False
+        Call ``fn(x, n_valid)``: ``n_valid`` is an int64 tensor ``(batch,)`` on
+        ``device`` of how many samples of each segment come from its clip
+        (``length``, less for the zero-padded segment of a clip shorter than one).
 
     Returns
     -------
@@ -89,6 +94,7 @@ def map_segments(
     """
     per_clip: list[list[np.ndarray]] = [[] for _ in clips]
     batch: list[np.ndarray] = []
+    valid: list[int] = []
     owners: list[int] = []
     n_segments = 0
     progress = Progress(len(clips), desc="sktag", unit="clips", enabled=verbose > 0)
@@ -98,7 +104,8 @@ def map_segments(
         if device.type == "cuda":
             x = x.pin_memory().to(device, non_blocking=True)
         with torch.inference_mode():
-            rows = fn(x).float().cpu().numpy()
+            output = fn(x, torch.tensor(valid, device=device)) if with_lengths else fn(x)
+            rows = output.float().cpu().numpy()
         for owner, row in zip(owners, rows):
             if not np.isfinite(row).all() and owner not in (failures or {}):
                 error = AudioError(
@@ -109,9 +116,10 @@ def map_segments(
                 failures[owner] = error
             per_clip[owner].append(row)
         batch.clear()
+        valid.clear()
         owners.clear()
 
-    def segments_of(index: int) -> Iterator[np.ndarray]:
+    def segments_of(index: int) -> Iterator[tuple[np.ndarray, int]]:
         if failures is not None and index in failures:
             return
         try:
@@ -130,11 +138,13 @@ def map_segments(
         raise ValueError(f"workers must be at least 1, got {workers}")
     sources = [functools.partial(segments_of, index) for index in range(len(clips))]
     with progress:
-        for index, segment in decode_ahead(sources, workers=workers, maxsize=max(8, 4 * batch_size // workers)):
-            if segment is None:  # end of clip `index`
+        for index, item in decode_ahead(sources, workers=workers, maxsize=max(8, 4 * batch_size // workers)):
+            if item is None:  # end of clip `index`
                 progress.update(1, postfix=f"{n_segments} segments")
                 continue
+            segment, n_valid = item
             batch.append(segment)
+            valid.append(n_valid)
             owners.append(index)
             n_segments += 1
             if len(batch) == batch_size:

@@ -28,6 +28,7 @@ def network_rows(
     autocast_dtype: torch.dtype | None = None,
     verbose: int = 0,
     failures: dict | None = None,
+    with_lengths: bool = False,
 ) -> list[np.ndarray | None]:
     """Every segment of every clip through ``network``, in batches; the rows of each clip.
 
@@ -69,6 +70,10 @@ def network_rows(
         rows) raises its :class:`~sktag.audio.AudioError`. A dict: its error is
         stored under the clip's index and its rows are ``None``; clips already
         in it are skipped.
+    with_lengths : bool, default=False
+        Call ``pool(output, n_valid)`` with each segment's count of samples from
+        its clip (see :func:`~sktag.clips.map_segments`), so pooling can leave out
+        the zero padding of a clip shorter than a segment.
 
     Returns
     -------
@@ -84,10 +89,10 @@ def network_rows(
     length = network.input_length
     forward = network if forward is None else forward
 
-    def call(x: torch.Tensor) -> torch.Tensor:
+    def call(x: torch.Tensor, *n_valid: torch.Tensor) -> torch.Tensor:
         with autocast(device, autocast_dtype):
             output = forward(x)
-        return output if pool is None else pool(output)
+        return output if pool is None else pool(output, *n_valid)
 
     return map_segments(
         clips,
@@ -100,6 +105,7 @@ def network_rows(
         device=device,
         verbose=verbose,
         failures=failures,
+        with_lengths=with_lengths,
     )
 
 

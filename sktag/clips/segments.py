@@ -60,7 +60,7 @@ def clip_segments(
     hop: int,
     short: list[tuple[str, float]] | None = None,
 ) -> Iterator[np.ndarray]:
-    """Segments of one clip at the network's rate, streamed (see :func:`clip_blocks`).
+    """Segments of one clip at the network's rate, streamed (see :func:`clip_blocks`), with their real samples.
 
     Parameters
     ----------
@@ -79,6 +79,9 @@ def clip_segments(
     Yields
     ------
     segment : np.ndarray [shape=(length,), dtype=float32]
+    n_valid : int
+        How many of its samples come from the clip: ``length``, except for the one
+        zero-padded segment of a clip shorter than ``length`` (its duration in samples).
 
     Warns
     -----
@@ -95,9 +98,11 @@ def clip_segments(
 
     blocks = counted(clip_blocks(clip, sample_rate=sample_rate, input_rate=input_rate))
     if isinstance(clip[1], str):
-        yield from audio.iter_segments(blocks, length=length, hop=hop)
+        segments = audio.iter_segments(blocks, length=length, hop=hop)
     else:  # an array or a decoded file is one block: strided views, no copies
-        yield from audio.frame(next(blocks), length=length, hop=hop)
+        segments = audio.frame(next(blocks), length=length, hop=hop)
+    for segment in segments:  # counted before a padded segment comes: the count is final then
+        yield segment, min(n_samples, length)
     if n_samples < length:
         if short is None:
             warn_short_clips([(clip[0], n_samples / sample_rate)], 1, length / sample_rate)
@@ -124,7 +129,8 @@ def warn_short_clips(short: list[tuple[str, float]], n_clips: int, segment_secon
     more = f" and {len(short) - 5} more" if len(short) > 5 else ""
     warnings.warn(
         f"{len(short)} of {n_clips} clip(s) shorter than the network's segment ({segment_seconds:.2f} s) "
-        f"were zero-padded to one segment, so their features partly describe silence: {named}{more}",
+        f"were zero-padded to one segment (features pool only the frames a clip reaches, but the last blocks "
+        f"and the tags see the padding too): {named}{more}",
         audio.ShortClipWarning,
         stacklevel=3,
     )

@@ -31,7 +31,7 @@ from ._mixin import AudioTransformerMixin
 
 logger = logging.getLogger("sktag")
 
-__all__ = ["NetworkFeatures"]
+__all__ = ["NetworkFeatures", "pool_segments"]
 
 POOLINGS = {"max": ("max",), "mean": ("mean",), "max+mean": ("max", "mean")}
 AGGREGATES = {"mean": ("mean",), "max": ("max",), "mean+std": ("mean", "std")}
@@ -45,6 +45,10 @@ _POOL_INDEX = {"max": 0, "mean": 1}
 CPU_ACTIVATION_BUDGET = 16 * 2**20
 #: "auto" batch on CUDA, and the cap on CPU.
 MAX_AUTO_BATCH = 64
+
+#: Part of the ``memory`` cache key of segment statistics: bumped when the same clip and network
+#: give other statistics ("reached": short clips pooled over the frames they reach, sktag 0.1).
+_STATS_VERSION = "reached"
 
 #: Networks kept per process, keyed by what defines them (weights, seed, device).
 _MODEL_CACHE: OrderedDict = OrderedDict()
@@ -137,6 +141,44 @@ def _cached_model(key: tuple, build) -> torch.nn.Module:
         while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
             _MODEL_CACHE.popitem(last=False)
         return model
+
+
+def pool_segments(activations: list[torch.Tensor], n_valid: torch.Tensor, length: int) -> torch.Tensor:
+    """Each layer's max and mean over time within each segment, over the frames its clip reaches.
+
+    A segment of a clip shorter than ``length`` is zero-padded; its frames past
+    the clip's end (frame ``t`` of ``T`` covers samples ``t * length / T`` onwards)
+    see only padding and are left out, so a short clip's features describe the
+    clip rather than the silence after it. Every layer keeps at least one frame.
+
+    Parameters
+    ----------
+    activations : list of torch.Tensor [shape=(batch, channels, frames)]
+        The layers' outputs, as ``forward_intermediates`` gives them (any float dtype).
+    n_valid : torch.Tensor [shape=(batch,), dtype=int64]
+        Samples of each segment that come from its clip.
+    length : int
+        Samples per segment.
+
+    Returns
+    -------
+    stats : torch.Tensor [shape=(batch, 2, sum of channels), dtype=float32]
+        ``[:, 0]`` the max, ``[:, 1]`` the mean, layers side by side.
+    """
+    padded = bool((n_valid < length).any())
+    parts = []
+    for a in activations:
+        if not padded:
+            parts.append(torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1))
+            continue
+        frames = a.shape[-1]
+        reached = ((n_valid * frames + length - 1) // length).clamp(1, frames)
+        keep = (torch.arange(frames, device=a.device) < reached[:, None])[:, None, :]
+        a = a.float()
+        top = a.masked_fill(~keep, float("-inf")).amax(-1)
+        mean = (a * keep).sum(-1) / reached[:, None]
+        parts.append(torch.stack([top, mean], dim=1))
+    return torch.cat(parts, dim=2)
 
 
 def _stored_segment_stats(clip_key: str, model_key: str, computed):
@@ -401,7 +443,9 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
     def _cached_segment_stats(self, clips, model, failures: dict | None) -> list[np.ndarray | None]:
         memory = check_memory(self.memory)
         store = memory.cache(_stored_segment_stats, ignore=["computed"])
-        model_key = f"{self.weights_id_}-len{self.segment_length_}-hop{self._hop()}-{self._precision_name()}"
+        model_key = (
+            f"{self.weights_id_}-len{self.segment_length_}-hop{self._hop()}-{self._precision_name()}-{_STATS_VERSION}"
+        )
         usable = [i for i, clip in enumerate(clips) if clip[1] is not None]
         keys = {i: clip_content_key(clips[i], self.sample_rate) for i in usable}
         missing = [i for i in usable if not store.check_call_in_cache(keys[i], model_key, None)]
@@ -423,16 +467,12 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
         if not clips:
             return []
 
-        def pooled(acts: list[torch.Tensor]) -> torch.Tensor:
-            return torch.cat(
-                [torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1) for a in acts], dim=2
-            )
-
         return network_rows(
             clips,
             model,
             forward=lambda x: model.forward_intermediates(x, layer_names),
-            pool=pooled,
+            pool=lambda acts, n_valid: pool_segments(acts, n_valid, model.input_length),
+            with_lengths=True,
             sample_rate=self.analysis_rate_,
             input_rate=self.sample_rate,
             hop=self._hop(),

@@ -11,7 +11,7 @@ import torch
 from sktag import SampleCNNFeatures
 from sktag._devices import decode_workers
 from sktag.audio import AudioError
-from sktag.clips import batching, decode_ahead, map_segments, validate_clips
+from sktag.clips import batching, clip_segments, decode_ahead, map_segments, validate_clips
 
 SMALL = {"m": 3, "n": 5}
 
@@ -120,3 +120,32 @@ def test_map_segments_decodes_with_the_workers_it_is_given(monkeypatch):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="workers"):
         map_segments(clips, **kwargs, workers=0)
+
+
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # the 500-sample clip is padded to 1000
+def test_segments_carry_how_many_of_their_samples_come_from_the_clip():
+    rng = np.random.default_rng(0)
+    clips = validate_clips([rng.uniform(-0.5, 0.5, n).astype(np.float32) for n in (2500, 500)])
+    long, short = (list(clip_segments(c, sample_rate=16000.0, input_rate=None, length=1000, hop=1000)) for c in clips)
+    assert [n for _, n in long] == [1000, 1000]  # the 500-sample tail is dropped, not padded
+    ((padded, n_valid),) = short
+    assert n_valid == 500 and padded.shape == (1000,) and not padded[500:].any()
+    seen = []
+
+    def fn(x, n_valid):
+        seen.append(n_valid)
+        return x[:, :1]
+
+    rows = map_segments(
+        clips,
+        fn,
+        sample_rate=16000.0,
+        input_rate=None,
+        length=1000,
+        hop=1000,
+        batch_size=8,
+        device=torch.device("cpu"),
+        with_lengths=True,
+    )
+    assert [r.shape for r in rows] == [(2, 1), (1, 1)]
+    assert torch.cat(seen).tolist() == [1000, 1000, 500]

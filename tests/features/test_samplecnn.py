@@ -19,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sktag import ArtistCNNFeatures, MelCNNFeatures, SampleCNNFeatures
 from sktag.audio import AudioError, AudioFileNotFoundError, AudioTypeError, ShortClipWarning, load
 from sktag.clips import validate_clips
+from sktag.features._base import pool_segments
 from sktag.nn import SampleCNN
 from sktag.weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS, save_checkpoint
 
@@ -249,6 +250,36 @@ def test_short_clip_is_zero_padded_and_hop_overlaps(fixtures_dir):
     overlapping = SampleCNNFeatures(weights=None, architecture=SMALL, random_state=0, segment_hop=243).fit([y])
     stats = overlapping._segment_stats(validate_clips([y]), overlapping.model_, ["block5"])
     assert stats[0].shape[0] == 1 + (8000 - 729) // 243
+
+
+def test_short_clip_is_pooled_over_the_frames_it_reaches(fixtures_dir):
+    short = str(fixtures_dir / "short_0p5s_16k.wav")  # 8000 samples: 11 of block5's 81 frames of 729
+    features = SampleCNNFeatures(weights=None, random_state=0, layers="block5", pooling="max+mean").fit([short])
+    y, _ = load(short)
+    padded = np.zeros(59049, dtype=np.float32)
+    padded[: len(y)] = y
+    with torch.inference_mode():
+        (block5,) = features.model_.forward_intermediates(torch.from_numpy(padded)[None], ["block5"])
+    block5 = block5[0].numpy()
+    with pytest.warns(ShortClipWarning):
+        got = features.transform([short])[0]
+    reached = block5[:, :11]
+    np.testing.assert_allclose(got, np.concatenate([reached.max(-1), reached.mean(-1)]), rtol=1e-5, atol=1e-6)
+    whole = features.transform([padded])[0]  # a clip of one whole segment: every frame
+    np.testing.assert_allclose(whole, np.concatenate([block5.max(-1), block5.mean(-1)]), rtol=1e-5, atol=1e-6)
+    assert np.abs(got - whole).max() > 1e-3
+
+
+def test_pooling_keeps_at_least_one_frame_and_skips_masking_without_padding():
+    acts = [torch.arange(24, dtype=torch.float32).reshape(2, 3, 4), torch.ones(2, 1, 1)]
+    stats = pool_segments(acts, torch.tensor([100, 1]), length=100)
+    assert stats.shape == (2, 2, 4)
+    np.testing.assert_array_equal(stats[0, 0, :3], [3, 7, 11])  # whole segment: every frame
+    np.testing.assert_array_equal(stats[1, 0, :3], [12, 16, 20])  # one sample reaches only frame 0
+    np.testing.assert_array_equal(stats[1, 1, :3], [12, 16, 20])
+    np.testing.assert_array_equal(stats[:, :, 3], 1)
+    full = pool_segments(acts, torch.tensor([100, 100]), length=100)
+    np.testing.assert_array_equal(full[:, 1, :3], acts[0].mean(-1))
 
 
 @pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")
