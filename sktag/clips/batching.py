@@ -74,8 +74,9 @@ def map_segments(
         for ``device``, what sktag's transformers use. The output does not depend on it.
     with_lengths : bool, default=False
         Call ``fn(x, n_valid)``: ``n_valid`` is an int64 tensor ``(batch,)`` on
-        ``device`` of how many samples of each segment come from its clip
-        (``length``, less for the zero-padded segment of a clip shorter than one).
+        the CPU (so checking it never waits for a GPU) of how many samples of
+        each segment come from its clip (``length``, less for the zero-padded
+        segment of a clip shorter than one).
 
     Returns
     -------
@@ -104,7 +105,7 @@ def map_segments(
         if device.type == "cuda":
             x = x.pin_memory().to(device, non_blocking=True)
         with torch.inference_mode():
-            output = fn(x, torch.tensor(valid, device=device)) if with_lengths else fn(x)
+            output = fn(x, torch.tensor(valid)) if with_lengths else fn(x)
             rows = output.float().cpu().numpy()
         for owner, row in zip(owners, rows):
             if not np.isfinite(row).all() and owner not in (failures or {}):

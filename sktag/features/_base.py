@@ -156,7 +156,8 @@ def pool_segments(activations: list[torch.Tensor], n_valid: torch.Tensor, length
     activations : list of torch.Tensor [shape=(batch, channels, frames)]
         The layers' outputs, as ``forward_intermediates`` gives them (any float dtype).
     n_valid : torch.Tensor [shape=(batch,), dtype=int64]
-        Samples of each segment that come from its clip.
+        Samples of each segment that come from its clip, on any device (the
+        CPU spares a GPU a synchronisation per batch).
     length : int
         Samples per segment.
 
@@ -172,7 +173,7 @@ def pool_segments(activations: list[torch.Tensor], n_valid: torch.Tensor, length
             parts.append(torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1))
             continue
         frames = a.shape[-1]
-        reached = ((n_valid * frames + length - 1) // length).clamp(1, frames)
+        reached = ((n_valid.to(a.device) * frames + length - 1) // length).clamp(1, frames)
         keep = (torch.arange(frames, device=a.device) < reached[:, None])[:, None, :]
         a = a.float()
         top = a.masked_fill(~keep, float("-inf")).amax(-1)
