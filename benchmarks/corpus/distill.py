@@ -185,6 +185,18 @@ class Batches:
         )
 
 
+def student(start, *, multi_level: bool = False, from_scratch: bool = False) -> tuple[nn.Module, dict]:
+    """The network to train and its config: ``start``'s (a :class:`sktag.weights.Checkpoint`), random with
+    ``from_scratch``; ``multi_level``: a new multi-level head (``fc``, ``classifier``) on ``start``'s blocks."""
+    config = {**start.config, "multi_level": True} if multi_level else start.config
+    model = type(start.build())(**config)
+    if not from_scratch:
+        new_head = ("fc.", "classifier.") if multi_level and not start.config.get("multi_level") else ()
+        weights = start.build().state_dict()
+        model.load_state_dict({k: v for k, v in weights.items() if not k.startswith(new_head)}, strict=not new_head)
+    return model, config
+
+
 def frozen_front(model: nn.Module, through: str | None) -> list[nn.Module]:
     """Freeze the stem and the blocks up to layer ``through`` of ``model``; return them (none for ``None``)."""
     if through is None:
@@ -286,12 +298,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     shipped = get_checkpoint(str(Path(args.start).expanduser()) if "/" in args.start else args.start)
-    config = {**shipped.config, "multi_level": True} if args.multi_level else shipped.config
-    model = type(shipped.build())(**config)
-    if not args.from_scratch:
-        start = shipped.build().state_dict()
-        new_head = ("fc.", "classifier.") if args.multi_level and not shipped.config.get("multi_level") else ()
-        model.load_state_dict({k: v for k, v in start.items() if not k.startswith(new_head)}, strict=not new_head)
+    model, config = student(shipped, multi_level=args.multi_level, from_scratch=args.from_scratch)
     frozen = frozen_front(model, args.freeze_through)
     train_mode(model, frozen)
     length, fc_width = model.input_length, model.fc[0].out_features

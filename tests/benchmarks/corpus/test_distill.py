@@ -9,8 +9,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from benchmarks.corpus.distill import PATCH_SAMPLES, crop_targets, frozen_front, nt_xent, track_partners, train_mode
+from benchmarks.corpus.distill import (
+    PATCH_SAMPLES,
+    crop_targets,
+    frozen_front,
+    nt_xent,
+    student,
+    track_partners,
+    train_mode,
+)
 from sktag.nn.samplecnn import SampleCNN
+from sktag.weights import load_checkpoint, save_checkpoint
 
 
 def test_crop_targets_weigh_the_patches_a_crop_overlaps():
@@ -65,3 +74,23 @@ def test_track_partners_are_the_other_clips_of_the_same_track_of_the_same_corpus
     )
     partners = track_partners(clips)
     assert [list(p) for p in partners] == [[1], [0], [], [4], [3]]
+
+
+def test_student_keeps_the_start_or_puts_a_new_multi_level_head_on_its_blocks(tmp_path):
+    torch.manual_seed(0)
+    config = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8, "n_classes": 4}
+    path = tmp_path / "start.pt"
+    save_checkpoint(path, SampleCNN(**config).eval(), config=config, meta={"sample_rate": 16000.0}, half=False)
+    start = load_checkpoint(path)
+    same, same_config = student(start)
+    assert same_config == config
+    for name, value in start.build().state_dict().items():
+        assert torch.equal(same.state_dict()[name], value), name
+    multi, multi_config = student(start, multi_level=True)
+    assert multi_config == {**config, "multi_level": True} and multi.multi_level
+    assert multi.fc[0].in_features == 8 + 16 + 16  # the global max of the last three blocks
+    for name, value in start.build().state_dict().items():
+        if name.startswith(("stem.", "blocks.")):
+            assert torch.equal(multi.state_dict()[name], value), name
+    random, _ = student(start, from_scratch=True)
+    assert not torch.equal(random.stem[0].weight, start.build().stem[0].weight)
