@@ -222,6 +222,16 @@ def _fold_score(head, task: Task, X: np.ndarray, train: np.ndarray, test: np.nda
     return float(roc_auc_score(task.y[test][:, present], np.asarray(scores)[:, present], average="macro"))
 
 
+def plot_bars(rows: list[dict], task: str) -> dict[str, float]:
+    """The plot's bars for ``task``: each features' best score over the heads. The random networks of
+    ``--random-seeds`` show as their mean, not one bar per seed."""
+    best: dict[str, float] = {}
+    for r in rows:
+        if r["task"] == task and not _SEED.search(r["features"]):
+            best[r["features"]] = max(best.get(r["features"], 0), r["score"])
+    return best
+
+
 def plot(rows: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -229,14 +239,12 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     tasks = list(dict.fromkeys(r["task"] for r in rows))
-    most_bars = max(len({r["features"] for r in rows if r["task"] == task}) for task in tasks)
+    bars = {task: plot_bars(rows, task) for task in tasks}
+    most_bars = max(len(b) for b in bars.values())
     # room for two lines of label per bar, so that long feature names never overlap
     fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), max(5.0, 0.45 * most_bars)), squeeze=False)
     for ax, task in zip(axes[0], tasks):
-        best = {}
-        for r in rows:
-            if r["task"] == task:
-                best[r["features"]] = max(best.get(r["features"], 0), r["score"])
+        best = bars[task]
         ax.barh([textwrap.fill(name, 32) for name in best], list(best.values()))
         ax.set_title(f"{task} ({rows[[r['task'] for r in rows].index(task)]['metric']}, best head)")
         ax.set_xlim(min(best.values()) * 0.9, 1)

@@ -244,6 +244,11 @@ def test_random_init_rows_are_baselines_in_the_summary(tmp_path, capsys):
         summary = report.split("## Best per task")[1].split("##")[0]
         assert f"| 0.500 | 0.400 |  | {cell} |" in summary
         assert "one-vs-rest for tags). Random init: 2 random seeds per network (random_state 0, 1, ...)" in report
+    # the plot shows the mean over seeds as one bar, not a bar per seed
+    bars = transfer.plot_bars(rows + seeded, "heldout-composer")
+    assert bars["samplecnn-3x9 random init (mean of 2 seeds) multi-level (block7)"] == 0.75
+    assert not any("(seed " in features for features in bars)
+    assert "melcnn-54f random init multi-level (block1)" in bars
 
 
 @pytest.mark.parametrize("weights", sorted(DEFAULT_WEIGHTS.values()))
