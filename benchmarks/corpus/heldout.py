@@ -68,8 +68,8 @@ GAME_SETS = {
 DEFAULT_LAYERS = ("block7", "block8", "block9")
 #: The label of the random-network rows of :func:`heldout_table` (one per seed, then their mean).
 RANDOM_ROW = "SampleCNN 3^9, random init"
-#: A wider layer set than the default, also scored during training.
-WIDE_LAYERS = tuple(f"block{i}" for i in range(3, 10))
+#: A wider layer set than the default, also scored during training: block3 to the last block (3^9: block3-9).
+WIDE_FROM = 3
 
 
 #: The help text of every ``--games`` / ``--heldout-games`` option.
@@ -127,14 +127,19 @@ def checkpoint_scores(
     """
     from sktag import SampleCNNFeatures
     from sktag.training import SampleCNNTagger
+    from sktag.weights import get_checkpoint
 
     composers = composer_subset(clips)
     y, groups = composers.artist.to_numpy(), composers.track_id.to_numpy()
     extra = {}
     if features is None:
-        extractor = SampleCNNFeatures(weights=weights, precision=precision, layers=list(WIDE_LAYERS))
+        n_blocks = len(get_checkpoint(weights).build().blocks)
+        extractor = SampleCNNFeatures(
+            weights=weights, precision=precision, layers=[f"block{i}" for i in range(WIDE_FROM, n_blocks + 1)]
+        )
         wide = extractor.fit_transform(list(composers.file))
-        default = np.array([n.split("_")[0] in DEFAULT_LAYERS for n in extractor.get_feature_names_out()])
+        last_three = {f"block{i}" for i in range(n_blocks - 2, n_blocks + 1)}  # the default layers of any depth
+        default = np.array([n.split("_")[0] in last_three for n in extractor.get_feature_names_out()])
         features = wide[:, default]
         extra["composer_accuracy_wide"] = composer_accuracy(wide, y, groups, seeds)[0]
     accuracy, spread = composer_accuracy(features, y, groups, seeds)
