@@ -31,11 +31,12 @@ import pandas as pd
 from benchmarks.corpus.distill import training_clips
 from benchmarks.corpus.heldout import (
     CORPUS,
-    GAMES_HELP,
+    add_heldout_options,
     composer_accuracy,
     composer_subset,
     heldout_clips,
     resolve_games,
+    scored_games,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -106,16 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="run folder (outside the repository)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument(
-        "--heldout-games",
-        default="validation",
-        help=f"games left out of training and scored: {GAMES_HELP}",
-    )
-    parser.add_argument(
-        "--eval-games",
-        help="games scored (default: --heldout-games); a network trained before the corpus's second batch is "
-        "scored on it with --heldout-games validation+batch2 --eval-games batch2",
-    )
+    add_heldout_options(parser)
     parser.add_argument("--min-tracks", type=int, default=2)
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--random-seeds", type=int, default=3)
@@ -135,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         "n_composers": int(clips.artist.nunique()),
         **(train(clips, checkpoint, args.max_epochs, training_data) if not checkpoint.exists() else {}),
     }
-    scored = resolve_games(args.eval_games) if args.eval_games else sorted(heldout)
+    scored = scored_games(parser, args.heldout_games, args.eval_games)
     composers = composer_subset(heldout_clips(args.corpus, scored))
     y, groups = composers.artist.to_numpy(), composers.track_id.to_numpy()
     rows = feature_rows(

@@ -65,10 +65,11 @@ from torch import nn
 from benchmarks.corpus.heldout import (
     CORPUS,
     DEFAULT_LAYERS,
-    GAMES_HELP,
+    add_heldout_options,
     checkpoint_scores,
     heldout_clips,
     resolve_games,
+    scored_games,
 )
 from sktag.runtime import autocast
 from sktag.training.augment import WaveformAugment
@@ -223,16 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="run folder (outside the repository)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument(
-        "--heldout-games",
-        default="validation",
-        help=f"games left out of training and scored: {GAMES_HELP}",
-    )
-    parser.add_argument(
-        "--eval-games",
-        help="games scored (default: --heldout-games); they must be held out, e.g. --heldout-games "
-        "validation+batch2 --eval-games validation2",
-    )
+    add_heldout_options(parser)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=16, help="clips per step (two crops each)")
     parser.add_argument("--lr", type=float, default=2e-4)
@@ -284,9 +276,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     heldout = set(resolve_games(args.heldout_games))
     clips = training_clips(args.corpus, heldout)
-    scored = set(resolve_games(args.eval_games)) if args.eval_games else heldout
-    if not scored <= heldout:
-        parser.error(f"--eval-games {sorted(scored - heldout)} are training games: hold them out")
+    scored = scored_games(parser, args.heldout_games, args.eval_games)
     validation = heldout_clips(args.corpus, scored)
     log.info(
         "training clips: %d (%d games); held out: %s; scored: %d clips of %s",

@@ -81,6 +81,25 @@ def resolve_games(spec: str) -> tuple[str, ...]:
     return GAME_SETS.get(spec) or tuple(spec.split(","))
 
 
+def add_heldout_options(parser: argparse.ArgumentParser, default: str = "validation") -> None:
+    """``--heldout-games`` (left out of training) and ``--eval-games`` (scored; see :func:`scored_games`)."""
+    parser.add_argument("--heldout-games", default=default, help=f"games left out of training and scored: {GAMES_HELP}")
+    parser.add_argument(
+        "--eval-games",
+        help="games scored (default: --heldout-games); they must be held out, e.g. --heldout-games "
+        "validation+batch2 --eval-games validation2 for a network trained before the corpus's second batch",
+    )
+
+
+def scored_games(parser: argparse.ArgumentParser, heldout_games: str, eval_games: str | None) -> tuple[str, ...]:
+    """The games of ``--eval-games`` (those of ``--heldout-games`` without it); a parser error if any is trained on."""
+    heldout = resolve_games(heldout_games)
+    scored = resolve_games(eval_games) if eval_games else heldout
+    if trained := sorted(set(scored) - set(heldout)):
+        parser.error(f"--eval-games {eval_games} holds games the network trains on: {trained}")
+    return scored
+
+
 def games_key(spec: str) -> str:
     """A folder name for the feature cache of ``--games spec``: the set's name, or the packages joined by '-'."""
     return spec if spec in GAME_SETS else "-".join(resolve_games(spec))

@@ -38,6 +38,7 @@ from benchmarks.corpus.heldout import (
     games_key,
     heldout_clips,
     resolve_games,
+    scored_games,
     teacher_tags,
 )
 from benchmarks.corpus.heldout_layers import AGGREGATES, LAYER_SETS, POOLINGS, all_blocks, columns
@@ -97,8 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     heldout = set(resolve_games(args.heldout_games))
     for spec in args.eval_games:
-        if not set(resolve_games(spec)) <= heldout:
-            parser.error(f"--eval-games {spec} holds training games: {sorted(set(resolve_games(spec)) - heldout)}")
+        scored_games(parser, args.heldout_games, spec)
     started = time.perf_counter()
     network = f"{file_sha256(get_checkpoint(args.weights).source)[:16]}"
     extractor = all_blocks(args.weights, 0, "auto")

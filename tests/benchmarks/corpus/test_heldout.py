@@ -3,10 +3,13 @@ track-grouped accuracy."""
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.corpus import heldout
 from benchmarks.corpus.heldout import composer_accuracy, composer_subset
 
 
@@ -55,3 +58,13 @@ def test_resolve_games_takes_a_set_name_or_packages_and_keys_the_cache_by_it():
     assert resolve_games("naev-data,xmoto-data") == ("naev-data", "xmoto-data")
     assert games_key("validation2") == "validation2"
     assert games_key("naev-data,xmoto-data") == "naev-data-xmoto-data"
+
+
+def test_scored_games_are_the_held_out_ones_or_a_subset_never_a_training_game():
+    parser = argparse.ArgumentParser()
+    heldout.add_heldout_options(parser)
+    args = parser.parse_args(["--heldout-games", "validation+batch2", "--eval-games", "validation2"])
+    assert heldout.scored_games(parser, args.heldout_games, args.eval_games) == heldout.GAME_SETS["validation2"]
+    assert heldout.scored_games(parser, "validation", None) == heldout.GAME_SETS["validation"]
+    with pytest.raises(SystemExit):
+        heldout.scored_games(parser, "validation", "batch2")
