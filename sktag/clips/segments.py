@@ -59,8 +59,8 @@ def clip_segments(
     length: int,
     hop: int,
     short: list[tuple[str, float]] | None = None,
-) -> Iterator[np.ndarray]:
-    """Segments of one clip at the network's rate, streamed (see :func:`clip_blocks`), with their real samples.
+) -> Iterator[tuple[np.ndarray, int]]:
+    """Segments of one clip at the network's rate, streamed (see :func:`clip_blocks`), each with its clip samples.
 
     Parameters
     ----------
