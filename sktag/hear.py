@@ -15,7 +15,8 @@ zero-padded to a whole segment) and run through the network in batches.
 * **Scene embeddings** are sktag's multi-level clip features: for each of
   ``scene_layers`` the max over time within each segment, averaged over the
   segments — what :class:`~sktag.SampleCNNFeatures` gives with the same layers
-  (which, unlike HEAR, drops a tail shorter than a segment instead of padding it).
+  (which, unlike HEAR, drops a tail shorter than a segment instead of padding it,
+  and pools a clip shorter than a segment only over the frames it reaches).
 * **Timestamp embeddings** are frames at the hop of the finest of
   ``timestamp_layers`` (block5 of 3^9: 729 samples, 45.5625 ms at 16 kHz), each
   deeper layer's frame repeated over the finer frames it covers, so that every
