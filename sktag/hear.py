@@ -14,9 +14,9 @@ zero-padded to a whole segment) and run through the network in batches.
 
 * **Scene embeddings** are sktag's multi-level clip features: for each of
   ``scene_layers`` the max over time within each segment, averaged over the
-  segments — what :class:`~sktag.SampleCNNFeatures` gives with the same layers
-  (which, unlike HEAR, drops a tail shorter than a segment instead of padding it,
-  and pools a clip shorter than a segment only over the frames it reaches).
+  segments, a padded segment only over the frames the sound reaches — what
+  :class:`~sktag.SampleCNNFeatures` gives with the same layers (which, unlike
+  HEAR, drops a tail shorter than a segment instead of padding it).
 * **Timestamp embeddings** are frames at the hop of the finest of
   ``timestamp_layers`` (block5 of 3^9: 729 samples, 45.5625 ms at 16 kHz), each
   deeper layer's frame repeated over the finer frames it covers, so that every
@@ -29,14 +29,15 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
 from . import weights as sktag_weights
-from .audio import AudioError, AudioTypeError
-from .clips import network_rows, validate_clips
+from .audio import AudioError, AudioTypeError, ShortClipWarning
+from .clips import network_rows, pool_segments, validate_clips
 from .nn import SampleCNN
 from .nn.inference import fold_batchnorm
 
@@ -156,11 +157,16 @@ def load_model(
 
 
 def _segment_rows(
-    audio: torch.Tensor, model: HearModel, layers: list[str], pool: Callable[[list[torch.Tensor]], torch.Tensor]
+    audio: torch.Tensor,
+    model: HearModel,
+    layers: list[str],
+    pool: Callable[[list[torch.Tensor], torch.Tensor], torch.Tensor],
 ) -> torch.Tensor:
-    """``pool`` of the layers' activations ``(batch, channels, frames)`` of every segment of every sound.
+    """``pool(activations, n_valid)`` of every segment of every sound (activations ``(batch, channels, frames)``).
 
-    Each sound is zero-padded to whole segments. Returns ``(n_sounds, n_segments, ...)`` float32, on the CPU.
+    Each sound's whole segments, then its tail zero-padded to one more segment; ``n_valid`` counts the
+    samples of each segment that come from the sound (see :func:`sktag.clips.map_segments`).
+    Returns ``(n_sounds, n_segments, ...)`` float32, on the CPU.
 
     Raises
     ------
@@ -177,22 +183,26 @@ def _segment_rows(
     if audio.shape[1] == 0:
         raise AudioError("audio", "has 0 samples")
     network = model.network
-    length = network.input_length
-    n_samples = audio.shape[1]
-    padded = torch.nn.functional.pad(
-        audio.detach().to("cpu", torch.float32), (0, math.ceil(n_samples / length) * length - n_samples)
-    )
-    clips = validate_clips(padded.numpy())
-    rows = network_rows(
-        clips,
-        network,
-        forward=lambda x: network.forward_intermediates(x, layers),
-        pool=pool,
-        sample_rate=model.sample_rate,
-        input_rate=None,
-        batch_size=model.batch_size,
-    )
-    return torch.from_numpy(np.stack(rows))
+    waveforms = audio.detach().to("cpu", torch.float32).numpy()
+    whole = waveforms.shape[1] // network.input_length * network.input_length
+    parts = []
+    with warnings.catch_warnings():  # the tails are short by construction: sktag pads each to one segment
+        warnings.simplefilter("ignore", ShortClipWarning)
+        for part in (waveforms[:, :whole], waveforms[:, whole:]):
+            if part.shape[1]:
+                parts.append(
+                    network_rows(
+                        validate_clips(part),
+                        network,
+                        forward=lambda x: network.forward_intermediates(x, layers),
+                        pool=pool,
+                        sample_rate=model.sample_rate,
+                        input_rate=None,
+                        batch_size=model.batch_size,
+                        with_lengths=True,
+                    )
+                )
+    return torch.from_numpy(np.stack([np.concatenate(rows) for rows in zip(*parts)]))
 
 
 def frame_timestamps(n_frames: int, hop: int, sample_rate: float) -> torch.Tensor:
@@ -228,7 +238,7 @@ def get_timestamp_embeddings(audio: torch.Tensor, model: HearModel) -> tuple[tor
     """
     hop = model.timestamp_hop
 
-    def frames_of(activations: list[torch.Tensor]) -> torch.Tensor:  # each layer's frames at the finest hop
+    def frames_of(activations: list[torch.Tensor], _: torch.Tensor) -> torch.Tensor:  # each layer at the finest hop
         levels = []
         for name, layer in zip(model.timestamp_layers, activations):
             repeats = model._reductions[name] // hop
@@ -244,7 +254,7 @@ def get_timestamp_embeddings(audio: torch.Tensor, model: HearModel) -> tuple[tor
 
 
 def get_scene_embeddings(audio: torch.Tensor, model: HearModel) -> torch.Tensor:
-    """One embedding per sound: max over time in each segment, mean over segments, per scene layer.
+    """One embedding per sound: max over time in each segment (the frames the sound reaches), mean over segments.
 
     Parameters
     ----------
@@ -265,6 +275,6 @@ def get_scene_embeddings(audio: torch.Tensor, model: HearModel) -> torch.Tensor:
         audio,
         model,
         model.scene_layers,
-        lambda activations: torch.cat([layer.float().amax(-1) for layer in activations], dim=1),
+        lambda activations, n_valid: pool_segments(activations, n_valid, model.network.input_length)[:, 0],
     )
     return rows.mean(1).to(audio.device)

@@ -13,7 +13,8 @@ transformers, the trainers' prediction, the HEAR API, batch extraction):
   batches, decoded ahead in background threads (:func:`map_segments`,
   :func:`decode_ahead`);
 * :mod:`~sktag.clips.network`: segments through a network, rows per clip
-  (:func:`network_rows`, :func:`clip_means`).
+  (:func:`network_rows`, :func:`clip_means`), and each layer pooled over the
+  frames a clip reaches (:func:`pool_segments`).
 
 It sits above :mod:`sktag.audio`, :mod:`sktag.nn` and :mod:`sktag.weights`, and
 below :mod:`sktag.features` and :mod:`sktag.training`.
@@ -21,7 +22,7 @@ below :mod:`sktag.features` and :mod:`sktag.training`.
 
 from .batching import decode_ahead, map_segments
 from .inputs import Clip, DecodedFile, clip_content_key, report_failures, validate_clips
-from .network import clip_means, network_rows
+from .network import clip_means, network_rows, pool_segments
 from .segments import clip_blocks, clip_segments, warn_short_clips
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "decode_ahead",
     "map_segments",
     "network_rows",
+    "pool_segments",
     "report_failures",
     "validate_clips",
     "warn_short_clips",

@@ -1,4 +1,5 @@
-"""Segments through a network, rows per clip: the one inference loop of every sktag network over clips."""
+"""Segments through a network, rows per clip: the one inference loop of every sktag network over clips, and the
+pooling of a layer over the frames a clip reaches."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .._devices import autocast
 from .batching import map_segments
 from .inputs import Clip
 
-__all__ = ["clip_means", "network_rows"]
+__all__ = ["clip_means", "network_rows", "pool_segments"]
 
 
 def network_rows(
@@ -121,3 +122,42 @@ def clip_means(rows: Sequence[np.ndarray]) -> np.ndarray:
     means : np.ndarray [shape=(n_clips, ...), dtype=float32]
     """
     return np.stack([clip_rows.mean(axis=0) for clip_rows in rows]).astype(np.float32)
+
+
+def pool_segments(activations: list[torch.Tensor], n_valid: torch.Tensor, length: int) -> torch.Tensor:
+    """Each layer's max and mean over time within each segment, over the frames its clip reaches.
+
+    A segment of a clip shorter than ``length`` is zero-padded; its frames past
+    the clip's end (frame ``t`` of ``T`` covers samples ``t * length / T`` onwards)
+    see only padding and are left out, so a short clip's features describe the
+    clip rather than the silence after it. Every layer keeps at least one frame.
+
+    Parameters
+    ----------
+    activations : list of torch.Tensor [shape=(batch, channels, frames)]
+        The layers' outputs, as ``forward_intermediates`` gives them (any float dtype).
+    n_valid : torch.Tensor [shape=(batch,), dtype=int64]
+        Samples of each segment that come from its clip, on any device (the
+        CPU spares a GPU a synchronisation per batch).
+    length : int
+        Samples per segment.
+
+    Returns
+    -------
+    stats : torch.Tensor [shape=(batch, 2, sum of channels), dtype=float32]
+        ``[:, 0]`` the max, ``[:, 1]`` the mean, layers side by side.
+    """
+    padded = bool((n_valid < length).any())
+    parts = []
+    for a in activations:
+        if not padded:
+            parts.append(torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1))
+            continue
+        frames = a.shape[-1]
+        reached = ((n_valid.to(a.device) * frames + length - 1) // length).clamp(1, frames)
+        keep = (torch.arange(frames, device=a.device) < reached[:, None])[:, None, :]
+        a = a.float()
+        top = a.masked_fill(~keep, float("-inf")).amax(-1)
+        mean = (a * keep).sum(-1) / reached[:, None]
+        parts.append(torch.stack([top, mean], dim=1))
+    return torch.cat(parts, dim=2)

@@ -25,13 +25,13 @@ from .. import weights as sktag_weights
 from .._deprecation import DeprecatedAttribute, renamed_state
 from .._devices import resolve_device, resolve_precision
 from .._runtime import settle_glibc_malloc, settle_torch_threads
-from ..clips import clip_content_key, network_rows, report_failures, validate_clips
+from ..clips import clip_content_key, network_rows, pool_segments, report_failures, validate_clips
 from ..nn.inference import fold_batchnorm
 from ._mixin import AudioTransformerMixin
 
 logger = logging.getLogger("sktag")
 
-__all__ = ["NetworkFeatures", "pool_segments"]
+__all__ = ["NetworkFeatures"]
 
 POOLINGS = {"max": ("max",), "mean": ("mean",), "max+mean": ("max", "mean")}
 AGGREGATES = {"mean": ("mean",), "max": ("max",), "mean+std": ("mean", "std")}
@@ -141,45 +141,6 @@ def _cached_model(key: tuple, build) -> torch.nn.Module:
         while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
             _MODEL_CACHE.popitem(last=False)
         return model
-
-
-def pool_segments(activations: list[torch.Tensor], n_valid: torch.Tensor, length: int) -> torch.Tensor:
-    """Each layer's max and mean over time within each segment, over the frames its clip reaches.
-
-    A segment of a clip shorter than ``length`` is zero-padded; its frames past
-    the clip's end (frame ``t`` of ``T`` covers samples ``t * length / T`` onwards)
-    see only padding and are left out, so a short clip's features describe the
-    clip rather than the silence after it. Every layer keeps at least one frame.
-
-    Parameters
-    ----------
-    activations : list of torch.Tensor [shape=(batch, channels, frames)]
-        The layers' outputs, as ``forward_intermediates`` gives them (any float dtype).
-    n_valid : torch.Tensor [shape=(batch,), dtype=int64]
-        Samples of each segment that come from its clip, on any device (the
-        CPU spares a GPU a synchronisation per batch).
-    length : int
-        Samples per segment.
-
-    Returns
-    -------
-    stats : torch.Tensor [shape=(batch, 2, sum of channels), dtype=float32]
-        ``[:, 0]`` the max, ``[:, 1]`` the mean, layers side by side.
-    """
-    padded = bool((n_valid < length).any())
-    parts = []
-    for a in activations:
-        if not padded:
-            parts.append(torch.stack([a.amax(-1).float(), a.mean(-1, dtype=torch.float32)], dim=1))
-            continue
-        frames = a.shape[-1]
-        reached = ((n_valid.to(a.device) * frames + length - 1) // length).clamp(1, frames)
-        keep = (torch.arange(frames, device=a.device) < reached[:, None])[:, None, :]
-        a = a.float()
-        top = a.masked_fill(~keep, float("-inf")).amax(-1)
-        mean = (a * keep).sum(-1) / reached[:, None]
-        parts.append(torch.stack([top, mean], dim=1))
-    return torch.cat(parts, dim=2)
 
 
 def _stored_segment_stats(clip_key: str, model_key: str, computed):

@@ -18,8 +18,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktag import ArtistCNNFeatures, MelCNNFeatures, SampleCNNFeatures
 from sktag.audio import AudioError, AudioFileNotFoundError, AudioTypeError, ShortClipWarning, load
-from sktag.clips import validate_clips
-from sktag.features._base import pool_segments
+from sktag.clips import pool_segments, validate_clips
 from sktag.nn import SampleCNN
 from sktag.weights import DEFAULT_WEIGHTS, SHIPPED_WEIGHTS, save_checkpoint
 

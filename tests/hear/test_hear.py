@@ -1,5 +1,7 @@
 """The HEAR API: the rules of the HEAR validator (hearbenchmark/hear-validator), encoded as tests."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -60,6 +62,19 @@ def test_scene_embeddings_are_sktag_multi_level_features(model):
     scene = hear.get_scene_embeddings(audio, model).numpy()
     features = SampleCNNFeatures("default", layers=model.scene_layers).fit_transform(audio.numpy())
     np.testing.assert_allclose(scene, features, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # SampleCNNFeatures warns of the 0.5 s sound
+def test_a_sound_shorter_than_a_segment_is_pooled_over_the_frames_it_reaches(model):
+    audio = _noise(2, 0.5, 16000, seed=4)  # 8000 samples: 2 of block7's 9 frames
+    scene = hear.get_scene_embeddings(audio, model).numpy()
+    features = SampleCNNFeatures("default", layers=model.scene_layers).fit_transform(audio.numpy())
+    np.testing.assert_allclose(scene, features, rtol=1e-4, atol=1e-5)
+    padded = torch.nn.functional.pad(audio, (0, 59049 - 8000))  # a whole segment of which most is silence
+    whole = hear.get_scene_embeddings(padded, model).numpy()
+    assert np.abs(scene - whole).max() > 1e-3
+    frames, _ = hear.get_timestamp_embeddings(audio, model)  # frames keep the padding: those past the end are cut
+    assert frames.shape[1] == math.ceil(8000 / model.timestamp_hop - 0.5)
 
 
 def test_timestamp_frames_carry_each_layer_at_its_place(model):
