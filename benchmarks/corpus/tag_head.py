@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
@@ -43,6 +44,7 @@ from benchmarks.corpus.heldout import (
 )
 from benchmarks.corpus.heldout_layers import AGGREGATES, LAYER_SETS, POOLINGS, all_blocks, columns
 from sktag.metrics import tag_scores
+from sktag.training.losses import TeacherLogitMSE
 
 HERE = Path(__file__).resolve().parent
 #: (layers, pooling within a segment) of the heads; segments are averaged.
@@ -56,9 +58,9 @@ ALPHAS = (100.0, 300.0, 1000.0, 3000.0)
 
 
 def teacher_logits(probabilities: np.ndarray) -> np.ndarray:
-    """Logits of tag probabilities, clipped to [1e-4, 1 - 1e-4] first."""
-    p = np.clip(probabilities, 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p))
+    """The distillation's targets: logits of the teacher's probabilities, clamped as
+    :class:`sktag.training.losses.TeacherLogitMSE` clamps them."""
+    return torch.logit(torch.from_numpy(probabilities), eps=TeacherLogitMSE().eps).numpy()
 
 
 def ridge_head(alpha: float):
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     for spec in args.eval_games:
         scored_games(parser, args.heldout_games, spec)
     started = time.perf_counter()
-    network = f"{file_sha256(get_checkpoint(args.weights).source)[:16]}"
+    network = file_sha256(get_checkpoint(args.weights).source)[:16]
     extractor = all_blocks(args.weights, 0, "auto")
     train = training_clips(CORPUS, heldout)
     key = f"{games_key(args.heldout_games)}-{network}"
