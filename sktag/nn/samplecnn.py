@@ -69,6 +69,12 @@ class SampleCNN(nn.Module):
     stem_width : int, default=128
     dropout : float, default=0.5
         Dropout before the output layer.
+    clip_head : sequence of str or None, default=None
+        Layer names (such as ``"block1"``) for an optional clip-level tag head:
+        a linear map from a whole clip's multi-level statistics to
+        ``n_classes`` logits (:meth:`clip_logits`), which a tagger uses
+        instead of averaging the segment outputs of ``forward``. ``None``: no
+        such head. :meth:`forward` never uses it.
 
     Attributes
     ----------
@@ -80,6 +86,10 @@ class SampleCNN(nn.Module):
     feature_info : list of dict
         Per layer: ``name``, ``num_chs`` (width) and ``reduction`` (input samples
         per output frame; ``None`` for ``fc``, which is global).
+    clip_head_layers : tuple of str
+        The layers of the clip-level head (empty without one).
+    clip_head : torch.nn.Linear or None
+        ``2 * (sum of their widths)`` inputs, ``n_classes`` outputs.
     """
 
     def __init__(
@@ -94,6 +104,7 @@ class SampleCNN(nn.Module):
         widths: Sequence[int] | None = None,
         stem_width: int = 128,
         dropout: float = 0.5,
+        clip_head: Sequence[str] | None = None,
     ):
         super().__init__()
         if not 2 <= int(m) <= 9:
@@ -127,6 +138,13 @@ class SampleCNN(nn.Module):
             {"name": f"block{i + 1}", "num_chs": w, "reduction": m ** (i + 2)} for i, w in enumerate(widths)
         ]
         self.feature_info.append({"name": "fc", "num_chs": fc_width, "reduction": None})
+        self.clip_head_layers = tuple(clip_head or ())
+        unknown = sorted(set(self.clip_head_layers) - set(self.layer_names[:-1]))
+        if unknown:
+            raise ValueError(f"clip_head names {unknown}; it can use {self.layer_names[:-1]}")
+        widths_by_name = {info["name"]: info["num_chs"] for info in self.feature_info}
+        head_width = 2 * sum(widths_by_name[name] for name in self.clip_head_layers)
+        self.clip_head = nn.Linear(head_width, n_classes) if clip_head else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -196,3 +214,23 @@ class SampleCNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Tag logits, shape ``(batch, n_classes)``; apply a sigmoid for probabilities."""
         return self.classifier(self.dropout(self.forward_features(x)))
+
+    def clip_logits(self, stats: torch.Tensor) -> torch.Tensor:
+        """Tag logits of whole clips from the clip-level head.
+
+        Parameters
+        ----------
+        stats : torch.Tensor [shape=(n_clips, 2, sum of widths)]
+            Each clip's mean over its segments of :func:`sktag.clips.pool_segments`
+            of :attr:`clip_head_layers`: ``[:, 0]`` the max over time, ``[:, 1]``
+            the mean, layers side by side in the order of :attr:`clip_head_layers`.
+            (These are ``SampleCNNFeatures(layers=clip_head_layers,
+            pooling="max+mean")`` features, in another order.)
+
+        Returns
+        -------
+        logits : torch.Tensor [shape=(n_clips, n_classes)]
+        """
+        if self.clip_head is None:
+            raise RuntimeError("this network has no clip-level head (built with clip_head=None)")
+        return self.clip_head(stats.flatten(1))

@@ -18,7 +18,7 @@ from skorch.helper import predefined_split
 from .. import weights as sktag_weights
 from .._deprecation import REMOVED_IN, RENAMED_IN, DeprecatedAttribute, renamed_state
 from .._devices import resolve_device, resolve_precision
-from ..clips import clip_means, network_rows, validate_clips
+from ..clips import clip_means, network_rows, pool_segments, validate_clips
 from ..metrics import tag_scores
 from ..nn import ArtistCNN, MelCNN, SampleCNN
 from ._net import AutocastNet
@@ -275,6 +275,11 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
             )
         module = checkpoint.build().train()
         config = dict(checkpoint.config)
+        if getattr(module, "clip_head", None) is not None:
+            # fitted to the blocks as they are: training changes them, so the trained network tags by its own outputs
+            logger.info("sktag: the checkpoint's clip-level tag head is left out of training")
+            module.clip_head, module.clip_head_layers = None, ()
+            config.pop("clip_head")
         if module.classifier.out_features != n_tags:
             logger.info("sktag: new output layer (%d -> %d tags)", module.classifier.out_features, n_tags)
             module.classifier = torch.nn.Linear(module.classifier.in_features, n_tags)
@@ -444,9 +449,15 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X, *, input_rate=None) -> np.ndarray:
         """Clip-level tag probabilities: the mean over a clip's segments of the sigmoid outputs.
 
+        A network with a clip-level head (a shipped checkpoint that has one, see
+        :meth:`sktag.nn.SampleCNN.clip_logits`) gives instead the sigmoid of
+        that head's logits of each whole clip: a linear map of the mean over
+        the clip's segments of its layers' max and mean over time.
+
         Clips are streamed (nothing is written to the cache), as in the feature
         transformers: non-overlapping segments, the tail dropped, a short clip
-        zero-padded to one segment.
+        zero-padded to one segment (with a clip-level head, each layer pooled
+        over the frames the clip reaches).
 
         Parameters
         ----------
@@ -464,16 +475,32 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         clips = validate_clips(X)
         input_rate = array_rate(self, input_rate, "predict_proba", legacy=self._legacy_sample_rate())
+        module = self.net_.module_.eval()
+        if getattr(module, "clip_head", None) is None:
+            rows = network_rows(
+                clips,
+                module,
+                pool=lambda logits: torch.sigmoid(logits.float()),
+                sample_rate=self.analysis_rate_,
+                input_rate=input_rate,
+                batch_size=self.batch_size,
+                autocast_dtype=self.net_.autocast_dtype,
+            )
+            return clip_means(rows)
         rows = network_rows(
             clips,
-            self.net_.module_.eval(),
-            pool=lambda logits: torch.sigmoid(logits.float()),
+            module,
+            forward=lambda x: module.forward_intermediates(x, list(module.clip_head_layers)),
+            pool=lambda activations, n_valid: pool_segments(activations, n_valid, module.input_length),
+            with_lengths=True,
             sample_rate=self.analysis_rate_,
             input_rate=input_rate,
             batch_size=self.batch_size,
             autocast_dtype=self.net_.autocast_dtype,
         )
-        return clip_means(rows)
+        stats = torch.from_numpy(clip_means(rows)).to(next(module.parameters()).device)
+        with torch.inference_mode():
+            return torch.sigmoid(module.clip_logits(stats)).cpu().numpy()
 
     @classmethod
     def from_checkpoint(

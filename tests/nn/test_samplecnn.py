@@ -189,3 +189,14 @@ def test_fold_batchnorm_keeps_outputs(block):
         for a, b in zip(net.forward_intermediates(x), folded.forward_intermediates(x)):
             torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-4 * a.abs().max().item())
         torch.testing.assert_close(folded(x), net(x), rtol=1e-4, atol=1e-4)
+
+
+def test_clip_head_maps_flattened_clip_statistics_to_logits():
+    net = SampleCNN(3, 4, widths=[8, 8, 16, 16], stem_width=8, n_classes=5, clip_head=["block1", "block4"]).eval()
+    assert net.clip_head_layers == ("block1", "block4") and net.clip_head.in_features == 2 * (8 + 16)
+    stats = torch.randn(3, 2, 24)
+    torch.testing.assert_close(net.clip_logits(stats), stats.flatten(1) @ net.clip_head.weight.T + net.clip_head.bias)
+    with pytest.raises(RuntimeError, match="no clip-level head"):
+        SampleCNN(3, 4).clip_logits(stats)
+    with pytest.raises(ValueError, match="clip_head names \\['fc'\\]"):
+        SampleCNN(3, 4, clip_head=["fc"])

@@ -1,0 +1,86 @@
+"""Checkpoints with a clip-level tag head (save_clip_head) and the tagger that uses it."""
+
+import numpy as np
+import pytest
+import torch
+
+from sktag import SampleCNNFeatures
+from sktag.training import SampleCNNTagger, save_clip_head
+
+TINY = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}  # 243-sample segments
+LAYERS = ["block2", "block4"]
+
+
+@pytest.fixture(scope="module")
+def tagger_file(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("clip_head")
+    rng = np.random.default_rng(0)
+    X = [(0.3 * rng.standard_normal(1000)).astype(np.float32) for _ in range(6)]
+    tagger = SampleCNNTagger(
+        architecture=TINY,
+        analysis_rate=8000,
+        recipe="adam",
+        max_epochs=1,
+        batch_size=3,
+        cache_dir=str(folder / "cache"),
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
+    tagger.fit(X, rng.uniform(0, 1, size=(6, 3)).astype(np.float32), tags=["calm", "loud", "weird"])
+    path = folder / "tiny.pt"
+    tagger.save(path, half=False)
+    return str(path), folder
+
+
+def _clips():
+    rng = np.random.default_rng(1)
+    # whole segments with a tail, and one clip shorter than a segment (pooled over the frames it reaches)
+    return [(0.3 * rng.standard_normal(n)).astype(np.float32) for n in (1000, 730, 100)]
+
+
+def test_the_tagger_gives_the_sigmoid_of_the_linear_map_of_the_features(tagger_file):
+    source, folder = tagger_file
+    features = SampleCNNFeatures(weights=source, layers=LAYERS, pooling="max+mean", precision="fp32")
+    X = _clips()
+    F = features.fit_transform(X)
+    assert F.shape == (3, 2 * (8 + 16))
+    rng = np.random.default_rng(2)
+    coef, intercept = rng.standard_normal((3, F.shape[1])), rng.standard_normal(3)
+    path = folder / "with_head.pt"
+    save_clip_head(path, source, LAYERS, coef, intercept, meta={"clip_head_fit": "random"}, half=False)
+    tagger = SampleCNNTagger.from_checkpoint(path)
+    assert tagger.net_.module_.clip_head_layers == tuple(LAYERS)
+    expected = 1 / (1 + np.exp(-(F @ coef.T + intercept)))
+    np.testing.assert_allclose(tagger.predict_proba(X), expected, rtol=1e-4, atol=1e-5)
+    # the blocks are unchanged: the same features; the old tagger averages its segment outputs instead
+    again = SampleCNNFeatures(weights=str(path), layers=LAYERS, pooling="max+mean", precision="fp32").fit_transform(X)
+    np.testing.assert_array_equal(again, F)
+    assert not np.allclose(SampleCNNTagger.from_checkpoint(source).predict_proba(X), expected, atol=1e-3)
+    meta = torch.load(path, weights_only=True)["meta"]
+    assert meta["clip_head_fit"] == "random" and meta["tags"] == ["calm", "loud", "weird"]
+
+
+def test_fine_tuning_leaves_the_clip_head_out(tagger_file):
+    source, folder = tagger_file
+    width = 2 * (8 + 16)
+    path = folder / "to_tune.pt"
+    save_clip_head(path, source, LAYERS, np.ones((3, width)), np.zeros(3))
+    X = _clips()[:2]
+    tuned = SampleCNNTagger(weights=str(path), recipe="adam", max_epochs=1, batch_size=2, verbose=0, precision="fp32")
+    tuned.cache_dir = str(folder / "tune-cache")
+    tuned.fit(X, np.array([[1, 0, 0], [0, 1, 1]], dtype=np.float32))
+    assert tuned.net_.module_.clip_head is None and "clip_head" not in tuned.config_
+    saved = folder / "tuned.pt"
+    tuned.save(saved)
+    assert "clip_head" not in torch.load(saved, weights_only=True)["config"]
+
+
+def test_coefficients_that_do_not_fit_are_refused(tagger_file, tmp_path):
+    source, _ = tagger_file
+    with pytest.raises(ValueError, match=r"coef must be \(3, 48\)"):
+        save_clip_head(tmp_path / "bad.pt", source, LAYERS, np.ones((3, 47)), np.zeros(3))
+    with pytest.raises(ValueError, match="intercept"):
+        save_clip_head(tmp_path / "bad.pt", source, LAYERS, np.ones((3, 48)), np.zeros(2))
+    with pytest.raises(ValueError, match="clip_head names"):
+        save_clip_head(tmp_path / "bad.pt", source, ["block9"], np.ones((3, 48)), np.zeros(3))
