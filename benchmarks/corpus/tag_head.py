@@ -1,21 +1,23 @@
-"""Teacher agreement of linear tag heads on a SampleCNN's multi-level features, on games left out; ships the chosen one.
+"""Linear tag heads on a SampleCNN's multi-level features: chosen on unheard games, scored on others, shipped.
 
 Issue 26's question: a trained network's own tags (its ``fc`` head on block9, what ``sktag tag``
-printed) agree with the musicnn MTT teacher 0.85 on games it never heard and 0.90 on those it trained
+printed) agree with the musicnn MTT teacher 0.84 on games it never heard and 0.90 on those it trained
 on. Does a linear head over more layers, fitted on whole clips, carry the teacher further? For each
 configuration in :data:`CONFIGS` (layers x pooling within a segment; segments averaged), each target
 in :data:`TARGETS` and each ridge penalty in :data:`ALPHAS`: StandardScaler + Ridge from the clip's
-features to the target, fitted on the training clips of ``--heldout-games``; chosen by the mean
-agreement of 5-fold cross-validation grouped by game over the training games (never by a held-out
-game), then scored on each ``--eval-games`` set beside the network's own head. Agreement:
-:func:`sktag.metrics.tag_scores` ROC-AUC (each tag's top 10 % of the teacher's clips as positives), as
-:func:`benchmarks.corpus.heldout.checkpoint_scores`; beside it, how many of the teacher's top 5 tags
-of a clip are among the head's top 5 (what ``sktag tag`` prints).
+features to the target, fitted on the clips of the games the network trained on (all but
+``--heldout-games``). Each head is scored on ``--select-games`` (held out of the network's training)
+and, for information, by 5-fold cross-validation grouped by game over the training games (``cv``),
+which favours the layers that training shaped. The head that agrees best on ``--select-games`` is
+refitted on the training games and those, calibrated (per tag, a least-squares line from its
+out-of-fold outputs, folds grouped by game, to the teacher's logits; it keeps each tag's ranking of
+clips) and scored on ``--eval-games``, which nothing was fitted or chosen on. Agreement:
+:func:`sktag.metrics.tag_scores` ROC-AUC (each tag's top 10 % of the teacher's clips as positives),
+as :func:`benchmarks.corpus.heldout.checkpoint_scores`; beside it, how many of the teacher's top 5
+tags of a clip are among the head's top 5 (what ``sktag tag`` prints).
 
-The chosen head is calibrated (per tag, a least-squares line from its out-of-fold outputs to the
-teacher's logits, which keeps each tag's ranking of clips) and, with ``--save PATH``, written with the
-network as a checkpoint (:func:`sktag.training.save_clip_head`), whose tagger is then scored end to
-end on the held-out sets. Features: one cached pass of every block
+``--save PATH`` writes the network with the chosen head (:func:`sktag.training.save_clip_head`)
+and scores its tagger end to end on ``--eval-games``. Features: one cached pass of every block
 (:func:`benchmarks.corpus.heldout_layers.all_blocks`, bf16 where the CPU has it). Writes
 ``benchmarks/results/tag_head.md`` / ``.json``::
 
@@ -63,7 +65,7 @@ CONFIGS = (
     ("block3-9", "max+mean"),
     ("block1-9", "max+mean"),
 )
-ALPHAS = (300.0, 1000.0, 3000.0)
+ALPHAS = (100.0, 300.0, 1000.0, 3000.0)
 
 
 def teacher_logits(probabilities: np.ndarray) -> np.ndarray:
@@ -141,44 +143,56 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--heldout-games",
         default="validation+batch2",
-        help=f"games left out of the heads' training clips (those the weights trained on): {GAMES_HELP}",
+        help=f"games the network did not train on (the heads fit on all others): {GAMES_HELP}",
     )
-    parser.add_argument("--eval-games", nargs="+", default=["validation2", "batch2"], help="held-out game sets scored")
+    parser.add_argument("--select-games", default="validation", help="held-out games the head is chosen on")
+    parser.add_argument("--eval-games", default="batch2", help="held-out games scored (none of --select-games)")
     parser.add_argument("--save", type=Path, help="write the weights with the chosen head here, and score its tagger")
     parser.add_argument("--cache", type=Path, default=Path("~/.cache/sktag/tag_head").expanduser())
     parser.add_argument("--out", type=Path, default=HERE.parent / "results" / "tag_head")
     args = parser.parse_args(argv)
-    heldout = set(resolve_games(args.heldout_games))
-    for spec in args.eval_games:
-        scored_games(parser, args.heldout_games, spec)
+    select_games = set(scored_games(parser, args.heldout_games, args.select_games))
+    if shared := sorted(select_games & set(scored_games(parser, args.heldout_games, args.eval_games))):
+        parser.error(f"--eval-games shares {shared} with --select-games")
     started = time.perf_counter()
     network = file_sha256(get_checkpoint(args.weights).source)[:16]
     extractor = all_blocks(args.weights, 0, "auto")
-    train = training_clips(CORPUS, heldout)
-    key = f"{games_key(args.heldout_games)}-{network}"
-    X = cached_features(args.cache, f"train-{key}", lambda: extractor.fit_transform(list(train.file)))
+    train = training_clips(CORPUS, set(resolve_games(args.heldout_games)))
+    X = cached_features(
+        args.cache,
+        f"train-{games_key(args.heldout_games)}-{network}",
+        lambda: extractor.fit_transform(list(train.file)),
+    )
     names = extractor.fit(list(train.file[:1])).get_feature_names_out()
     tags = teacher_arrays(train, "MTT_musicnn", "taggram_mean")
-    games = train.game.to_numpy()
     tagger = SampleCNNTagger.from_checkpoint(args.weights, precision="auto")
-    evaluated = {}
-    for spec in args.eval_games:
+    sets = {}
+    for role, spec in (("select", args.select_games), ("eval", args.eval_games)):
         clips = heldout_clips(CORPUS, resolve_games(spec))
         files, key = list(clips.file), f"{games_key(spec)}-{network}"
-        evaluated[spec] = {
+        sets[role] = {
+            "name": spec,
             "files": files,
+            "games": clips.game.to_numpy(),
             "features": cached_features(args.cache, key, lambda f=files: extractor.fit_transform(f)),
             "teacher": teacher_tags(clips.clip_id),
             "own": cached_features(args.cache, f"{key}-tags", lambda f=files: tagger.predict_proba(f)),
         }
+    select, evaluate = sets["select"], sets["eval"]
 
-    def scores(predicted: dict) -> dict:
+    def scores(role: str, probabilities: np.ndarray) -> dict:
         return {
-            **{spec: tag_scores(e["teacher"], predicted[spec])["roc_auc"] for spec, e in evaluated.items()},
-            **{f"{spec} top5": top5_overlap(e["teacher"], predicted[spec]) for spec, e in evaluated.items()},
+            role: tag_scores(sets[role]["teacher"], probabilities)["roc_auc"],
+            f"{role} top5": top5_overlap(sets[role]["teacher"], probabilities),
         }
 
-    rows = [{"head": "the network's own (fc on block9)", **scores({s: e["own"] for s, e in evaluated.items()})}]
+    rows = [
+        {
+            "head": "the network's own (fc on block9)",
+            **scores("select", select["own"]),
+            **scores("eval", evaluate["own"]),
+        }
+    ]
     for layers, pooling in CONFIGS:
         mask = columns(names, LAYER_SETS[layers], POOLINGS[pooling], AGGREGATES["mean"])
         for target, to_target in TARGETS.items():
@@ -192,40 +206,46 @@ def main(argv: list[str] | None = None) -> None:
                         "target": target,
                         "alpha": alpha,
                         "n_features": int(mask.sum()),
-                        "cv_games": games_cv_agreement(X[:, mask], tags, games, alpha, to_target),
-                        **{
-                            spec: tag_scores(e["teacher"], head.predict(e["features"][:, mask]))["roc_auc"]
-                            for spec, e in evaluated.items()
-                        },
+                        "cv_games": games_cv_agreement(X[:, mask], tags, train.game.to_numpy(), alpha, to_target),
+                        "select": tag_scores(select["teacher"], head.predict(select["features"][:, mask]))["roc_auc"],
+                        "eval": tag_scores(evaluate["teacher"], head.predict(evaluate["features"][:, mask]))["roc_auc"],
                     }
                 )
                 print(rows[-1], flush=True)
-    chosen = max(rows[1:], key=lambda r: r["cv_games"])
+    chosen = max(rows[1:], key=lambda r: r["select"])
     chosen["chosen"] = True
     mask = columns(names, LAYER_SETS[chosen["layers"]], POOLINGS[chosen["pooling"]], AGGREGATES["mean"])
-    coef, intercept = calibrated_head(X[:, mask], tags, games, chosen["alpha"], TARGETS[chosen["target"]])
-    logits = {spec: e["features"][:, mask] @ coef.T + intercept for spec, e in evaluated.items()}
-    rows.append({"head": "the chosen head, calibrated", **scores({s: 1 / (1 + np.exp(-v)) for s, v in logits.items()})})
+    fit_X = np.vstack([X[:, mask], select["features"][:, mask]])
+    fit_tags = np.vstack([tags, select["teacher"]])
+    fit_games = np.concatenate([train.game.to_numpy(), select["games"]])
+    coef, intercept = calibrated_head(fit_X, fit_tags, fit_games, chosen["alpha"], TARGETS[chosen["target"]])
+    logits = evaluate["features"][:, mask] @ coef.T + intercept
+    rows.append(
+        {
+            "head": "the chosen head refitted with --select-games, calibrated",
+            **scores("eval", 1 / (1 + np.exp(-logits))),
+        }
+    )
+    n_games = len(set(fit_games))
     if args.save is not None:
         assert chosen["pooling"] == "max+mean", "save_clip_head takes max+mean features"
         recipe = (
             f"StandardScaler + Ridge(alpha={chosen['alpha']:g}) from SampleCNNFeatures(layers={chosen['layers']}, "
-            f"pooling='max+mean') of whole clips to the {chosen['target']} of musicnn MTT's clip tags, fitted on the "
-            f"{len(train)} clips of the {train.game.nunique()} games the network trained on and chosen by "
-            "cross-validation grouped by game over them; per tag, a line from out-of-fold outputs to the teacher's "
-            "logits; python -m benchmarks.corpus.tag_head --save"
+            f"pooling='max+mean') of whole clips to the {chosen['target']} of musicnn MTT's clip tags, chosen on "
+            f"{args.select_games} (games the network never heard) and fitted on {len(fit_X)} clips of {n_games} games "
+            f"(none of {args.eval_games}); per tag, a line from out-of-fold outputs to the teacher's logits; "
+            "python -m benchmarks.corpus.tag_head --save"
         )
         sha256 = save_clip_head(
             args.save, args.weights, LAYER_SETS[chosen["layers"]], coef, intercept, meta={"clip_head_recipe": recipe}
         )
         shipped = SampleCNNTagger.from_checkpoint(args.save, precision="auto")
-        end_to_end = {
-            spec: cached_features(
-                args.cache, f"{games_key(spec)}-{sha256[:16]}-tags", lambda f=e["files"]: shipped.predict_proba(f)
-            )
-            for spec, e in evaluated.items()
-        }
-        rows.append({"head": f"saved, end to end (sha256 {sha256[:12]})", **scores(end_to_end)})
+        end_to_end = cached_features(
+            args.cache,
+            f"{games_key(args.eval_games)}-{sha256[:16]}-tags",
+            lambda: shipped.predict_proba(evaluate["files"]),
+        )
+        rows.append({"head": f"saved, end to end (sha256 {sha256[:12]})", **scores("eval", end_to_end)})
     command = (
         "python -m benchmarks.corpus.tag_head"
         + (f" --weights {args.weights}" if args.weights != "samplecnn-3x9-multiteacher-v2" else "")
@@ -234,35 +254,39 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "# Linear tag heads on multi-level features: teacher agreement on games left out (issue 26)",
         "",
-        f"Heads fitted on the {len(train)} clips of {train.game.nunique()} games that `{args.weights}` trained on "
-        f"(`--heldout-games {args.heldout_games}` left out); targets from musicnn MTT's clip tags: their logits, or "
-        "each tag's ranks as normal quantiles (`normal scores`). StandardScaler + Ridge; segments averaged. The "
-        "head is chosen by 5-fold cross-validation grouped by game over the training games (`cv`), then scored on "
-        "the held-out sets: "
-        + ", ".join(f"`{spec}` ({len(e['teacher'])} clips)" for spec, e in evaluated.items())
-        + ". Agreement: macro ROC-AUC, each tag's top 10 % as positives; `top5`: the share of the teacher's five "
-        f"most probable tags of a clip among the head's five. Machine: {machine()}. Command: `{command}` "
+        f"Heads fitted on the {len(train)} clips of the {train.game.nunique()} games `{args.weights}` trained on; "
+        "targets from musicnn MTT's clip tags: their logits, or each tag's ranks as normal quantiles (`normal "
+        "scores`). StandardScaler + Ridge; segments averaged. Each head is scored on "
+        f"`{args.select_games}` ({len(select['files'])} clips of {len(set(select['games']))} games the network "
+        "never heard), which chooses the head, and for information by 5-fold cross-validation grouped by game over "
+        "the training games (`cv`). The chosen head is refitted on the training games and "
+        f"`{args.select_games}` ({len(fit_X)} clips, {n_games} games), calibrated, and scored on `{args.eval_games}` "
+        f"({len(evaluate['files'])} clips of {len(set(evaluate['games']))} games that nothing was fitted or chosen "
+        "on). The rows above it are scored there too, as fitted on the training games alone. Agreement: macro "
+        "ROC-AUC, each tag's top 10 % as positives; `top5`: the share of the teacher's five most probable tags of "
+        f"a clip among the head's five. Machine: {machine()}. Command: `{command}` "
         f"({(time.perf_counter() - started) / 60:.1f} min; features cached under "
         f"`{os.path.relpath(args.cache, Path.home())}` in the home folder).",
         "",
-        "| head | layers | pooling | target | alpha | n | cv (training games) | "
-        + " | ".join(evaluated)
-        + " | "
-        + " | ".join(f"{spec} top5" for spec in evaluated)
-        + " |",
-        "|---|---|---|---|---:|---:|---:|" + "---:|" * (2 * len(evaluated)),
+        f"| head | layers | pooling | target | alpha | n | cv (training games) | {args.select_games} | "
+        f"{args.eval_games} | {args.select_games} top5 | {args.eval_games} top5 |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+
+    def cell(row: dict, key: str, digits: int) -> str:
+        return f"{row[key]:.{digits}f}" if key in row else ""
+
     for r in rows:
-        cells = [f"{r[spec]:.4f}" for spec in evaluated] + [
-            f"{r[f'{spec} top5']:.3f}" if f"{spec} top5" in r else "" for spec in evaluated
-        ]
+        cells = " | ".join(
+            [cell(r, "select", 4), cell(r, "eval", 4), cell(r, "select top5", 3), cell(r, "eval top5", 3)]
+        )
         if "layers" not in r:
-            lines.append(f"| {r['head']} | | | | | | | " + " | ".join(cells) + " |")
+            lines.append(f"| {r['head']} | | | | | | | {cells} |")
             continue
         mark = " (chosen)" if r.get("chosen") else ""
         lines.append(
             f"| linear{mark} | {r['layers']} | {r['pooling']} | {r['target']} | {r['alpha']:g} | {r['n_features']} | "
-            f"{r['cv_games']:.4f} | " + " | ".join(cells) + " |"
+            f"{r['cv_games']:.4f} | {cells} |"
         )
     args.out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))

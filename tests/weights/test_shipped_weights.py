@@ -75,6 +75,10 @@ SHIPPED_BEFORE = {
         "samplecnn-3x9-multiteacher-v2.pt",
         "a24db3a92c1bfdded0b473afcdd859a756f4391a99663dcf68edaafd4bc45237",
     ),
+    "samplecnn-3x9-multiteacher-v3": (
+        "samplecnn-3x9-multiteacher-v3.pt",
+        "ab0b219a194385c616bdf742646f7624d82a1aac85b9c364fb3d2235d87c5f4d",
+    ),
     "samplecnn-3x8": ("samplecnn-3x8.pt", "e9d912fd59106680279a34a4d2856788dd794606a62123f3aa12e9da104b2f62"),
     "samplecnn-3x10": ("samplecnn-3x10.pt", "d3832f0430195f711ea18267185e2386cfcd2afa1a68a168245680507925cdf9"),
     "rese2-multilevel": ("rese2-multilevel.pt", "81acd91d7e81968449afdd94c77129da735f9bbf6b59a9be142d57e7831692b5"),
@@ -95,7 +99,7 @@ SHIPPED_BEFORE = {
     ),
 }
 DEFAULTS_BEFORE = {
-    "SampleCNN": "samplecnn-3x9-multiteacher-v2",
+    "SampleCNN": "samplecnn-3x9-multiteacher-v3",
     "MelCNN": "melcnn-54f",
     "ArtistCNN": "artist-basic-gamemusic2",
 }
@@ -153,7 +157,8 @@ def test_registry_entries_are_read_only_and_listable():
         get_shipped_weights("samplecnn-3x7")
     record = json.loads(json.dumps(entry.to_dict()))
     assert record["name"] == "samplecnn-3x9" and record["default"] is False and record["config"] == dict(entry.config)
-    assert json.loads(json.dumps(REGISTRY["samplecnn-3x9-multiteacher-v2"].to_dict()))["default"] is True
+    assert json.loads(json.dumps(REGISTRY["samplecnn-3x9-multiteacher-v3"].to_dict()))["default"] is True
+    assert hash(REGISTRY["samplecnn-3x9-multiteacher-v3"])  # its config holds a list: the clip head's layers
     assert REGISTRY["artist-basic-gamemusic2"].is_default and not REGISTRY["artist-basic-gamemusic"].is_default
 
 

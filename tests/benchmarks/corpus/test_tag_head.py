@@ -62,3 +62,8 @@ def test_top5_overlap_counts_shared_top_tags():
     swapped = teacher.copy()
     swapped[0, [0, 7]] = swapped[0, [7, 0]]  # the top tag of clip 0 falls out of its top 5
     assert tag_head.top5_overlap(teacher, swapped) == 0.9
+
+
+def test_the_scored_games_must_not_be_those_the_head_is_chosen_on():
+    with pytest.raises(SystemExit):
+        tag_head.main(["--select-games", "validation", "--eval-games", "validation2"])
