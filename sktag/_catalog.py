@@ -609,7 +609,8 @@ REGISTRY: dict[str, ShippedWeights] = {
 #: 0.843 and composer accuracy 0.607 against samplecnn-3x9-multiteacher's 0.835 and 0.593 and samplecnn-3x9's
 #: 0.810 and 0.569 (heldout_games.md), Philharmonia instrument 0.940 against 0.918 and 0.885
 #: (transfer_multiteacher.md, transfer.md); -v3 is that network (the same features) with a clip-level tag
-#: head, whose tags agree 0.877 with the teacher on the 11 second-batch games against 0.840 (tag_head.md); MelCNN: the 54-frame network (0.8983, the best log-mel scale);
+#: head, whose tags agree 0.877 with the teacher on the 11 second-batch games against 0.840 (tag_head.md);
+#: MelCNN: the 54-frame network (0.8983, the best log-mel scale);
 #: ArtistCNN: the classifier-head artist CNN retrained on the 26 composers of 19 games (issue 26): composer
 #: accuracy 0.690 on the corpus's 11 second-batch games, which no network heard and no run was selected on,
 #: against artist-basic-gamemusic's 0.627, random artist CNNs' 0.628-0.679 (mean 0.652) and MFCC statistics'
