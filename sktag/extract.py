@@ -15,7 +15,7 @@ after a crash or an interrupt skips every finished shard and recomputes only the
 rest; the finished output is byte-identical to an uninterrupted run. A rerun whose
 features would differ (another network, parameter, precision, version or clip list)
 is refused with :class:`ManifestMismatchError`; the same network named two ways
-(``"default"`` and ``"samplecnn-3x9-multiteacher-v2"``) is the same network.
+(``"default"`` and ``"samplecnn-3x9-multiteacher-v3"``) is the same network.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ alone), ``BagOfFeatures`` (fitted per task on its training clips; on all clips o
 task, as it sees no labels), and the baselines: MFCC statistics, the MTAT-trained peer's features
 (musicnn ``max_pool``, precomputed in ``peers/musicnn_MTT.npz`` of a task's corpus folder; where
 present) and ``random:<weights>``, a network of exactly that checkpoint's architecture at random
-initialisation (seeded; by default one per family's default: ``random:samplecnn-3x9-multiteacher-v2``,
+initialisation (seeded; by default one per family's default: ``random:samplecnn-3x9-multiteacher-v3``,
 ``random:melcnn-54f``, ``random:artist-basic-gamemusic2``; ``--random-seeds N`` scores N such networks,
 ``random_state`` 0 to N-1: a row for each seed's network and one for their mean, which the summary
 reports). Heads: LogisticRegression, a linear SVM, ``MLPTagger`` (three hidden layers of 512, the

@@ -20,8 +20,9 @@ class SampleCNNFeatures(NetworkFeatures):
     Parameters
     ----------
     weights : str, os.PathLike or None, default="default"
-        The pretrained network: ``"default"`` is the shipped ``"samplecnn-3x9-multiteacher-v2"``
-        (the basic 3^9 SampleCNN distilled from three musicnn teachers on 19 games' music at 16 kHz);
+        The pretrained network: ``"default"`` is the shipped ``"samplecnn-3x9-multiteacher-v3"``
+        (the basic 3^9 SampleCNN distilled from three musicnn teachers on 19 games' music at 16 kHz; its
+        blocks are ``"samplecnn-3x9-multiteacher-v2"``'s, with a clip-level tag head added);
         or the name of other shipped weights (:data:`sktag.weights.SHIPPED_WEIGHTS`)
         or a sktag checkpoint path (the network and its sample rate come from it).
         ``None`` builds a randomly initialised network from ``architecture``,

@@ -186,7 +186,7 @@ def test_aggregation_matches_manual_computation():
 @pytest.mark.parametrize(
     "cls, family, name",
     [
-        (SampleCNNFeatures, "SampleCNN", "samplecnn-3x9-multiteacher-v2"),
+        (SampleCNNFeatures, "SampleCNN", "samplecnn-3x9-multiteacher-v3"),
         (MelCNNFeatures, "MelCNN", "melcnn-54f"),
         (ArtistCNNFeatures, "ArtistCNN", "artist-basic-gamemusic2"),
     ],

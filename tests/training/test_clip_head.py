@@ -39,6 +39,7 @@ def _clips():
     return [(0.3 * rng.standard_normal(n)).astype(np.float32) for n in (1000, 730, 100)]
 
 
+@pytest.mark.filterwarnings("ignore::sktag.audio.ShortClipWarning")  # the 100-sample clip, on purpose
 def test_the_tagger_gives_the_sigmoid_of_the_linear_map_of_the_features(tagger_file):
     source, folder = tagger_file
     features = SampleCNNFeatures(weights=source, layers=LAYERS, pooling="max+mean", precision="fp32")
