@@ -133,6 +133,31 @@ def top5_overlap(teacher: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean([len(set(a) & set(b)) / 5 for a, b in zip(top(teacher), top(predicted))]))
 
 
+def random_network_row(args, chosen: dict, mask: np.ndarray, train, sets: dict, to_target) -> dict:
+    """The chosen configuration on a random network of the same architecture (seed 0): the penalty chosen on the
+    select games, fitted on the training games alone, as the grid's rows are."""
+    extractor = all_blocks(None, 0, "auto")
+    X = cached_features(
+        args.cache, f"train-{games_key(args.heldout_games)}-random0", lambda: extractor.fit_transform(list(train.file))
+    )
+    features = {
+        role: cached_features(
+            args.cache, f"{games_key(s['name'])}-random0", lambda f=s["files"]: extractor.fit_transform(f)
+        )
+        for role, s in sets.items()
+    }
+    tags = teacher_arrays(train, "MTT_musicnn", "taggram_mean")
+    heads = {alpha: ridge_head(alpha).fit(X[:, mask], to_target(tags)) for alpha in ALPHAS}
+    scored = {
+        alpha: {
+            role: tag_scores(sets[role]["teacher"], head.predict(features[role][:, mask]))["roc_auc"] for role in sets
+        }
+        for alpha, head in heads.items()
+    }
+    alpha = max(scored, key=lambda a: scored[a]["select"])
+    return {"head": f"the same on a random network (seed 0; alpha {alpha:g} chosen the same way)", **scored[alpha]}
+
+
 def main(argv: list[str] | None = None) -> None:
     from benchmarks.speed import machine
     from sktag.training import SampleCNNTagger, save_clip_head
@@ -227,6 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         }
     )
     n_games = len(set(fit_games))
+    rows.append(random_network_row(args, chosen, mask, train, sets, to_target=TARGETS[chosen["target"]]))
     if args.save is not None:
         assert chosen["pooling"] == "max+mean", "save_clip_head takes max+mean features"
         recipe = (
