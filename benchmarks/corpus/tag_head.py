@@ -155,7 +155,11 @@ def random_network_row(args, chosen: dict, mask: np.ndarray, train, sets: dict, 
         for alpha, head in heads.items()
     }
     alpha = max(scored, key=lambda a: scored[a]["select"])
-    return {"head": f"the same on a random network (seed 0; alpha {alpha:g} chosen the same way)", **scored[alpha]}
+    return {
+        "head": f"the chosen layers, pooling and target on a random network (seed 0), fitted on the training games "
+        f"alone; alpha {alpha:g} chosen on the select games",
+        **scored[alpha],
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
