@@ -269,13 +269,19 @@ def main(argv: list[str] | None = None) -> None:
         sha256 = save_clip_head(
             args.save, args.weights, LAYER_SETS[chosen["layers"]], coef, intercept, meta={"clip_head_recipe": recipe}
         )
-        shipped = SampleCNNTagger.from_checkpoint(args.save, precision="auto")
-        end_to_end = cached_features(
-            args.cache,
-            f"{games_key(args.eval_games)}-{sha256[:16]}-tags",
-            lambda: shipped.predict_proba(evaluate["files"]),
-        )
-        rows.append({"head": f"saved, end to end (sha256 {sha256[:12]})", **scores("eval", end_to_end)})
+        for precision in ("auto", "fp32"):  # bf16 where the CPU has it; fp32, as ``sktag tag`` runs by default
+            shipped = SampleCNNTagger.from_checkpoint(args.save, precision=precision)
+            end_to_end = cached_features(
+                args.cache,
+                f"{games_key(args.eval_games)}-{sha256[:16]}-tags" + ("" if precision == "auto" else f"-{precision}"),
+                lambda t=shipped: t.predict_proba(evaluate["files"]),
+            )
+            rows.append(
+                {
+                    "head": f"saved, end to end, precision {precision} (sha256 {sha256[:12]})",
+                    **scores("eval", end_to_end),
+                }
+            )
     command = (
         "python -m benchmarks.corpus.tag_head"
         + (f" --weights {args.weights}" if args.weights != "samplecnn-3x9-multiteacher-v2" else "")

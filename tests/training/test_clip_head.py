@@ -85,3 +85,36 @@ def test_coefficients_that_do_not_fit_are_refused(tagger_file, tmp_path):
         save_clip_head(tmp_path / "bad.pt", source, LAYERS, np.ones((3, 48)), np.zeros(2))
     with pytest.raises(ValueError, match="clip_head names"):
         save_clip_head(tmp_path / "bad.pt", source, ["block9"], np.ones((3, 48)), np.zeros(3))
+
+
+def test_a_head_for_other_tags_replaces_the_output_layer_with_zeros(tagger_file):
+    source, folder = tagger_file
+    X = _clips()[:2]
+    F = SampleCNNFeatures(weights=source, layers=LAYERS, pooling="max+mean", precision="fp32").fit_transform(X)
+    rng = np.random.default_rng(3)
+    coef, intercept = rng.standard_normal((2, F.shape[1])), rng.standard_normal(2)
+    path = folder / "instruments.pt"
+    save_clip_head(path, source, LAYERS, coef, intercept, tags=["flute", "cello"], half=False)
+    tagger = SampleCNNTagger.from_checkpoint(path)
+    assert list(tagger.classes_) == ["flute", "cello"]
+    np.testing.assert_allclose(tagger.predict_proba(X), 1 / (1 + np.exp(-(F @ coef.T + intercept))), rtol=1e-4)
+    network = tagger.net_.module_
+    assert network.classifier.out_features == 2 and not network.classifier.weight.any()
+    with torch.inference_mode():
+        assert not network(torch.from_numpy(X[0][:243])[None]).any()  # the segment outputs say nothing
+    with pytest.raises(ValueError, match=r"coef must be \(3, 48\)"):
+        save_clip_head(folder / "bad.pt", source, LAYERS, coef, intercept, tags=["a", "b", "c"])
+
+
+def test_the_checkpoints_metrics_stay_with_its_own_tags_only(tagger_file):
+    source, folder = tagger_file
+    width = 2 * (8 + 16)
+    scored = folder / "scored.pt"
+    save_clip_head(scored, source, LAYERS, np.ones((3, width)), np.zeros(3), meta={"metrics": {"test": 0.9}})
+    assert torch.load(scored, weights_only=True)["meta"]["metrics"] == {"test": 0.9}
+    again = folder / "again.pt"
+    save_clip_head(again, str(scored), LAYERS, np.ones((3, width)), np.zeros(3))
+    assert torch.load(again, weights_only=True)["meta"]["metrics"] == {"test": 0.9}
+    other = folder / "other.pt"
+    save_clip_head(other, str(scored), LAYERS, np.ones((1, width)), np.zeros(1), tags=["loud"])
+    assert "metrics" not in torch.load(other, weights_only=True)["meta"]
