@@ -476,27 +476,21 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         clips = validate_clips(X)
         input_rate = array_rate(self, input_rate, "predict_proba", legacy=self._legacy_sample_rate())
         module = self.net_.module_.eval()
+        batches = {
+            "sample_rate": self.analysis_rate_,
+            "input_rate": input_rate,
+            "batch_size": self.batch_size,
+            "autocast_dtype": self.net_.autocast_dtype,
+        }
         if getattr(module, "clip_head", None) is None:
-            rows = network_rows(
-                clips,
-                module,
-                pool=lambda logits: torch.sigmoid(logits.float()),
-                sample_rate=self.analysis_rate_,
-                input_rate=input_rate,
-                batch_size=self.batch_size,
-                autocast_dtype=self.net_.autocast_dtype,
-            )
-            return clip_means(rows)
+            return clip_means(network_rows(clips, module, pool=lambda logits: torch.sigmoid(logits.float()), **batches))
         rows = network_rows(
             clips,
             module,
             forward=lambda x: module.forward_intermediates(x, list(module.clip_head_layers)),
             pool=lambda activations, n_valid: pool_segments(activations, n_valid, module.input_length),
             with_lengths=True,
-            sample_rate=self.analysis_rate_,
-            input_rate=input_rate,
-            batch_size=self.batch_size,
-            autocast_dtype=self.net_.autocast_dtype,
+            **batches,
         )
         stats = torch.from_numpy(clip_means(rows)).to(next(module.parameters()).device)
         with torch.inference_mode():
