@@ -127,3 +127,39 @@ def write_ffmpeg(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# A trained tagger checkpoint (tests/cli/ and tests/training/)
+# ---------------------------------------------------------------------------
+
+#: The tiny SampleCNN of the tagger checkpoint: 243-sample segments.
+TINY_SAMPLECNN = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}
+
+
+@pytest.fixture(scope="session")
+def tiny_tagger_checkpoint(tmp_path_factory):
+    """A SampleCNNTagger of :data:`TINY_SAMPLECNN` at 8 kHz trained one epoch on 6 noise clips with 3 soft tags
+    (``calm``, ``loud``, ``weird``), saved in fp32: ``(tagger, checkpoint path, the clips)``."""
+    import numpy as np
+
+    from sktag.training import SampleCNNTagger
+
+    folder = tmp_path_factory.mktemp("tiny_tagger")
+    rng = np.random.default_rng(0)
+    X = [(0.3 * rng.standard_normal(1000)).astype(np.float32) for _ in range(6)]
+    tagger = SampleCNNTagger(
+        architecture=TINY_SAMPLECNN,
+        analysis_rate=8000,
+        recipe="adam",
+        max_epochs=1,
+        batch_size=3,
+        cache_dir=str(folder / "cache"),
+        random_state=0,
+        verbose=0,
+        precision="fp32",
+    )
+    tagger.fit(X, rng.uniform(0, 1, size=(6, 3)).astype(np.float32), tags=["calm", "loud", "weird"])
+    checkpoint = folder / "tiny.pt"
+    tagger.save(checkpoint, half=False)
+    return tagger, checkpoint, X

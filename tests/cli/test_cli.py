@@ -13,30 +13,11 @@ from sktag import weights as weights_module
 from sktag.cli import build_parser, main
 from sktag.training import SampleCNNTagger
 
-TINY = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}
-
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli")
-    rng = np.random.default_rng(0)
-    X = [(0.3 * rng.standard_normal(1000)).astype(np.float32) for _ in range(6)]
-    y = rng.uniform(0, 1, size=(6, 3)).astype(np.float32)
-    tagger = SampleCNNTagger(
-        architecture=TINY,
-        analysis_rate=8000,
-        recipe="adam",
-        max_epochs=1,
-        batch_size=3,
-        cache_dir=str(folder / "cache"),
-        random_state=0,
-        verbose=0,
-        precision="fp32",
-    )
-    tagger.fit(X, y, tags=["calm", "loud", "weird"])
-    checkpoint = folder / "tiny.pt"
-    tagger.save(checkpoint, half=False)
-    clip = folder / "clip.wav"
+def trained(tiny_tagger_checkpoint, tmp_path_factory):
+    tagger, checkpoint, X = tiny_tagger_checkpoint
+    clip = tmp_path_factory.mktemp("cli") / "clip.wav"
     soundfile.write(clip, X[0], 8000)
     return tagger, str(checkpoint), str(clip), X
 

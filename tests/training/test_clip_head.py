@@ -7,30 +7,13 @@ import torch
 from sktag import SampleCNNFeatures
 from sktag.training import SampleCNNTagger, save_clip_head
 
-TINY = {"m": 3, "n": 4, "widths": [8, 8, 16, 16], "stem_width": 8}  # 243-sample segments
 LAYERS = ["block2", "block4"]
 
 
 @pytest.fixture(scope="module")
-def tagger_file(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("clip_head")
-    rng = np.random.default_rng(0)
-    X = [(0.3 * rng.standard_normal(1000)).astype(np.float32) for _ in range(6)]
-    tagger = SampleCNNTagger(
-        architecture=TINY,
-        analysis_rate=8000,
-        recipe="adam",
-        max_epochs=1,
-        batch_size=3,
-        cache_dir=str(folder / "cache"),
-        random_state=0,
-        verbose=0,
-        precision="fp32",
-    )
-    tagger.fit(X, rng.uniform(0, 1, size=(6, 3)).astype(np.float32), tags=["calm", "loud", "weird"])
-    path = folder / "tiny.pt"
-    tagger.save(path, half=False)
-    return str(path), folder
+def tagger_file(tiny_tagger_checkpoint, tmp_path_factory):
+    """The tiny tagger's checkpoint (3 tags, ``TINY_SAMPLECNN``) and a folder for the checkpoints made from it."""
+    return str(tiny_tagger_checkpoint[1]), tmp_path_factory.mktemp("clip_head")
 
 
 def _clips():
