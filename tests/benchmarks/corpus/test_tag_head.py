@@ -15,12 +15,16 @@ def test_teacher_logits_invert_the_sigmoid_and_stay_finite_at_0_and_1():
     np.testing.assert_allclose(1 / (1 + np.exp(-logits[0, 1:3])), [0.25, 0.5])
 
 
+def _teacher(rng, n: int, n_tags: int, n_games: int):
+    """Random teacher logits, their probabilities and each clip's game (``n // n_games`` clips per game)."""
+    logits = rng.standard_normal((n, n_tags)) * 2
+    return logits, 1 / (1 + np.exp(-logits)), np.repeat(np.arange(n_games), n // n_games)
+
+
 def test_games_cv_agreement_is_high_for_features_that_carry_the_tags_and_chance_for_noise():
     rng = np.random.default_rng(0)
     n, n_tags = 240, 6
-    logits = rng.standard_normal((n, n_tags)) * 2
-    tags = 1 / (1 + np.exp(-logits))
-    games = np.repeat(np.arange(8), n // 8)
+    logits, tags, games = _teacher(rng, n, n_tags, 8)
     carrying = np.hstack([logits @ rng.standard_normal((n_tags, 20)), rng.standard_normal((n, 10))])
     assert tag_head.games_cv_agreement(carrying, tags, games, alpha=1.0) > 0.95
     noise = rng.standard_normal((n, 30))
@@ -43,9 +47,7 @@ def test_normal_scores_keep_each_tags_ranking_as_standard_normal_quantiles():
 def test_calibrated_head_is_one_linear_map_to_the_teachers_logits_keeping_the_ridges_ranking():
     rng = np.random.default_rng(0)
     n, n_tags = 400, 4
-    logits = rng.standard_normal((n, n_tags)) * 2
-    tags = 1 / (1 + np.exp(-logits))
-    games = np.repeat(np.arange(10), n // 10)
+    logits, tags, games = _teacher(rng, n, n_tags, 10)
     X = np.hstack([logits @ rng.standard_normal((n_tags, 12)), 0.1 * rng.standard_normal((n, 5))]) + 3.0
     coef, intercept = tag_head.calibrated_head(X, tags, games, alpha=1.0, target=tag_head.normal_scores)
     assert coef.shape == (n_tags, 17) and intercept.shape == (n_tags,)
