@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy.stats import norm, rankdata
 from sklearn.linear_model import Ridge
@@ -133,9 +134,11 @@ def top5_overlap(teacher: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.mean([len(set(a) & set(b)) / 5 for a, b in zip(top(teacher), top(predicted))]))
 
 
-def random_network_row(args, chosen: dict, mask: np.ndarray, train, sets: dict, to_target) -> dict:
-    """The chosen configuration on a random network of the same architecture (seed 0): the penalty chosen on the
-    select games, fitted on the training games alone, as the grid's rows are."""
+def random_network_row(
+    args: argparse.Namespace, train: pd.DataFrame, tags: np.ndarray, sets: dict, mask: np.ndarray, to_target
+) -> dict:
+    """The chosen head's columns (``mask``) and target on a random network of the same architecture (seed 0): the
+    penalty chosen on the select games, fitted on the training games alone, as the grid's rows are."""
     extractor = all_blocks(None, 0, "auto")
     X = cached_features(
         args.cache, f"train-{games_key(args.heldout_games)}-random0", lambda: extractor.fit_transform(list(train.file))
@@ -146,7 +149,6 @@ def random_network_row(args, chosen: dict, mask: np.ndarray, train, sets: dict, 
         )
         for role, s in sets.items()
     }
-    tags = teacher_arrays(train, "MTT_musicnn", "taggram_mean")
     heads = {alpha: ridge_head(alpha).fit(X[:, mask], to_target(tags)) for alpha in ALPHAS}
     scored = {
         alpha: {
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         }
     )
     n_games = len(set(fit_games))
-    rows.append(random_network_row(args, chosen, mask, train, sets, to_target=TARGETS[chosen["target"]]))
+    rows.append(random_network_row(args, train, tags, sets, mask, TARGETS[chosen["target"]]))
     if args.save is not None:
         assert chosen["pooling"] == "max+mean", "save_clip_head takes max+mean features"
         recipe = (
