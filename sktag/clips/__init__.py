@@ -14,7 +14,7 @@ transformers, the trainers' prediction, the HEAR API, batch extraction):
   :func:`decode_ahead`);
 * :mod:`~sktag.clips.network`: segments through a network, rows per clip
   (:func:`network_rows`, :func:`clip_means`), and each layer pooled over the
-  frames a clip reaches (:func:`pool_segments`).
+  frames a clip reaches (:func:`pool_segments`, :func:`layer_statistics`).
 
 It sits above :mod:`sktag.audio`, :mod:`sktag.nn` and :mod:`sktag.weights`, and
 below :mod:`sktag.features` and :mod:`sktag.training`.
@@ -22,7 +22,7 @@ below :mod:`sktag.features` and :mod:`sktag.training`.
 
 from .batching import decode_ahead, map_segments
 from .inputs import Clip, DecodedFile, clip_content_key, report_failures, validate_clips
-from .network import clip_means, network_rows, pool_segments
+from .network import clip_means, layer_statistics, network_rows, pool_segments
 from .segments import clip_blocks, clip_segments, warn_short_clips
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "clip_segments",
     "decode_ahead",
     "map_segments",
+    "layer_statistics",
     "network_rows",
     "pool_segments",
     "report_failures",

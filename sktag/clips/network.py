@@ -13,7 +13,7 @@ from .._devices import autocast
 from .batching import map_segments
 from .inputs import Clip
 
-__all__ = ["clip_means", "network_rows", "pool_segments"]
+__all__ = ["clip_means", "layer_statistics", "network_rows", "pool_segments"]
 
 
 def network_rows(
@@ -107,6 +107,42 @@ def network_rows(
         verbose=verbose,
         failures=failures,
         with_lengths=with_lengths,
+    )
+
+
+def layer_statistics(
+    clips: Sequence[Clip], network: torch.nn.Module, layer_names: Sequence[str], **rows_options: Any
+) -> list[np.ndarray | None]:
+    """Per clip and segment, each layer's max and mean over the frames the clip reaches.
+
+    :func:`network_rows` with ``network.forward_intermediates(x, layer_names)``
+    pooled by :func:`pool_segments`: what the feature transformers aggregate and
+    a clip-level tag head reads.
+
+    Parameters
+    ----------
+    clips : sequence of Clip [length=n_clips]
+    network : torch.nn.Module
+        In eval mode, on its device; it has ``input_length`` and ``forward_intermediates``.
+    layer_names : sequence of str
+        The layers, in the order their channels are laid side by side.
+    **rows_options
+        ``sample_rate``, ``input_rate``, ``batch_size`` and the other keyword
+        arguments of :func:`network_rows` but ``forward``, ``pool`` and ``with_lengths``.
+
+    Returns
+    -------
+    stats : list of (np.ndarray [shape=(n_segments_of_clip, 2, sum of widths), dtype=float32] or None)
+        ``[:, 0]`` the max, ``[:, 1]`` the mean; ``None`` for a clip that failed.
+    """
+    names = list(layer_names)
+    return network_rows(
+        clips,
+        network,
+        forward=lambda x: network.forward_intermediates(x, names),
+        pool=lambda activations, n_valid: pool_segments(activations, n_valid, network.input_length),
+        with_lengths=True,
+        **rows_options,
     )
 
 

@@ -25,7 +25,7 @@ from .. import weights as sktag_weights
 from .._deprecation import DeprecatedAttribute, renamed_state
 from .._devices import resolve_device, resolve_precision
 from .._runtime import settle_glibc_malloc, settle_torch_threads
-from ..clips import clip_content_key, network_rows, pool_segments, report_failures, validate_clips
+from ..clips import clip_content_key, layer_statistics, report_failures, validate_clips
 from ..nn.inference import fold_batchnorm
 from ._mixin import AudioTransformerMixin
 
@@ -429,12 +429,10 @@ class NetworkFeatures(AudioTransformerMixin, BaseEstimator):
         if not clips:
             return []
 
-        return network_rows(
+        return layer_statistics(
             clips,
             model,
-            forward=lambda x: model.forward_intermediates(x, layer_names),
-            pool=lambda acts, n_valid: pool_segments(acts, n_valid, model.input_length),
-            with_lengths=True,
+            layer_names,
             sample_rate=self.analysis_rate_,
             input_rate=self.sample_rate,
             hop=self._hop(),

@@ -18,7 +18,7 @@ from skorch.helper import predefined_split
 from .. import weights as sktag_weights
 from .._deprecation import REMOVED_IN, RENAMED_IN, DeprecatedAttribute, renamed_state
 from .._devices import resolve_device, resolve_precision
-from ..clips import clip_means, network_rows, pool_segments, validate_clips
+from ..clips import clip_means, layer_statistics, network_rows, validate_clips
 from ..metrics import tag_scores
 from ..nn import ArtistCNN, MelCNN, SampleCNN
 from ._net import AutocastNet
@@ -484,14 +484,7 @@ class SampleCNNTagger(ClassifierMixin, BaseEstimator):
         }
         if getattr(module, "clip_head", None) is None:
             return clip_means(network_rows(clips, module, pool=lambda logits: torch.sigmoid(logits.float()), **batches))
-        rows = network_rows(
-            clips,
-            module,
-            forward=lambda x: module.forward_intermediates(x, list(module.clip_head_layers)),
-            pool=lambda activations, n_valid: pool_segments(activations, n_valid, module.input_length),
-            with_lengths=True,
-            **batches,
-        )
+        rows = layer_statistics(clips, module, module.clip_head_layers, **batches)
         stats = torch.from_numpy(clip_means(rows)).to(next(module.parameters()).device)
         with torch.inference_mode():
             return torch.sigmoid(module.clip_logits(stats)).cpu().numpy()

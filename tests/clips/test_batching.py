@@ -149,3 +149,30 @@ def test_segments_carry_how_many_of_their_samples_come_from_the_clip():
     )
     assert [r.shape for r in rows] == [(2, 1), (1, 1)]
     assert torch.cat(seen).tolist() == [1000, 1000, 500]
+
+
+def test_layer_statistics_are_each_layers_max_and_mean_per_segment_over_the_frames_a_clip_reaches():
+    from sktag.clips import layer_statistics
+    from sktag.nn import SampleCNN
+
+    network = SampleCNN(3, 4, widths=[8, 8, 16, 16], stem_width=8).eval()
+    rng = np.random.default_rng(0)
+    whole, short = rng.standard_normal(486).astype(np.float32), rng.standard_normal(100).astype(np.float32)
+    with pytest.warns(UserWarning):  # the short clip is padded, and said so
+        stats = layer_statistics(
+            validate_clips([whole, short]),
+            network,
+            ["block2", "block4"],
+            sample_rate=8000,
+            input_rate=None,
+            batch_size=4,
+        )
+    assert [s.shape for s in stats] == [(2, 2, 24), (1, 2, 24)]
+    with torch.inference_mode():
+        b2, b4 = network.forward_intermediates(torch.from_numpy(whole[243:]).unsqueeze(0), ["block2", "block4"])
+    np.testing.assert_allclose(stats[0][1, 0], torch.cat([b2.amax(-1), b4.amax(-1)], 1)[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(stats[0][1, 1], torch.cat([b2.mean(-1), b4.mean(-1)], 1)[0], rtol=1e-5, atol=1e-6)
+    with torch.inference_mode():
+        (b2,) = network.forward_intermediates(torch.from_numpy(np.pad(short, (0, 143))).unsqueeze(0), ["block2"])
+    reached = -(-100 * b2.shape[-1] // 243)  # block2's frames that start within the clip's 100 samples
+    np.testing.assert_allclose(stats[1][0, 0, :8], b2[0, :, :reached].amax(-1), rtol=1e-5, atol=1e-6)
